@@ -1,0 +1,42 @@
+package io.killkrill.config;
+
+import java.util.List;
+
+/** Settings every KillKrill service reads: where Redis is and what the streams are called. */
+public final class CommonSettings {
+    private static final String STREAM_KEY = "[A-Za-z0-9:._{}-]{1,200}";
+    private static final String STREAM_KEY_DOC = "a Redis key of letters, digits and :._{}-";
+
+    public static final Setting<java.net.URI> REDIS_URL = Setting.of("KILLKRILL_REDIS_URL",
+            SettingType.uri("redis", "rediss"), "redis://localhost:6379",
+            "Redis holding the streams; redis://[:password@]host:port[/db], rediss:// for TLS.");
+    public static final Setting<String> LOGS_STREAM = Setting.of("KILLKRILL_LOGS_STREAM",
+            SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "logs-stream", "Stream of log events.");
+    public static final Setting<String> METRICS_STREAM = Setting.of("KILLKRILL_METRICS_STREAM",
+            SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "metrics-stream", "Stream of metric samples.");
+    public static final Setting<String> LOGS_DLQ = Setting.of("KILLKRILL_LOGS_DLQ",
+            SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "logs-dlq", "Dead-letter stream for logs.");
+    public static final Setting<String> METRICS_DLQ = Setting.of("KILLKRILL_METRICS_DLQ",
+            SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "metrics-dlq", "Dead-letter stream for metrics.");
+    public static final Setting<String> LOG_GROUP = Setting.of("KILLKRILL_LOG_GROUP",
+            SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "log-workers", "Consumer group of the log-workers.");
+    public static final Setting<String> METRICS_GROUP = Setting.of("KILLKRILL_METRICS_GROUP",
+            SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "metrics-workers",
+            "Consumer group of the metrics-workers.");
+    public static final Setting<LogFormat> LOG_FORMAT = Setting.of("KILLKRILL_LOG_FORMAT",
+            SettingType.oneOf(LogFormat.class), "plain", "Log output on stdout: plain text or JSON lines.");
+
+    /** The common settings, in documentation order. */
+    public static final List<Setting<?>> ALL = List.of(REDIS_URL, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
+            METRICS_DLQ, LOG_GROUP, METRICS_GROUP, LOG_FORMAT);
+
+    public enum LogFormat { PLAIN, JSON }
+
+    private CommonSettings() {
+    }
+
+    public static StreamNames streamNames(Config config) {
+        return new StreamNames(config.get(LOGS_STREAM), config.get(METRICS_STREAM), config.get(LOGS_DLQ),
+                config.get(METRICS_DLQ), config.get(LOG_GROUP), config.get(METRICS_GROUP));
+    }
+}

@@ -1,0 +1,53 @@
+package io.killkrill.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Parsed and validated values of one {@link ConfigDef}. */
+public final class Config {
+    private final ConfigDef definition;
+    private final Map<String, Object> values;
+    private final Map<String, String> rawValues;
+
+    Config(ConfigDef definition, Map<String, Object> values, Map<String, String> rawValues) {
+        this.definition = definition;
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.rawValues = Collections.unmodifiableMap(new LinkedHashMap<>(rawValues));
+    }
+
+    /** The value of a setting that has a default or is required. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        requireDeclared(setting);
+        Object value = values.get(setting.key());
+        if (value == null) {
+            throw new IllegalStateException(setting.key() + " is optional and unset; use optional()");
+        }
+        return (T) value;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> Optional<T> optional(Setting<T> setting) {
+        requireDeclared(setting);
+        return Optional.ofNullable((T) values.get(setting.key()));
+    }
+
+    /** The effective configuration, one {@code KEY=value} line each, secrets masked. */
+    public String describe() {
+        StringBuilder out = new StringBuilder();
+        for (Setting<?> setting : definition.settings()) {
+            String raw = rawValues.get(setting.key());
+            String shown = raw == null ? "(unset)" : setting.secret() ? "****" : Masking.maskUserInfo(raw);
+            out.append(setting.key()).append('=').append(shown).append('\n');
+        }
+        return out.toString();
+    }
+
+    private void requireDeclared(Setting<?> setting) {
+        if (!definition.settings().contains(setting)) {
+            throw new IllegalArgumentException(setting.key() + " is not declared in this service's ConfigDef");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.killkrill.config;
+
+import java.io.PrintStream;
+import java.util.Map;
+
+/** Start-up entry point for a service's configuration: all problems or a valid {@link Config}. */
+public final class ConfigLoader {
+    /** Exit status of a service that refused to start because of its configuration. */
+    public static final int EXIT_CONFIG_ERROR = 2;
+
+    private ConfigLoader() {
+    }
+
+    /**
+     * Parses the settings of {@code definition} from the process environment (and
+     * {@value Environment#CONFIG_FILE}); on any problem prints each one, naming its variable, and exits with
+     * {@value #EXIT_CONFIG_ERROR}.
+     */
+    public static Config loadOrExit(ConfigDef definition, Map<String, String> processEnvironment) {
+        try {
+            return definition.parse(Environment.load(processEnvironment));
+        } catch (ConfigException e) {
+            PrintStream err = System.err;
+            err.println(definition.service() + ": refusing to start, " + e.getMessage());
+            err.flush();
+            System.exit(EXIT_CONFIG_ERROR);
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.killkrill.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** Reads fields of one JSON object and collects every error instead of stopping at the first. */
+final class FieldReader {
+    /** 9999-12-31T23:59:59.999Z: the last instant RFC 3339 can write. */
+    static final long MAX_EPOCH_MILLIS = 253_402_300_799_999L;
+    private static final double SECONDS_MILLIS_BOUNDARY = 100_000_000_000d;
+
+    private final JsonNode object;
+    private final String prefix;
+    private final List<FieldError> errors;
+
+    FieldReader(JsonNode object, String prefix, List<FieldError> errors) {
+        this.object = object;
+        this.prefix = prefix;
+        this.errors = errors;
+    }
+
+    FieldReader(JsonNode object) {
+        this(object, "", new ArrayList<>());
+    }
+
+    List<FieldError> errors() {
+        return errors;
+    }
+
+    void error(String field, String reason) {
+        errors.add(new FieldError(prefix + field, reason));
+    }
+
+    JsonNode node(String field) {
+        JsonNode node = object.get(field);
+        return node == null || node.isNull() ? null : node;
+    }
+
+    Optional<String> optionalString(String field) {
+        JsonNode node = node(field);
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            error(field, "must be a string");
+            return Optional.empty();
+        }
+        return Optional.of(node.textValue());
+    }
+
+    /** A required string; an absent, non-string or blank value is an error. */
+    String requiredString(String field) {
+        JsonNode node = node(field);
+        if (node == null) {
+            error(field, "is required");
+            return null;
+        }
+        if (!node.isTextual()) {
+            error(field, "must be a string");
+            return null;
+        }
+        if (node.textValue().isBlank()) {
+            error(field, "must not be empty");
+            return null;
+        }
+        return node.textValue();
+    }
+
+    /** RFC 3339 text keeping its offset, or an integral count of epoch milliseconds (UTC). */
+    Optional<OffsetDateTime> timestampRfc3339OrMillis(String field) {
+        JsonNode node = node(field);
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (node.isTextual()) {
+            return parseRfc3339(field, node.textValue());
+        }
+        if (node.isIntegralNumber() && node.canConvertToLong()
+                && node.longValue() >= 0 && node.longValue() <= MAX_EPOCH_MILLIS) {
+            return Optional.of(Instant.ofEpochMilli(node.longValue()).atOffset(ZoneOffset.UTC));
+        }
+        error(field, "must be an RFC 3339 date-time or a non-negative integer of epoch milliseconds");
+        return Optional.empty();
+    }
+
+    /** RFC 3339 text, or a number of epoch seconds (fractions allowed) or epoch milliseconds (from 1e11 on). */
+    Optional<Instant> timestampSecondsMillisOrRfc3339(String field) {
+        JsonNode node = node(field);
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (node.isTextual()) {
+            return parseRfc3339(field, node.textValue()).map(OffsetDateTime::toInstant);
+        }
+        if (node.isNumber()) {
+            double number = node.doubleValue();
+            if (Double.isFinite(number) && number >= 0) {
+                long millis = number < SECONDS_MILLIS_BOUNDARY ? Math.round(number * 1000d) : Math.round(number);
+                if (millis <= MAX_EPOCH_MILLIS) {
+                    return Optional.of(Instant.ofEpochMilli(millis));
+                }
+            }
+        }
+        error(field, "must be an RFC 3339 date-time or a non-negative number of epoch seconds or milliseconds");
+        return Optional.empty();
+    }
+
+    private Optional<OffsetDateTime> parseRfc3339(String field, String text) {
+        try {
+            String normalized = text.trim().toUpperCase(Locale.ROOT);
+            if (normalized.length() > 10 && normalized.charAt(10) == ' ') {
+                normalized = normalized.substring(0, 10) + 'T' + normalized.substring(11);
+            }
+            return Optional.of(OffsetDateTime.parse(normalized, DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        } catch (DateTimeParseException e) {
+            error(field, "must be an RFC 3339 date-time such as 2026-11-25T17:54:51.123Z, got '" + abbreviate(text) + "'");
+            return Optional.empty();
+        }
+    }
+
+    static String abbreviate(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 61) + "...";
+    }
+}

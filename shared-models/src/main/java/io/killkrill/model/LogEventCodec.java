@@ -1,0 +1,262 @@
+package io.killkrill.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Validates log events and encodes them into, and decodes them from, stream entries.
+ * The rules are written down in docs/contract.md; this class is their only implementation.
+ */
+public final class LogEventCodec {
+    public static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    public static final int MAX_ATTRIBUTES = 128;
+
+    private LogEventCodec() {
+    }
+
+    /**
+     * Validates one log event as a client sent it (HTTP body item, or a syslog message turned into JSON).
+     * Every field error is reported, not only the first.
+     */
+    public static Validated<LogEvent> fromInput(JsonNode node, IngestContext context) {
+        if (node == null || !node.isObject()) {
+            return Validated.invalid(List.of(new FieldError("", "must be a JSON object")));
+        }
+        FieldReader reader = new FieldReader(node);
+        Fields fields = readEventFields(reader);
+        if (!reader.errors().isEmpty()) {
+            return Validated.invalid(reader.errors());
+        }
+        OffsetDateTime timestamp = fields.timestamp.orElseGet(() -> context.receivedAt().atOffset(ZoneOffset.UTC));
+        return Validated.valid(new LogEvent(context.eventId(), timestamp, context.receivedAt(),
+                fields.level.orElse(Level.INFO), fields.service, fields.message, fields.host, fields.traceId,
+                fields.spanId, fields.attributes, context.source(), context.syslog()));
+    }
+
+    /** The stream JSON of an event: the input fields plus what the receiver added. */
+    public static ObjectNode toJson(LogEvent event) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("event_id", event.eventId());
+        json.put("timestamp", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(event.timestamp()));
+        json.put("received_at", DateTimeFormatter.ISO_INSTANT.format(event.receivedAt()));
+        json.put("level", event.level().wireName());
+        json.put("service", event.service());
+        json.put("message", event.message());
+        event.host().ifPresent(host -> json.put("host", host));
+        event.traceId().ifPresent(id -> json.put("trace_id", id));
+        event.spanId().ifPresent(id -> json.put("span_id", id));
+        if (!event.attributes().isEmpty()) {
+            ObjectNode attributes = json.putObject("attributes");
+            event.attributes().forEach((key, value) -> putScalar(attributes, key, value));
+        }
+        ObjectNode source = json.putObject("source");
+        source.put("type", event.source().kind().wireName());
+        event.source().peer().ifPresent(peer -> source.put("peer", peer));
+        event.syslog().ifPresent(syslog -> {
+            ObjectNode sys = json.putObject("syslog");
+            sys.put("format", syslog.format());
+            sys.put("facility", syslog.facility());
+            sys.put("severity", syslog.severity());
+            syslog.appName().ifPresent(v -> sys.put("app_name", v));
+            syslog.procId().ifPresent(v -> sys.put("proc_id", v));
+            syslog.msgId().ifPresent(v -> sys.put("msg_id", v));
+        });
+        return json;
+    }
+
+    /** The fields of the stream entry that carries this event. */
+    public static Map<String, String> toEntry(LogEvent event) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put(StreamEntry.SCHEMA_VERSION, StreamEntry.CURRENT_SCHEMA_VERSION);
+        fields.put(StreamEntry.EVENT_ID, event.eventId());
+        fields.put(StreamEntry.DATA, Json.write(toJson(event)));
+        return fields;
+    }
+
+    /** Decodes and re-validates an entry read from the logs stream. */
+    public static EntryDecoding<LogEvent> fromEntry(Map<String, String> entry) {
+        String version = entry.get(StreamEntry.SCHEMA_VERSION);
+        if (!StreamEntry.CURRENT_SCHEMA_VERSION.equals(version)) {
+            return new EntryDecoding.Undecodable<>(DeadLetterReason.UNSUPPORTED_SCHEMA_VERSION,
+                    "schema_version must be " + StreamEntry.CURRENT_SCHEMA_VERSION + ", got "
+                            + (version == null ? "none" : "'" + FieldReader.abbreviate(version) + "'"));
+        }
+        String data = entry.get(StreamEntry.DATA);
+        if (data == null) {
+            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON, "entry has no 'data' field");
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(data);
+        } catch (JsonProcessingException e) {
+            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON,
+                    "'data' is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON, "'data' must be a JSON object");
+        }
+        FieldReader reader = new FieldReader(node);
+        String eventId = reader.requiredString("event_id");
+        if (eventId != null && !EventIds.isValid(eventId)) {
+            reader.error("event_id", "must be a UUIDv7 in canonical lower-case form");
+        }
+        Optional<Instant> receivedAt = reader.timestampSecondsMillisOrRfc3339("received_at");
+        if (receivedAt.isEmpty() && reader.node("received_at") == null) {
+            reader.error("received_at", "is required");
+        }
+        Source source = readSource(reader);
+        Optional<SyslogMetadata> syslog = readSyslog(reader);
+        Fields fields = readEventFields(reader);
+        if (fields.timestamp.isEmpty() && reader.node("timestamp") == null) {
+            reader.error("timestamp", "is required in a stream entry");
+        }
+        if (!reader.errors().isEmpty()) {
+            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_EVENT,
+                    new Validated.Invalid<LogEvent>(reader.errors()).summary());
+        }
+        return new EntryDecoding.Decoded<>(new LogEvent(eventId, fields.timestamp.orElseThrow(),
+                receivedAt.orElseThrow(), fields.level.orElse(Level.INFO), fields.service, fields.message,
+                fields.host, fields.traceId, fields.spanId, fields.attributes, source, syslog));
+    }
+
+    private record Fields(String message, String service, Optional<OffsetDateTime> timestamp, Optional<Level> level,
+                          Optional<String> host, Optional<String> traceId, Optional<String> spanId,
+                          Map<String, Object> attributes) {
+    }
+
+    private static Fields readEventFields(FieldReader reader) {
+        String message = reader.requiredString("message");
+        String service = reader.requiredString("service");
+        if (service != null && !SERVICE.matcher(service).matches()) {
+            reader.error("service", "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+        }
+        Optional<OffsetDateTime> timestamp = reader.timestampRfc3339OrMillis("timestamp");
+        Optional<Level> level = Optional.empty();
+        Optional<String> levelText = reader.optionalString("level");
+        if (levelText.isPresent()) {
+            level = Level.parse(levelText.get());
+            if (level.isEmpty()) {
+                reader.error("level", "must be one of " + Level.ACCEPTED + " (any case), got '"
+                        + FieldReader.abbreviate(levelText.get()) + "'");
+            }
+        }
+        Optional<String> host = reader.optionalString("host");
+        Optional<String> traceId = reader.optionalString("trace_id");
+        Optional<String> spanId = reader.optionalString("span_id");
+        Map<String, Object> attributes = readAttributes(reader);
+        return new Fields(message, service, timestamp, level, host, traceId, spanId, attributes);
+    }
+
+    private static Map<String, Object> readAttributes(FieldReader reader) {
+        JsonNode node = reader.node("attributes");
+        if (node == null) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            reader.error("attributes", "must be an object of string to string, number or boolean");
+            return Map.of();
+        }
+        if (node.size() > MAX_ATTRIBUTES) {
+            reader.error("attributes", "must have at most " + MAX_ATTRIBUTES + " entries, got " + node.size());
+            return Map.of();
+        }
+        Map<String, Object> attributes = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            String key = field.getKey();
+            JsonNode value = field.getValue();
+            if (key.isEmpty()) {
+                reader.error("attributes", "keys must not be empty");
+            } else if (value.isTextual()) {
+                attributes.put(key, value.textValue());
+            } else if (value.isBoolean()) {
+                attributes.put(key, value.booleanValue());
+            } else if (value.isIntegralNumber() && value.canConvertToLong()) {
+                attributes.put(key, value.longValue());
+            } else if (value.isNumber() && Double.isFinite(value.doubleValue())) {
+                attributes.put(key, value.doubleValue());
+            } else {
+                reader.error("attributes." + key, "must be a string, number or boolean");
+            }
+        }
+        return attributes;
+    }
+
+    private static Source readSource(FieldReader reader) {
+        JsonNode node = reader.node("source");
+        if (node == null || !node.isObject()) {
+            reader.error("source", "is required and must be an object with 'type' (http or syslog)");
+            return Source.http(null);
+        }
+        FieldReader sourceReader = new FieldReader(node, "source.", reader.errors());
+        String type = sourceReader.requiredString("type");
+        Optional<String> peer = sourceReader.optionalString("peer");
+        Optional<SourceKind> kind = type == null ? Optional.empty() : SourceKind.parse(type);
+        if (type != null && kind.isEmpty()) {
+            sourceReader.error("type", "must be http or syslog");
+        }
+        return new Source(kind.orElse(SourceKind.HTTP), peer);
+    }
+
+    private static Optional<SyslogMetadata> readSyslog(FieldReader reader) {
+        JsonNode node = reader.node("syslog");
+        if (node == null) {
+            return Optional.empty();
+        }
+        if (!node.isObject()) {
+            reader.error("syslog", "must be an object");
+            return Optional.empty();
+        }
+        FieldReader sys = new FieldReader(node, "syslog.", reader.errors());
+        String format = sys.requiredString("format");
+        if (format != null && !format.equals(SyslogMetadata.RFC5424) && !format.equals(SyslogMetadata.RFC3164)) {
+            sys.error("format", "must be rfc5424 or rfc3164");
+        }
+        int facility = integer(sys, "facility", 0, 23);
+        int severity = integer(sys, "severity", 0, 7);
+        Optional<String> appName = sys.optionalString("app_name");
+        Optional<String> procId = sys.optionalString("proc_id");
+        Optional<String> msgId = sys.optionalString("msg_id");
+        List<FieldError> before = new ArrayList<>(reader.errors());
+        if (before.stream().anyMatch(e -> e.field().startsWith("syslog"))) {
+            return Optional.empty();
+        }
+        return Optional.of(new SyslogMetadata(format, facility, severity, appName, procId, msgId));
+    }
+
+    private static int integer(FieldReader reader, String field, int min, int max) {
+        JsonNode node = reader.node(field);
+        if (node == null || !node.isIntegralNumber() || node.intValue() < min || node.intValue() > max) {
+            reader.error(field, "must be an integer from " + min + " to " + max);
+            return min;
+        }
+        return node.intValue();
+    }
+
+    static void putScalar(ObjectNode target, String key, Object value) {
+        if (value instanceof String s) {
+            target.put(key, s);
+        } else if (value instanceof Boolean b) {
+            target.put(key, b);
+        } else if (value instanceof Long l) {
+            target.put(key, l);
+        } else if (value instanceof Double d) {
+            target.put(key, d);
+        } else {
+            throw new IllegalArgumentException("attribute " + key + " has unsupported type " + value.getClass());
+        }
+    }
+}
