@@ -1,0 +1,194 @@
+package io.killkrill.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LogEventCodecTest {
+    private static final Instant RECEIVED = Instant.parse("2026-11-25T12:00:00Z");
+    private static final IngestContext CONTEXT =
+            new IngestContext(EventIds.next(), RECEIVED, Source.http("10.0.0.1:5000"), Optional.empty());
+
+    static JsonNode json(String text) throws Exception {
+        return Json.MAPPER.readTree(text);
+    }
+
+    static LogEvent valid(String text) throws Exception {
+        Validated<LogEvent> result = LogEventCodec.fromInput(json(text), CONTEXT);
+        assertThat(result).isInstanceOf(Validated.Valid.class);
+        return ((Validated.Valid<LogEvent>) result).value();
+    }
+
+    static List<FieldError> errors(String text) throws Exception {
+        Validated<LogEvent> result = LogEventCodec.fromInput(json(text), CONTEXT);
+        assertThat(result).isInstanceOf(Validated.Invalid.class);
+        return ((Validated.Invalid<LogEvent>) result).errors();
+    }
+
+    @Test
+    void minimalEventTakesDefaults() throws Exception {
+        LogEvent event = valid("{\"message\":\"hello\",\"service\":\"api\"}");
+
+        assertThat(event.level()).isEqualTo(Level.INFO);
+        assertThat(event.timestamp()).isEqualTo(RECEIVED.atOffset(ZoneOffset.UTC));
+        assertThat(event.eventId()).isEqualTo(CONTEXT.eventId());
+        assertThat(event.host()).isEmpty();
+        assertThat(event.attributes()).isEmpty();
+    }
+
+    @Test
+    void fullEventRoundTripsThroughAStreamEntry() throws Exception {
+        LogEvent event = valid("""
+                {"message":"disk full","service":"storage-1.eu_west","timestamp":"2026-11-25T13:14:15.123+02:00",
+                 "level":"WARNING","host":"db-7","trace_id":"abc","span_id":"def",
+                 "attributes":{"disk":"/dev/sda","used_pct":99.5,"retries":3,"critical":true}}""");
+        LogEvent withSyslog = new LogEvent(event.eventId(), event.timestamp(), event.receivedAt(), event.level(),
+                event.service(), event.message(), event.host(), event.traceId(), event.spanId(), event.attributes(),
+                Source.syslog("10.1.1.1:514"), Optional.of(new SyslogMetadata(SyslogMetadata.RFC5424, 4, 4,
+                Optional.of("storage"), Optional.of("42"), Optional.of("ID47"))));
+
+        Map<String, String> entry = LogEventCodec.toEntry(withSyslog);
+        EntryDecoding<LogEvent> decoded = LogEventCodec.fromEntry(entry);
+
+        assertThat(entry).containsEntry(StreamEntry.SCHEMA_VERSION, "1")
+                .containsEntry(StreamEntry.EVENT_ID, event.eventId());
+        assertThat(decoded).isEqualTo(new EntryDecoding.Decoded<>(withSyslog));
+        assertThat(withSyslog.level()).isEqualTo(Level.WARN);
+        assertThat(withSyslog.timestamp().getOffset()).isEqualTo(ZoneOffset.ofHours(2));
+        assertThat(withSyslog.attributes()).containsEntry("used_pct", 99.5).containsEntry("retries", 3L)
+                .containsEntry("critical", true);
+    }
+
+    @Test
+    void everyFieldErrorIsReportedAtOnce() throws Exception {
+        List<FieldError> errors = errors("""
+                {"message":"","service":"has space","timestamp":"yesterday","level":"loud","host":7,
+                 "attributes":{"nested":{"a":1}}}""");
+
+        assertThat(errors).extracting(FieldError::field)
+                .containsExactlyInAnyOrder("message", "service", "timestamp", "level", "host", "attributes.nested");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"api", "A.b_c-9", "x", "a234567890123456789012345678901234567890123456789012345678901234"})
+    void serviceAcceptsTheAllowedCharactersUpTo64(String service) throws Exception {
+        assertThat(valid("{\"message\":\"m\",\"service\":\"" + service + "\"}").service()).isEqualTo(service);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "has space", "slash/name", "ümlaut",
+            "a2345678901234567890123456789012345678901234567890123456789012345"})
+    void serviceRejectsOtherCharactersAndLength(String service) throws Exception {
+        assertThat(errors("{\"message\":\"m\",\"service\":\"" + service + "\"}"))
+                .extracting(FieldError::field).containsExactly("service");
+    }
+
+    @Test
+    void messageAndServiceAreRequired() throws Exception {
+        assertThat(errors("{}")).extracting(FieldError::field).containsExactlyInAnyOrder("message", "service");
+        assertThat(errors("{\"message\":\"  \",\"service\":\"s\"}")).extracting(FieldError::reason)
+                .containsExactly("must not be empty");
+        assertThat(errors("{\"message\":5,\"service\":\"s\"}")).extracting(FieldError::reason)
+                .containsExactly("must be a string");
+    }
+
+    @Test
+    void aNonObjectIsRejectedAsAWhole() throws Exception {
+        assertThat(errors("[1,2]")).containsExactly(new FieldError("", "must be a JSON object"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "'\"2026-11-25T13:14:15Z\"', 2026-11-25T13:14:15Z",
+            "'\"2026-11-25T13:14:15.5-05:00\"', 2026-11-25T13:14:15.5-05:00",
+            "'\"2026-11-25 13:14:15z\"', 2026-11-25T13:14:15Z",
+            "1764076455123, 2025-11-25T13:14:15.123Z"})
+    void timestampAcceptsRfc3339AndEpochMillis(String json, String expected) throws Exception {
+        LogEvent event = valid("{\"message\":\"m\",\"service\":\"s\",\"timestamp\":" + json + "}");
+        assertThat(event.timestamp()).isEqualTo(OffsetDateTime.parse(expected));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"2026-13-01T00:00:00Z\"", "\"2026-11-25T13:14:15\"", "\"tomorrow\"", "-1", "1.5",
+            "true", "{}"})
+    void timestampRejectsEverythingElse(String json) throws Exception {
+        assertThat(errors("{\"message\":\"m\",\"service\":\"s\",\"timestamp\":" + json + "}"))
+                .extracting(FieldError::field).containsExactly("timestamp");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"trace,TRACE", "DEBUG,DEBUG", "Info,INFO", "notice,NOTICE", "warn,WARN", "Warning,WARN",
+            "error,ERROR", "critical,CRITICAL", "alert,ALERT", "emergency,EMERGENCY", "FATAL,FATAL"})
+    void levelIsCaseInsensitiveAndNormalized(String given, Level expected) throws Exception {
+        assertThat(valid("{\"message\":\"m\",\"service\":\"s\",\"level\":\"" + given + "\"}").level())
+                .isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"verbose\"", "\"\"", "3"})
+    void levelRejectsUnknownNames(String json) throws Exception {
+        assertThat(errors("{\"message\":\"m\",\"service\":\"s\",\"level\":" + json + "}"))
+                .extracting(FieldError::field).containsExactly("level");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"host\"", "\"trace_id\"", "\"span_id\""})
+    void optionalStringsMustBeStrings(String field) throws Exception {
+        assertThat(valid("{\"message\":\"m\",\"service\":\"s\"," + field + ":\"x\"}")).isNotNull();
+        assertThat(errors("{\"message\":\"m\",\"service\":\"s\"," + field + ":[1]}"))
+                .extracting(FieldError::field).containsExactly(field.replace("\"", ""));
+    }
+
+    @Test
+    void attributesMustBeAnObjectOfScalars() throws Exception {
+        assertThat(valid("{\"message\":\"m\",\"service\":\"s\",\"attributes\":{\"a\":\"b\",\"n\":1.5,\"t\":false}}")
+                .attributes()).hasSize(3);
+        assertThat(errors("{\"message\":\"m\",\"service\":\"s\",\"attributes\":[1]}"))
+                .extracting(FieldError::field).containsExactly("attributes");
+        assertThat(errors("{\"message\":\"m\",\"service\":\"s\",\"attributes\":{\"a\":[1],\"b\":null}}"))
+                .extracting(FieldError::field).containsExactlyInAnyOrder("attributes.a", "attributes.b");
+    }
+
+    @Test
+    void undecodableEntriesSayWhy() {
+        Map<String, String> noVersion = Map.of(StreamEntry.DATA, "{}");
+        Map<String, String> notJson = Map.of(StreamEntry.SCHEMA_VERSION, "1", StreamEntry.DATA, "{oops");
+        Map<String, String> missingFields = Map.of(StreamEntry.SCHEMA_VERSION, "1", StreamEntry.DATA,
+                "{\"message\":\"m\"}");
+
+        assertThat(LogEventCodec.fromEntry(noVersion)).isInstanceOfSatisfying(EntryDecoding.Undecodable.class,
+                u -> assertThat(u.reason()).isEqualTo(DeadLetterReason.UNSUPPORTED_SCHEMA_VERSION));
+        assertThat(LogEventCodec.fromEntry(notJson)).isInstanceOfSatisfying(EntryDecoding.Undecodable.class,
+                u -> assertThat(u.reason()).isEqualTo(DeadLetterReason.INVALID_JSON));
+        assertThat(LogEventCodec.fromEntry(missingFields)).isInstanceOfSatisfying(EntryDecoding.Undecodable.class,
+                u -> {
+                    assertThat(u.reason()).isEqualTo(DeadLetterReason.INVALID_EVENT);
+                    assertThat(u.message()).contains("event_id", "received_at", "source", "service", "timestamp");
+                });
+    }
+
+    @Test
+    void entryWithABadEventIdIsInvalid() throws Exception {
+        LogEvent event = valid("{\"message\":\"m\",\"service\":\"s\"}");
+        ObjectNode json = LogEventCodec.toJson(event);
+        json.put("event_id", "not-a-uuid");
+        Map<String, String> entry = new LinkedHashMap<>(LogEventCodec.toEntry(event));
+        entry.put(StreamEntry.DATA, Json.write(json));
+
+        assertThat(LogEventCodec.fromEntry(entry)).isInstanceOfSatisfying(EntryDecoding.Undecodable.class,
+                u -> assertThat(u.message()).contains("event_id"));
+    }
+}
