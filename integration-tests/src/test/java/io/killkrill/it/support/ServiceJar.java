@@ -1,0 +1,48 @@
+package io.killkrill.it.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A KillKrill service as it runs in production: its runnable jar ({@code java -jar <module>-*-all.jar}),
+ * built by the reactor before the integration tests, started as a separate process a test can kill.
+ */
+public record ServiceJar(String module, Path jar) {
+
+    public static ServiceJar of(String module) {
+        Path target = TestServices.repoRoot().resolve(module).resolve("target");
+        try (Stream<Path> files = Files.list(target)) {
+            Path jar = files.filter(p -> p.getFileName().toString().endsWith("-all.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no runnable jar in " + target
+                            + "; build it with ./mvnw -pl " + module + " -am package"));
+            return new ServiceJar(module, jar);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + target + "; build the module first", e);
+        }
+    }
+
+    /**
+     * Starts the service with exactly {@code environment} (plus PATH and HOME), its stdout and stderr going to
+     * {@code log}.
+     */
+    public Process start(Map<String, String> environment, Path log, String... jvmOptions) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx256m");
+        command.addAll(List.of(jvmOptions));
+        command.add("-jar");
+        command.add(jar.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(key -> key.startsWith("KILLKRILL_"));
+        env.putAll(environment);
+        return builder.start();
+    }
+}
