@@ -1,0 +1,60 @@
+package io.killkrill.it.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real command-line peer (promtool, docker-compose, logger) run to completion. A missing tool fails the
+ * test at once saying what to install, never a timeout.
+ */
+public final class ExternalTool {
+    private ExternalTool() {
+    }
+
+    public record Result(int exitCode, String output) {
+    }
+
+    public static Result run(Path workingDirectory, byte[] stdin, String... command) {
+        requireInstalled(command[0]);
+        try {
+            Process process = new ProcessBuilder(command).directory(workingDirectory.toFile())
+                    .redirectErrorStream(true).start();
+            process.getOutputStream().write(stdin);
+            process.getOutputStream().close();
+            byte[] output = process.getInputStream().readAllBytes();
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " did not finish within 120 s");
+            }
+            return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static void requireInstalled(String tool) {
+        List<String> path = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "/usr/bin").split(":")));
+        boolean found = path.stream().map(dir -> Path.of(dir, tool)).anyMatch(p -> p.toFile().canExecute());
+        if (!found) {
+            throw new IllegalStateException(tool + " is not installed; 'scripts/dev-services up' installs it"
+                    + " (Debian package " + debianPackage(tool) + ")");
+        }
+    }
+
+    private static String debianPackage(String tool) {
+        return switch (tool) {
+            case "promtool" -> "prometheus";
+            case "docker-compose" -> "docker-compose";
+            case "logger" -> "bsdutils";
+            default -> tool;
+        };
+    }
+}
