@@ -70,12 +70,18 @@ final class AggregationPipeline implements Runnable {
         this.registry = registry;
         this.clock = clock;
         this.windowSeconds = config.windows().stream().map(d -> (int) d.toSeconds()).toList();
-        this.entriesRead = registry.counter("killkrill_metrics_worker_entries_read");
-        this.samplesAggregated = registry.counter("killkrill_metrics_worker_samples_aggregated");
-        this.samplesAlreadyApplied = registry.counter("killkrill_metrics_worker_samples_already_applied");
-        this.batchesCommitted = registry.counter("killkrill_metrics_worker_batches_committed");
-        this.persistRetries = registry.counter("killkrill_metrics_worker_persist_retries");
-        this.batchDuration = registry.timer("killkrill_metrics_worker_batch_duration");
+        this.entriesRead = Counter.builder("killkrill_metrics_worker_entries_read")
+                .description("Stream entries read (new or claimed).").register(registry);
+        this.samplesAggregated = Counter.builder("killkrill_metrics_worker_samples_aggregated")
+                .description("Samples whose effect was committed to PostgreSQL.").register(registry);
+        this.samplesAlreadyApplied = Counter.builder("killkrill_metrics_worker_samples_already_applied")
+                .description("Redelivered samples skipped because their effect was already committed.").register(registry);
+        this.batchesCommitted = Counter.builder("killkrill_metrics_worker_batches_committed")
+                .description("Batch transactions committed.").register(registry);
+        this.persistRetries = Counter.builder("killkrill_metrics_worker_persist_retries")
+                .description("Retried batch transactions (PostgreSQL unreachable, lock conflict).").register(registry);
+        this.batchDuration = Timer.builder("killkrill_metrics_worker_batch_duration")
+                .description("Time to process one read batch, from decode to acknowledgement.").register(registry);
         this.persistRetry = RetryPolicy.builder()
                 .handleIf(e -> running.get())
                 .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(5))
@@ -182,8 +188,9 @@ final class AggregationPipeline implements Runnable {
         Failsafe.with(redisRetry).run(() -> source.settle(ids, deadLetters));
         acknowledgedToPrune.addAll(eventIds);
         for (DeadLetter letter : deadLetters) {
-            deadLettered.computeIfAbsent(letter.reason(), reason -> registry.counter(
-                    "killkrill_metrics_worker_dead_lettered", "reason", reason.code())).increment();
+            deadLettered.computeIfAbsent(letter.reason(), reason -> Counter.builder(
+                    "killkrill_metrics_worker_dead_lettered").tag("reason", reason.code())
+                    .description("Entries dead-lettered, by reason.").register(registry)).increment();
         }
         if (!deadLetters.isEmpty()) {
             LOG.warn("stage=aggregate dead-lettered {} of {} entries", deadLetters.size(), entries.size());

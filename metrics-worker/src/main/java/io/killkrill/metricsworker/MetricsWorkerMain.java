@@ -6,6 +6,8 @@ import io.killkrill.metricsworker.store.SchemaMismatchException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import sun.misc.Signal;
+
 import java.util.concurrent.CountDownLatch;
 
 public final class MetricsWorkerMain {
@@ -32,16 +34,19 @@ public final class MetricsWorkerMain {
             LOG.error("metrics-worker failed to start", e);
             System.exit(EXIT_START_FAILED);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("metrics-worker stopping: committing and acknowledging the batch in hand");
-            worker.close();
-            stopped.countDown();
-        }, "metrics-worker-shutdown"));
+        // SIGTERM / SIGINT: finish the batch in hand (commit, acknowledge), then exit 0
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> stopRequested.countDown());
+        }
         try {
-            stopped.await();
+            stopRequested.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        LOG.info("metrics-worker stopping: committing and acknowledging the batch in hand");
+        worker.close();
+        LOG.info("metrics-worker stopped");
+        System.exit(0);
     }
 }
