@@ -5,6 +5,10 @@ import io.killkrill.config.ConfigDef;
 import io.killkrill.config.Setting;
 import io.killkrill.config.SettingType;
 
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+
 /** The metrics-worker's settings, declared once. */
 public final class MetricsWorkerSettings {
     public static final Setting<String> DATABASE_URL = Setting.of("KILLKRILL_DATABASE_URL",
@@ -14,12 +18,59 @@ public final class MetricsWorkerSettings {
             SettingType.string(), "killkrill", "PostgreSQL user.");
     public static final Setting<String> DATABASE_PASSWORD = Setting.of("KILLKRILL_DATABASE_PASSWORD",
             SettingType.string(), "killkrill", "PostgreSQL password.").asSecret();
+    public static final Setting<String> DATABASE_SCHEMA = Setting.of("KILLKRILL_DATABASE_SCHEMA",
+            SettingType.matching("[a-z_][a-z0-9_]{0,62}", "a lower-case PostgreSQL identifier"), "public",
+            "PostgreSQL schema of the aggregate tables; created and migrated by Flyway at start-up.");
+    public static final Setting<Integer> DATABASE_POOL_SIZE = Setting.of("KILLKRILL_DATABASE_POOL_SIZE",
+            SettingType.integer(1, 64), "4", "Maximum PostgreSQL connections (HikariCP pool).");
     public static final Setting<Integer> ADMIN_PORT = Setting.of("KILLKRILL_METRICS_WORKER_ADMIN_PORT",
             SettingType.port(), "8082", "Health, /metrics and /api/v1/aggregates port of the metrics-worker.");
+    public static final Setting<Integer> BATCH_SIZE = Setting.of("KILLKRILL_METRICS_BATCH_SIZE",
+            SettingType.integer(1, 100_000), "1000",
+            "Stream entries read per XREADGROUP; each read batch is aggregated and committed in one transaction.");
+    public static final Setting<Duration> READ_BLOCK = Setting.of("KILLKRILL_METRICS_READ_BLOCK",
+            SettingType.duration(Duration.ofMillis(1), Duration.ofMinutes(1)), "1s",
+            "How long XREADGROUP waits for new entries before the worker checks for idle pending ones.");
+    public static final Setting<Integer> CLAIM_IDLE_MS = Setting.of("KILLKRILL_CLAIM_IDLE_MS",
+            SettingType.integer(100, 86_400_000), "30000",
+            "Entries pending longer than this (milliseconds) on any consumer are taken over with XAUTOCLAIM.");
+    public static final Setting<List<Duration>> WINDOWS = Setting.of("KILLKRILL_WINDOWS", windows(), "60s",
+            "Tumbling window sizes, aligned to the epoch, comma-separated (e.g. 10s,1m,1h); whole seconds.");
+    public static final Setting<Duration> MAX_LATENESS = Setting.of("KILLKRILL_MAX_LATENESS",
+            SettingType.duration(Duration.ofSeconds(1), Duration.ofDays(30)), "1h",
+            "Samples with a timestamp older than now minus this are dead-lettered (too_late).");
+    public static final Setting<Integer> MAX_SERIES_PER_METRIC = Setting.of("KILLKRILL_MAX_SERIES_PER_METRIC",
+            SettingType.integer(1, 10_000_000), "1000",
+            "Maximum label sets per metric name; samples of further label sets are dead-lettered (cardinality_limit).");
+    public static final Setting<FaultInjection> FAULT_INJECTION = Setting.of("KILLKRILL_FAULT_INJECTION",
+            SettingType.oneOf(FaultInjection.class), "none",
+            "Test only: crash_after_commit halts the process right after a PostgreSQL commit, before XACK.");
 
     public static final ConfigDef DEFINITION = ConfigDef.of("metrics-worker", CommonSettings.ALL,
-            DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, ADMIN_PORT);
+            DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_SCHEMA, DATABASE_POOL_SIZE, ADMIN_PORT,
+            BATCH_SIZE, READ_BLOCK, CLAIM_IDLE_MS, WINDOWS, MAX_LATENESS, MAX_SERIES_PER_METRIC, FAULT_INJECTION);
+
+    /** Failures the worker can inject into itself so integration tests can prove its guarantees. */
+    public enum FaultInjection { NONE, CRASH_AFTER_COMMIT }
 
     private MetricsWorkerSettings() {
+    }
+
+    private static SettingType<List<Duration>> windows() {
+        SettingType<Duration> size = SettingType.duration(Duration.ofSeconds(1), Duration.ofDays(7));
+        Pattern separator = Pattern.compile(",");
+        return SettingType.of("a comma-separated list of whole-second durations such as 10s,1m,1h", text -> {
+            List<Duration> sizes = separator.splitAsStream(text).map(String::trim).filter(s -> !s.isEmpty())
+                    .map(size::parse).distinct().sorted().toList();
+            if (sizes.isEmpty()) {
+                throw new IllegalArgumentException("names no window");
+            }
+            for (Duration d : sizes) {
+                if (d.toMillis() % 1000 != 0) {
+                    throw new IllegalArgumentException("has a window that is not whole seconds");
+                }
+            }
+            return sizes;
+        });
     }
 }

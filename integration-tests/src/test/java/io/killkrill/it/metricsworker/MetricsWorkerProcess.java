@@ -1,0 +1,68 @@
+package io.killkrill.it.metricsworker;
+
+import io.killkrill.it.support.TestServices;
+import io.killkrill.metricsworker.MetricsWorkerConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The metrics-worker as a separate process, from the shaded jar, configured through its environment. */
+final class MetricsWorkerProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+
+    private MetricsWorkerProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    static MetricsWorkerProcess start(MetricsWorkerConfig config, int adminPort) throws IOException {
+        Path jar = TestServices.repoRoot().resolve("metrics-worker/target/metrics-worker-0.1.0-SNAPSHOT-all.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("build the shaded jar first (mvn package): " + jar);
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put("KILLKRILL_REDIS_URL", config.redisUrl().toString());
+        env.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
+        env.put("KILLKRILL_METRICS_DLQ", config.streams().metricsDlq());
+        env.put("KILLKRILL_METRICS_GROUP", config.streams().metricsGroup());
+        env.put("KILLKRILL_DATABASE_URL", config.databaseUrl());
+        env.put("KILLKRILL_DATABASE_USER", config.databaseUser());
+        env.put("KILLKRILL_DATABASE_PASSWORD", config.databasePassword());
+        env.put("KILLKRILL_DATABASE_SCHEMA", config.databaseSchema());
+        env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(adminPort));
+        env.put("KILLKRILL_METRICS_BATCH_SIZE", Integer.toString(config.batchSize()));
+        env.put("KILLKRILL_METRICS_READ_BLOCK", config.readBlock().toMillis() + "ms");
+        env.put("KILLKRILL_CLAIM_IDLE_MS", Long.toString(config.claimIdle().toMillis()));
+        env.put("KILLKRILL_WINDOWS", config.windows().stream().map(d -> d.toSeconds() + "s")
+                .collect(Collectors.joining(",")));
+        env.put("KILLKRILL_FAULT_INJECTION", config.faultInjection().name().toLowerCase());
+        Path log = Files.createTempFile("metrics-worker", ".log");
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar",
+                jar.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().keySet().removeIf(k -> k.startsWith("KILLKRILL_"));
+        builder.environment().putAll(env);
+        return new MetricsWorkerProcess(builder.start(), log);
+    }
+
+    Process process() {
+        return process;
+    }
+
+    String output() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() throws IOException {
+        process.destroyForcibly();
+        Files.deleteIfExists(log);
+    }
+}

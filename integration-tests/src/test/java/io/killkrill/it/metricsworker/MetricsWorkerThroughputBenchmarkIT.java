@@ -1,0 +1,62 @@
+package io.killkrill.it.metricsworker;
+
+import io.killkrill.it.support.PostgresExtension;
+import io.killkrill.it.support.PostgresService;
+import io.killkrill.it.support.RedisExtension;
+import io.killkrill.it.support.RedisService;
+import io.killkrill.metricsworker.MetricsWorker;
+import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
+import io.killkrill.model.MetricSampleCodec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.StreamEntryID;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static io.killkrill.it.metricsworker.MetricsWorkerFixture.sample;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Benchmark, not a timed test (run with -Dkillkrill.benchmark=true): a pre-filled stream of 200k samples over
+ * 300 series, aggregated and stored; prints samples/s. Asserts only exactness.
+ */
+@ExtendWith({RedisExtension.class, PostgresExtension.class})
+@EnabledIfSystemProperty(named = "killkrill.benchmark", matches = "true")
+class MetricsWorkerThroughputBenchmarkIT {
+    private static final int SAMPLES = 200_000;
+
+    @Test
+    void aggregatesAPrefilledStream(RedisService redis, PostgresService postgres) throws Exception {
+        MetricsWorkerFixture fixture = new MetricsWorkerFixture(redis, postgres, "bench");
+        try {
+            Instant base = Instant.now().minus(Duration.ofMinutes(20));
+            try (var pipeline = redis.client().pipelined()) {
+                for (int i = 0; i < SAMPLES; i++) {
+                    pipeline.xadd(fixture.streams.metrics(), StreamEntryID.NEW_ENTRY, MetricSampleCodec.toEntry(
+                            sample("bench_metric_" + (i % 3), i % 1000, Map.of("host", "h" + (i % 100)),
+                                    base.plusMillis(i * 5L))));
+                }
+                pipeline.sync();
+            }
+            int batch = Integer.getInteger("killkrill.benchmark.batch", 5000);
+            long started = System.nanoTime();
+            try (MetricsWorker worker = new MetricsWorker(fixture.config(postgres.jdbcUrl(), batch,
+                    List.of(Duration.ofSeconds(60)), 1000, FaultInjection.NONE)).start()) {
+                await("all samples aggregated and acknowledged").atMost(Duration.ofMinutes(10))
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> fixture.undelivered() == 0 && fixture.pending() == 0);
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("BENCHMARK metrics-worker: %d samples, 300 series, batch %d: %.2f s, %.0f samples/s%n",
+                    SAMPLES, batch, seconds, SAMPLES / seconds);
+            assertThat(fixture.totalCount()).isEqualTo(SAMPLES);
+        } finally {
+            fixture.cleanUp();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.killkrill.it.metricsworker;
+
+import io.killkrill.it.support.PostgresService;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A PostgreSQL 15 this test owns and may stop and start: initdb + pg_ctl as user {@code killkrill} (postgres
+ * refuses root) in a directory under /var/tmp, on a free port; removed on close.
+ */
+final class OwnPostgres implements AutoCloseable {
+    private static final String BIN = "/usr/lib/postgresql/15/bin/";
+    private final String dataDir;
+    private final int port;
+
+    private OwnPostgres(String dataDir, int port) {
+        this.dataDir = dataDir;
+        this.port = port;
+    }
+
+    static OwnPostgres create() throws IOException, InterruptedException {
+        String dir = "/var/tmp/killkrill-it-pg-" + UUID.randomUUID().toString().substring(0, 8);
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        run("mkdir", "-p", dir);
+        run(BIN + "initdb", "-D", dir + "/data", "-U", "killkrill", "--auth=trust", "-E", "UTF8");
+        OwnPostgres postgres = new OwnPostgres(dir, port);
+        postgres.start();
+        return postgres;
+    }
+
+    PostgresService service() {
+        return new PostgresService("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "killkrill", "killkrill");
+    }
+
+    void start() throws IOException, InterruptedException {
+        run(BIN + "pg_ctl", "-D", dataDir + "/data", "-l", dataDir + "/log", "-w", "-t", "60",
+                "-o", "-p " + port + " -k " + dataDir + " -c listen_addresses=127.0.0.1", "start");
+    }
+
+    /** Fast shutdown: open connections are cut, as in a crash of the network path. */
+    void stop() throws IOException, InterruptedException {
+        run(BIN + "pg_ctl", "-D", dataDir + "/data", "-m", "fast", "-w", "-t", "60", "stop");
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("runuser", "-u", "killkrill", "--"));
+        full.addAll(List.of(command));
+        Process process = new ProcessBuilder(full).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(90, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        try {
+            stop();
+        } catch (IllegalStateException e) {
+            // already stopped
+        }
+        run("rm", "-rf", dataDir);
+    }
+}

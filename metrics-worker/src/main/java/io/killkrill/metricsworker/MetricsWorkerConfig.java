@@ -1,0 +1,95 @@
+package io.killkrill.metricsworker;
+
+import io.killkrill.config.CommonSettings;
+import io.killkrill.config.Config;
+import io.killkrill.config.StreamNames;
+import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Everything one metrics-worker needs, immutable. Built from the environment by {@link #from(Config)}, or
+ * directly by a test.
+ *
+ * @param adminPort     0 picks a free port (tests)
+ * @param consumerName  unique per process, so pending entries of a dead worker are recognisably someone else's
+ */
+public record MetricsWorkerConfig(URI redisUrl,
+                                  StreamNames streams,
+                                  String databaseUrl,
+                                  String databaseUser,
+                                  String databasePassword,
+                                  String databaseSchema,
+                                  int databasePoolSize,
+                                  int adminPort,
+                                  int batchSize,
+                                  Duration readBlock,
+                                  Duration claimIdle,
+                                  List<Duration> windows,
+                                  Duration maxLateness,
+                                  int maxSeriesPerMetric,
+                                  FaultInjection faultInjection,
+                                  String consumerName) {
+    public MetricsWorkerConfig {
+        Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(streams, "streams");
+        Objects.requireNonNull(databaseUrl, "databaseUrl");
+        Objects.requireNonNull(databaseUser, "databaseUser");
+        Objects.requireNonNull(databasePassword, "databasePassword");
+        Objects.requireNonNull(databaseSchema, "databaseSchema");
+        Objects.requireNonNull(readBlock, "readBlock");
+        Objects.requireNonNull(claimIdle, "claimIdle");
+        windows = List.copyOf(windows);
+        Objects.requireNonNull(maxLateness, "maxLateness");
+        Objects.requireNonNull(faultInjection, "faultInjection");
+        Objects.requireNonNull(consumerName, "consumerName");
+        if (windows.isEmpty()) {
+            throw new IllegalArgumentException("at least one window size is needed");
+        }
+    }
+
+    public static MetricsWorkerConfig from(Config config) {
+        return new MetricsWorkerConfig(
+                config.get(CommonSettings.REDIS_URL),
+                CommonSettings.streamNames(config),
+                config.get(MetricsWorkerSettings.DATABASE_URL),
+                config.get(MetricsWorkerSettings.DATABASE_USER),
+                config.get(MetricsWorkerSettings.DATABASE_PASSWORD),
+                config.get(MetricsWorkerSettings.DATABASE_SCHEMA),
+                config.get(MetricsWorkerSettings.DATABASE_POOL_SIZE),
+                config.get(MetricsWorkerSettings.ADMIN_PORT),
+                config.get(MetricsWorkerSettings.BATCH_SIZE),
+                config.get(MetricsWorkerSettings.READ_BLOCK),
+                Duration.ofMillis(config.get(MetricsWorkerSettings.CLAIM_IDLE_MS)),
+                config.get(MetricsWorkerSettings.WINDOWS),
+                config.get(MetricsWorkerSettings.MAX_LATENESS),
+                config.get(MetricsWorkerSettings.MAX_SERIES_PER_METRIC),
+                config.get(MetricsWorkerSettings.FAULT_INJECTION),
+                uniqueConsumerName());
+    }
+
+    /** host-pid-random: unique even when two workers share a host and a restarted one reuses a pid. */
+    public static String uniqueConsumerName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    public MetricsWorkerConfig withAdminPort(int port) {
+        return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
+                databaseSchema, databasePoolSize, port, batchSize, readBlock, claimIdle, windows, maxLateness,
+                maxSeriesPerMetric, faultInjection, consumerName);
+    }
+}
