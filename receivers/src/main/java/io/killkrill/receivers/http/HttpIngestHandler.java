@@ -56,6 +56,7 @@ final class HttpIngestHandler extends SimpleChannelInboundHandler<HttpObject> {
     static final String LOGS_PATH = "/api/v1/logs";
     static final String METRICS_PATH = "/api/v1/metrics";
     static final int RETRY_AFTER_SECONDS = 5;
+    private static final long MAX_DISCARDED_BYTES = 256L * 1024 * 1024;
 
     private final HttpSettings settings;
     private final StreamWriter writer;
@@ -65,6 +66,10 @@ final class HttpIngestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     private Request current;
     private boolean discarding;
+    /** After a refusal sent while the body was still coming: read the rest (discarding it), then close. */
+    private boolean closeWhenBodyEnds;
+    private long discarded;
+    private boolean bodyComplete = true;
 
     private record Request(String path, String kind, String stream, String mediaType, boolean gzip,
                            boolean keepAlive, long startNanos, ByteArrayOutputStream body) {
@@ -83,11 +88,22 @@ final class HttpIngestHandler extends SimpleChannelInboundHandler<HttpObject> {
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
         if (msg instanceof HttpRequest request) {
             discarding = false;
+            closeWhenBodyEnds = false;
+            discarded = 0;
             current = null;
+            bodyComplete = false;
             start(ctx, request);
         }
         if (msg instanceof HttpContent content) {
+            if (msg instanceof LastHttpContent) {
+                bodyComplete = true;
+            }
             if (discarding || current == null) {
+                discarded += content.content().readableBytes();
+                // the client gets to finish sending so it can read the answer; past a bound, cut it off
+                if (closeWhenBodyEnds && (msg instanceof LastHttpContent || discarded > MAX_DISCARDED_BYTES)) {
+                    ctx.close();
+                }
                 return;
             }
             ByteBuf data = content.content();
@@ -250,8 +266,11 @@ final class HttpIngestHandler extends SimpleChannelInboundHandler<HttpObject> {
                     request.path(), request.startNanos(), false);
             return;
         }
+        // one request at a time per connection, so answers keep the order of requests
+        ctx.channel().config().setAutoRead(false);
         writer.write(entries, StreamWriter.Delivery.FAIL_FAST).whenComplete((ok, failure) ->
                 ctx.executor().execute(() -> {
+                    ctx.channel().config().setAutoRead(true);
                     if (failure == null) {
                         metrics.accepted("http", request.kind(), accepted);
                         respond(ctx, HttpResponseStatus.ACCEPTED, result(accepted, rejectedCount, errors, null),
@@ -316,10 +335,21 @@ final class HttpIngestHandler extends SimpleChannelInboundHandler<HttpObject> {
     private void refuse(ChannelHandlerContext ctx, String path, String kind, HttpResponseStatus status, String reason,
                         String message, boolean keepAlive, long startNanos) {
         metrics.rejected("http", kind, reason, 1);
+        boolean bodyPending = !bodyComplete;
         discarding = true;
         current = null;
-        respond(ctx, status, errorBody(message), keepAlive, path, startNanos,
-                status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE) || status.equals(HttpResponseStatus.TOO_MANY_REQUESTS));
+        boolean retry = status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)
+                || status.equals(HttpResponseStatus.TOO_MANY_REQUESTS);
+        FullHttpResponse response = response(status, errorBody(message), "application/json", keepAlive, retry);
+        metrics.httpRequest(path, status.code(), System.nanoTime() - startNanos);
+        var future = ctx.writeAndFlush(response);
+        if (!keepAlive) {
+            if (bodyPending) {
+                closeWhenBodyEnds = true;
+            } else {
+                future.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
     }
 
     private void respondSimple(ChannelHandlerContext ctx, HttpRequest request, HttpResponseStatus status, String body,
