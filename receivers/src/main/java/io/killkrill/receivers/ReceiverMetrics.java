@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -27,31 +29,42 @@ public final class ReceiverMetrics {
                 .publishPercentileHistogram(false).register(registry);
     }
 
+    // hot paths count per message: look counters up once per tag set, not through a builder each time
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    private Counter counter(String name, String description, String... tags) {
+        String key = name + '|' + String.join("|", tags);
+        Counter counter = counters.get(key);
+        if (counter == null) {
+            counter = counters.computeIfAbsent(key, k -> Counter.builder(name).description(description)
+                    .tags(tags).register(registry));
+        }
+        return counter;
+    }
+
     public void received(String source, String kind, int count) {
         if (count > 0) {
-            Counter.builder("killkrill.received").description("Items received, before validation")
-                    .tag("source", source).tag("kind", kind).register(registry).increment(count);
+            counter("killkrill.received", "Items received, before validation", "source", source, "kind", kind)
+                    .increment(count);
         }
     }
 
     public void accepted(String source, String kind, int count) {
         if (count > 0) {
-            Counter.builder("killkrill.accepted").description("Items stored in Redis")
-                    .tag("source", source).tag("kind", kind).register(registry).increment(count);
+            counter("killkrill.accepted", "Items stored in Redis", "source", source, "kind", kind).increment(count);
         }
     }
 
     public void rejected(String source, String kind, String reason, int count) {
         if (count > 0) {
-            Counter.builder("killkrill.rejected").description("Items refused or not stored, by reason")
-                    .tag("source", source).tag("kind", kind).tag("reason", reason).register(registry)
-                    .increment(count);
+            counter("killkrill.rejected", "Items refused or not stored, by reason", "source", source, "kind", kind,
+                    "reason", reason).increment(count);
         }
     }
 
     public void deadLettered(String reason) {
-        Counter.builder("killkrill.dead.lettered").description("Syslog messages written to the dead-letter stream")
-                .tag("reason", reason).register(registry).increment();
+        counter("killkrill.dead.lettered", "Syslog messages written to the dead-letter stream", "reason", reason)
+                .increment();
     }
 
     public void httpRequest(String path, int status, long nanos) {
@@ -62,8 +75,7 @@ public final class ReceiverMetrics {
 
     public void xaddBatch(long nanos, int entries) {
         xadd.record(nanos, TimeUnit.NANOSECONDS);
-        Counter.builder("killkrill.xadd.entries").description("Entries written by pipelined XADD")
-                .register(registry).increment(entries);
+        counter("killkrill.xadd.entries", "Entries written by pipelined XADD").increment(entries);
     }
 
     public void abandonedOnShutdown(int entries) {

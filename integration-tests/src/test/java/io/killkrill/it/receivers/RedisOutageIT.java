@@ -20,6 +20,7 @@ import static org.awaitility.Awaitility.await;
  * HTTP: 503 with Retry-After and nothing reported accepted while it is down; 202 again afterwards, and the
  * stream holds exactly what was reported accepted. Syslog TCP: messages sent while Redis is down are not
  * dropped: reading stops, and once Redis is back every one of them is stored (sent = stored, no duplicates).
+ * Syslog UDP cannot be paused: what arrives meanwhile is dropped and counted with its reason.
  */
 class RedisOutageIT {
     private static final byte[] EVENT = "[{\"message\":\"m\",\"service\":\"s\"},{\"message\":\"n\",\"service\":\"s\"}]"
@@ -68,6 +69,16 @@ class RedisOutageIT {
         redis.stop();
         await("receivers noticed Redis is down").atMost(Duration.ofSeconds(10))
                 .until(() -> service.get("/health/ready").statusCode() == 503);
+        try (java.net.DatagramSocket udp = new java.net.DatagramSocket()) {
+            byte[] datagram = "<13>1 - host app - - - udp during outage".getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 3; i++) {
+                udp.send(new java.net.DatagramPacket(datagram, datagram.length,
+                        java.net.InetAddress.getLoopbackAddress(), service.receivers.ports().syslogUdp().orElseThrow()));
+            }
+        }
+        await("UDP datagrams that cannot be stored are counted as dropped").atMost(Duration.ofSeconds(10))
+                .until(() -> service.get("/metrics").body().contains(
+                        "killkrill_rejected_total{kind=\"logs\",reason=\"udp_redis_unavailable\",source=\"syslog\"} 3.0"));
         int sent = 1000;
         try (Socket socket = new Socket("127.0.0.1", service.receivers.ports().syslogTcp())) {
             OutputStream out = socket.getOutputStream();

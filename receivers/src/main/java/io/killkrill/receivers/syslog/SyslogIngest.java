@@ -44,6 +44,7 @@ public final class SyslogIngest {
     public final class Batch {
         private final List<StreamWriter.Entry> entries = new ArrayList<>();
         private int events;
+        private int received;
         private final List<String> deadLetterReasons = new ArrayList<>();
         private final String transport;
 
@@ -61,7 +62,7 @@ public final class SyslogIngest {
                 metrics.rejected("syslog", "logs", "empty_frame", 1);
                 return;
             }
-            metrics.received("syslog", "logs", 1);
+            received++;
             SyslogParse result = frame.tooLarge()
                     ? new SyslogParse.Rejected(DeadLetterReason.MESSAGE_TOO_LARGE, "the message is longer than "
                     + maxMessageBytes + " bytes (KILLKRILL_SYSLOG_MAX_MESSAGE_BYTES); raw bytes truncated to that size",
@@ -86,6 +87,8 @@ public final class SyslogIngest {
 
         /** Hands the batch to the writer; it is kept and re-sent until Redis stored it. */
         public void send() {
+            metrics.received("syslog", "logs", received);
+            received = 0;
             if (entries.isEmpty()) {
                 return;
             }
