@@ -313,7 +313,7 @@ public final class StreamWriter implements AutoCloseable {
         stopAccepting = true;
     }
 
-    /** Sends everything still queued (waiting up to {@code timeout}), then closes the pool. */
+    /** Sends everything still queued (waiting up to 10 s for the writer thread), then closes the pool. */
     @Override
     public void close() {
         stopAccepting = true;

@@ -37,9 +37,6 @@ final class SyslogStreamHandler extends SimpleChannelInboundHandler<SyslogFrame>
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, SyslogFrame frame) {
         batch.add(frame, peer);
-        if (batch.isEmpty()) {
-            return;
-        }
     }
 
     @Override

@@ -46,6 +46,12 @@ public final class IngestBenchmark {
             ReceiversConfig config = ReceiversConfig.forTest(URI.create("redis://127.0.0.1:" + port), streams)
                     .withLimits(64L * 1024 * 1024, 100_000, 64 * 1024, Integer.MAX_VALUE);
             try (Receivers receivers = Receivers.start(config)) {
+                System.out.println("warm-up (JIT) round:");
+                syslog(receivers.ports().syslogTcp(), syslogMessages / 4, jedis, streams.logs());
+                jedis.del(streams.logs());
+                http(receivers.ports().http(), httpEvents / 4, jedis, streams.logs());
+                jedis.del(streams.logs());
+                System.out.println("measured round:");
                 syslog(receivers.ports().syslogTcp(), syslogMessages, jedis, streams.logs());
                 jedis.del(streams.logs());
                 http(receivers.ports().http(), httpEvents, jedis, streams.logs());
