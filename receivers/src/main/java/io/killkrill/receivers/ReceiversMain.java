@@ -1,9 +1,12 @@
 package io.killkrill.receivers;
 
 import io.killkrill.config.Config;
+import io.killkrill.config.ConfigException;
 import io.killkrill.config.ConfigLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CountDownLatch;
 
 public final class ReceiversMain {
     private static final Logger LOG = LoggerFactory.getLogger(ReceiversMain.class);
@@ -11,8 +14,23 @@ public final class ReceiversMain {
     private ReceiversMain() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         Config config = ConfigLoader.loadOrExit(ReceiversSettings.DEFINITION, System.getenv());
         LOG.info("receivers starting with configuration:\n{}", config.describe());
+        ReceiversConfig receiversConfig;
+        try {
+            receiversConfig = ReceiversConfig.from(config);
+        } catch (ConfigException e) {
+            System.err.println("receivers: refusing to start, " + e.getMessage());
+            System.exit(ConfigLoader.EXIT_CONFIG_ERROR);
+            return;
+        }
+        Receivers receivers = Receivers.start(receiversConfig);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            receivers.close();
+            stopped.countDown();
+        }, "killkrill-receivers-shutdown"));
+        stopped.await();
     }
 }

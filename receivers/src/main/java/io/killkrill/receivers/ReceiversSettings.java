@@ -5,15 +5,44 @@ import io.killkrill.config.ConfigDef;
 import io.killkrill.config.Setting;
 import io.killkrill.config.SettingType;
 
+import java.util.List;
+
 /** The receivers' settings, declared once. */
 public final class ReceiversSettings {
     public static final Setting<Integer> HTTP_PORT = Setting.of("KILLKRILL_HTTP_PORT", SettingType.port(), "8080",
             "HTTP ingestion, health and /metrics port.");
     public static final Setting<Integer> SYSLOG_PORT = Setting.of("KILLKRILL_SYSLOG_PORT", SettingType.port(),
             "5514", "Syslog port, UDP and TCP.");
+    public static final Setting<Boolean> SYSLOG_UDP = Setting.of("KILLKRILL_SYSLOG_UDP", SettingType.bool(),
+            "true", "Whether syslog is also received over UDP on KILLKRILL_SYSLOG_PORT (TCP always is).");
+    public static final Setting<Integer> SYSLOG_TLS_PORT = Setting.optional("KILLKRILL_SYSLOG_TLS_PORT",
+            SettingType.port(), "Syslog over TLS (RFC 5425) port; unset disables TLS. Needs "
+                    + "KILLKRILL_SYSLOG_TLS_CERT and KILLKRILL_SYSLOG_TLS_KEY.");
+    public static final Setting<String> SYSLOG_TLS_CERT = Setting.optional("KILLKRILL_SYSLOG_TLS_CERT",
+            SettingType.string(), "PEM file of the syslog TLS server certificate (chain).");
+    public static final Setting<String> SYSLOG_TLS_KEY = Setting.optional("KILLKRILL_SYSLOG_TLS_KEY",
+            SettingType.string(), "PEM file of the syslog TLS private key (PKCS#8).");
+    public static final Setting<Long> SYSLOG_MAX_MESSAGE_BYTES = Setting.of("KILLKRILL_SYSLOG_MAX_MESSAGE_BYTES",
+            SettingType.bytes(480, 16L * 1024 * 1024), "64KiB",
+            "Longest syslog message accepted; longer ones are dead-lettered as message_too_large, "
+                    + "their raw bytes truncated to this size.");
+    public static final Setting<Long> HTTP_MAX_BODY_BYTES = Setting.of("KILLKRILL_HTTP_MAX_BODY_BYTES",
+            SettingType.bytes(1024, 1024L * 1024 * 1024), "10MiB",
+            "Largest HTTP body, both as sent and after gzip decompression; larger bodies get 413.");
+    public static final Setting<Integer> HTTP_MAX_ITEMS = Setting.of("KILLKRILL_HTTP_MAX_ITEMS",
+            SettingType.integer(1, 1_000_000), "10000", "Most items (events or samples) in one HTTP request; "
+                    + "more get 413.");
+    public static final Setting<Integer> MAX_BACKLOG = Setting.of("KILLKRILL_MAX_BACKLOG",
+            SettingType.integer(1, Integer.MAX_VALUE), "1000000",
+            "Backlog of a stream (entries its consumer group has not acknowledged, or its length when there is "
+                    + "no group) above which HTTP ingestion answers 429 and syslog TCP stops reading.");
+    public static final Setting<List<String>> API_KEYS = Setting.optional("KILLKRILL_API_KEYS",
+            SettingType.list(), "Comma-separated API keys; when set, the ingestion endpoints require "
+                    + "'Authorization: Bearer <key>' or 'X-API-Key: <key>'.").asSecret();
 
     public static final ConfigDef DEFINITION = ConfigDef.of("receivers", CommonSettings.ALL,
-            HTTP_PORT, SYSLOG_PORT);
+            HTTP_PORT, SYSLOG_PORT, SYSLOG_UDP, SYSLOG_TLS_PORT, SYSLOG_TLS_CERT, SYSLOG_TLS_KEY,
+            SYSLOG_MAX_MESSAGE_BYTES, HTTP_MAX_BODY_BYTES, HTTP_MAX_ITEMS, MAX_BACKLOG, API_KEYS);
 
     private ReceiversSettings() {
     }

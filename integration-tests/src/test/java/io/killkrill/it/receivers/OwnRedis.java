@@ -1,0 +1,59 @@
+package io.killkrill.it.receivers;
+
+import redis.clients.jedis.JedisPooled;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/** A redis-server of the test's own, on a free port, that the test may stop and start again (outage tests). */
+final class OwnRedis implements AutoCloseable {
+    private final int port;
+    private final Path directory;
+    private Process process;
+    final JedisPooled client;
+
+    OwnRedis() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        directory = Files.createTempDirectory("killkrill-redis-");
+        start();
+        client = new JedisPooled("127.0.0.1", port);
+    }
+
+    URI uri() {
+        return URI.create("redis://127.0.0.1:" + port);
+    }
+
+    void start() throws IOException {
+        process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", directory.toString())
+                .redirectErrorStream(true).redirectOutput(directory.resolve("redis.log").toFile()).start();
+        await("own redis-server on port " + port + " answers PING").atMost(Duration.ofSeconds(10))
+                .ignoreExceptions().until(() -> {
+                    try (var jedis = new redis.clients.jedis.Jedis("127.0.0.1", port)) {
+                        return "PONG".equals(jedis.ping());
+                    }
+                });
+    }
+
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        client.close();
+        stop();
+    }
+}

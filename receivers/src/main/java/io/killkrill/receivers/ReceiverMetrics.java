@@ -1,0 +1,97 @@
+package io.killkrill.receivers;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The receivers' meters, exposed on GET /metrics. Names as Prometheus shows them:
+ * {@code killkrill_received_total{source,kind}}, {@code killkrill_accepted_total{source,kind}},
+ * {@code killkrill_rejected_total{source,kind,reason}}, {@code killkrill_dead_lettered_total{reason}},
+ * {@code killkrill_http_request_seconds{path,status}}, {@code killkrill_xadd_batch_seconds},
+ * {@code killkrill_xadd_batch_entries}, {@code killkrill_backlog_entries{stream}}.
+ */
+public final class ReceiverMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer xadd;
+
+    public ReceiverMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        xadd = Timer.builder("killkrill.xadd.batch").description("Time of one pipelined XADD batch")
+                .publishPercentileHistogram(false).register(registry);
+    }
+
+    // hot paths count per message: look counters up once per tag set, not through a builder each time
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    private Counter counter(String name, String description, String... tags) {
+        String key = name + '|' + String.join("|", tags);
+        Counter counter = counters.get(key);
+        if (counter == null) {
+            counter = counters.computeIfAbsent(key, k -> Counter.builder(name).description(description)
+                    .tags(tags).register(registry));
+        }
+        return counter;
+    }
+
+    public void received(String source, String kind, int count) {
+        if (count > 0) {
+            counter("killkrill.received", "Items received, before validation", "source", source, "kind", kind)
+                    .increment(count);
+        }
+    }
+
+    public void accepted(String source, String kind, int count) {
+        if (count > 0) {
+            counter("killkrill.accepted", "Items stored in Redis", "source", source, "kind", kind).increment(count);
+        }
+    }
+
+    public void rejected(String source, String kind, String reason, int count) {
+        if (count > 0) {
+            counter("killkrill.rejected", "Items refused or not stored, by reason", "source", source, "kind", kind,
+                    "reason", reason).increment(count);
+        }
+    }
+
+    public void deadLettered(String reason) {
+        counter("killkrill.dead.lettered", "Syslog messages written to the dead-letter stream", "reason", reason)
+                .increment();
+    }
+
+    public void httpRequest(String path, int status, long nanos) {
+        Timer.builder("killkrill.http.request").description("HTTP request handling time")
+                .tag("path", path).tag("status", Integer.toString(status)).register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void xaddBatch(long nanos, int entries) {
+        xadd.record(nanos, TimeUnit.NANOSECONDS);
+        counter("killkrill.xadd.entries", "Entries written by pipelined XADD").increment(entries);
+    }
+
+    public void abandonedOnShutdown(int entries) {
+        rejected("syslog", "logs", "shutdown_redis_unavailable", entries);
+    }
+
+    public void backlogGauge(String stream, Supplier<Number> value) {
+        Gauge.builder("killkrill.backlog", value).description("Entries of a stream not yet acknowledged")
+                .baseUnit("entries").tag("stream", stream).register(registry);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+}
