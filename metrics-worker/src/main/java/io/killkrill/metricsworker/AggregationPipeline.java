@@ -63,6 +63,7 @@ final class AggregationPipeline implements Runnable {
     private final Counter samplesAlreadyApplied;
     private final Counter batchesCommitted;
     private final Counter persistRetries;
+    private final Counter windowRowsRaced;
     private final Timer batchDuration;
     private final Timer readDuration;
     private final Timer decodeDuration;
@@ -89,6 +90,9 @@ final class AggregationPipeline implements Runnable {
                 .description("Batch transactions committed.").register(registry);
         this.persistRetries = Counter.builder("killkrill_metrics_worker_persist_retries")
                 .description("Retried batch transactions (PostgreSQL unreachable, lock conflict).").register(registry);
+        this.windowRowsRaced = Counter.builder("killkrill_metrics_worker_window_rows_raced")
+                .description("Window rows another replica created at the same moment; merged into, not lost.")
+                .register(registry);
         this.batchDuration = Timer.builder("killkrill_metrics_worker_batch_duration")
                 .description("Time to process one read batch, from decode to acknowledgement.").register(registry);
         this.readDuration = stageTimer(registry, "read");
@@ -209,6 +213,7 @@ final class AggregationPipeline implements Runnable {
             batchesCommitted.increment();
             samplesAggregated.increment(applied.freshSamples());
             samplesAlreadyApplied.increment(applied.alreadyApplied());
+            windowRowsRaced.increment(applied.rowsRaced());
             if (applied.alreadyApplied() > 0) {
                 LOG.info("stage=persist skipped {} samples applied before (redelivered after a crash)",
                         applied.alreadyApplied());

@@ -104,7 +104,8 @@ public final class AggregateStore implements AutoCloseable {
     }
 
     /** What one {@link #apply} did. */
-    public record Applied(int freshSamples, int alreadyApplied, int rowsMerged) {
+    /** @param rowsRaced window rows another replica created while this batch was creating them too */
+    public record Applied(int freshSamples, int alreadyApplied, int rowsMerged, int rowsRaced) {
     }
 
     /**
@@ -125,10 +126,11 @@ public final class AggregateStore implements AutoCloseable {
             });
             int freshCount = fresh.size();
             SortedMap<SeriesWindow, WindowAccumulator> windows = aggregateFresh.apply(fresh);
+            int[] raced = {0};
             if (!windows.isEmpty()) {
-                session.doWork(connection -> merge(connection, windows));
+                session.doWork(connection -> raced[0] = merge(connection, windows));
             }
-            return new Applied(freshCount, eventIds.size() - freshCount, windows.size());
+            return new Applied(freshCount, eventIds.size() - freshCount, windows.size(), raced[0]);
         });
     }
 
@@ -140,9 +142,10 @@ public final class AggregateStore implements AutoCloseable {
      * {@code INSERT ... ON CONFLICT DO NOTHING RETURNING}; a key another replica inserted at the same moment is
      * not returned (PostgreSQL waited for that replica's commit), so it is locked and merged like an existing row.
      */
-    private void merge(Connection connection, SortedMap<SeriesWindow, WindowAccumulator> windows) throws SQLException {
+    private int merge(Connection connection, SortedMap<SeriesWindow, WindowAccumulator> windows) throws SQLException {
         Map<SeriesWindow, StoredRow> stored = lockRows(connection, windows.keySet());
         List<SeriesWindow> missing = new ArrayList<>();
+        int racedRows = 0;
         for (SeriesWindow key : windows.keySet()) {
             if (!stored.containsKey(key)) {
                 missing.add(key);
@@ -151,6 +154,7 @@ public final class AggregateStore implements AutoCloseable {
         if (!missing.isEmpty()) {
             Set<SeriesWindow> inserted = insertRows(connection, missing, windows);
             List<SeriesWindow> raced = missing.stream().filter(k -> !inserted.contains(k)).toList();
+            racedRows = raced.size();
             if (!raced.isEmpty()) {
                 LOG.info("stage=persist {} window rows were created concurrently by another replica; merging into them",
                         raced.size());
@@ -163,6 +167,7 @@ public final class AggregateStore implements AutoCloseable {
         if (!stored.isEmpty()) {
             updateRows(connection, stored, windows);
         }
+        return racedRows;
     }
 
     private record StoredRow(long id, WindowTotals totals) {
