@@ -25,11 +25,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.SortedMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -41,6 +45,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class AggregationPipeline implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(AggregationPipeline.class);
     static final String SERVICE = "metrics-worker";
+    private static final int PARALLEL_DECODE_MIN = 256;
 
     private final EntrySource source;
     private final AggregateStore store;
@@ -58,7 +63,12 @@ final class AggregationPipeline implements Runnable {
     private final Counter samplesAlreadyApplied;
     private final Counter batchesCommitted;
     private final Counter persistRetries;
+    private final Counter windowRowsRaced;
     private final Timer batchDuration;
+    private final Timer readDuration;
+    private final Timer decodeDuration;
+    private final Timer persistDuration;
+    private final Timer ackDuration;
     private final Map<DeadLetterReason, Counter> deadLettered = new ConcurrentHashMap<>();
     private final MeterRegistry registry;
 
@@ -80,8 +90,15 @@ final class AggregationPipeline implements Runnable {
                 .description("Batch transactions committed.").register(registry);
         this.persistRetries = Counter.builder("killkrill_metrics_worker_persist_retries")
                 .description("Retried batch transactions (PostgreSQL unreachable, lock conflict).").register(registry);
+        this.windowRowsRaced = Counter.builder("killkrill_metrics_worker_window_rows_raced")
+                .description("Window rows another replica created at the same moment; merged into, not lost.")
+                .register(registry);
         this.batchDuration = Timer.builder("killkrill_metrics_worker_batch_duration")
                 .description("Time to process one read batch, from decode to acknowledgement.").register(registry);
+        this.readDuration = stageTimer(registry, "read");
+        this.decodeDuration = stageTimer(registry, "decode");
+        this.persistDuration = stageTimer(registry, "persist");
+        this.ackDuration = stageTimer(registry, "ack");
         this.persistRetry = RetryPolicy.builder()
                 .handleIf(e -> running.get())
                 .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(5))
@@ -105,13 +122,24 @@ final class AggregationPipeline implements Runnable {
                 name -> Failsafe.with(persistRetry).get(() -> store.storedLabelSets(name)));
     }
 
+    private static Timer stageTimer(MeterRegistry registry, String stage) {
+        return Timer.builder("killkrill_metrics_worker_stage_duration").tag("stage", stage)
+                .description("Time spent per batch in one stage: read (poll), decode (and checks), persist"
+                        + " (the PostgreSQL transaction, retries included), ack (dead letters and XACK).")
+                .register(registry);
+    }
+
     @Override
     public void run() {
         LOG.info("stage=read consuming {} as {}", source.streamName(), config.consumerName());
         while (running.get()) {
             List<SourceEntry> entries;
             try {
+                long readStarted = System.nanoTime();
                 entries = source.poll();
+                if (!entries.isEmpty()) {
+                    readDuration.record(System.nanoTime() - readStarted, TimeUnit.NANOSECONDS);
+                }
             } catch (RuntimeException e) {
                 if (!running.get()) {
                     break;
@@ -141,13 +169,21 @@ final class AggregationPipeline implements Runnable {
 
     private void process(List<SourceEntry> entries) {
         entriesRead.increment(entries.size());
+        long decodeStarted = System.nanoTime();
         Instant oldestAccepted = clock.instant().minus(config.maxLateness());
         List<String> ids = new ArrayList<>(entries.size());
         List<DeadLetter> deadLetters = new ArrayList<>();
         List<MetricSample> accepted = new ArrayList<>(entries.size());
-        for (SourceEntry entry : entries) {
+        List<UUID> eventIds = new ArrayList<>(entries.size());
+        // decoding is pure and the costliest step per sample: spread over the cores, in entry order
+        List<EntryDecoding<MetricSample>> decodings = entries.size() < PARALLEL_DECODE_MIN
+                ? entries.stream().map(e -> MetricSampleCodec.fromEntry(e.fields())).toList()
+                : entries.parallelStream().map(e -> MetricSampleCodec.fromEntry(e.fields())).toList();
+        Map<SortedMap<String, String>, String> canonicalLabels = new HashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            SourceEntry entry = entries.get(i);
             ids.add(entry.id());
-            EntryDecoding<MetricSample> decoding = MetricSampleCodec.fromEntry(entry.fields());
+            EntryDecoding<MetricSample> decoding = decodings.get(i);
             if (decoding instanceof EntryDecoding.Undecodable<MetricSample> bad) {
                 deadLetters.add(deadLetter(entry, Stage.VALIDATE, bad.reason(), bad.message()));
                 continue;
@@ -157,25 +193,27 @@ final class AggregationPipeline implements Runnable {
                 deadLetters.add(deadLetter(entry, Stage.AGGREGATE, DeadLetterReason.TOO_LATE,
                         "sample timestamp " + sample.timestamp() + " is older than now minus KILLKRILL_MAX_LATENESS ("
                                 + config.maxLateness() + ")"));
-            } else if (!cardinality.admit(sample.name(), LabelSets.canonical(sample.labels()))) {
+            } else if (!cardinality.admit(sample.name(),
+                    canonicalLabels.computeIfAbsent(sample.labels(), LabelSets::canonical))) {
                 deadLetters.add(deadLetter(entry, Stage.AGGREGATE, DeadLetterReason.CARDINALITY_LIMIT,
                         "metric " + sample.name() + " already has " + config.maxSeriesPerMetric()
                                 + " label sets (KILLKRILL_MAX_SERIES_PER_METRIC)"));
             } else {
                 accepted.add(sample);
+                eventIds.add(UUID.fromString(sample.eventId()));
             }
         }
-        List<UUID> eventIds = accepted.stream().map(s -> UUID.fromString(s.eventId())).toList();
+        long persistStarted = System.nanoTime();
+        decodeDuration.record(persistStarted - decodeStarted, TimeUnit.NANOSECONDS);
         if (!accepted.isEmpty() || !acknowledgedToPrune.isEmpty()) {
             List<UUID> prune = acknowledgedToPrune;
             AggregateStore.Applied applied = Failsafe.with(persistRetry).get(() -> store.apply(prune, eventIds,
-                    fresh -> BatchAggregation.aggregate(
-                            accepted.stream().filter(s -> fresh.remove(UUID.fromString(s.eventId()))).toList(),
-                            windowSeconds)));
+                    fresh -> BatchAggregation.aggregate(freshSamples(accepted, eventIds, fresh), windowSeconds)));
             acknowledgedToPrune = new ArrayList<>();
             batchesCommitted.increment();
             samplesAggregated.increment(applied.freshSamples());
             samplesAlreadyApplied.increment(applied.alreadyApplied());
+            windowRowsRaced.increment(applied.rowsRaced());
             if (applied.alreadyApplied() > 0) {
                 LOG.info("stage=persist skipped {} samples applied before (redelivered after a crash)",
                         applied.alreadyApplied());
@@ -185,7 +223,10 @@ final class AggregationPipeline implements Runnable {
                 Runtime.getRuntime().halt(137);
             }
         }
+        long ackStarted = System.nanoTime();
+        persistDuration.record(ackStarted - persistStarted, TimeUnit.NANOSECONDS);
         Failsafe.with(redisRetry).run(() -> source.settle(ids, deadLetters));
+        ackDuration.record(System.nanoTime() - ackStarted, TimeUnit.NANOSECONDS);
         acknowledgedToPrune.addAll(eventIds);
         for (DeadLetter letter : deadLetters) {
             deadLettered.computeIfAbsent(letter.reason(), reason -> Counter.builder(
@@ -195,6 +236,18 @@ final class AggregationPipeline implements Runnable {
         if (!deadLetters.isEmpty()) {
             LOG.warn("stage=aggregate dead-lettered {} of {} entries", deadLetters.size(), entries.size());
         }
+    }
+
+    /** The accepted samples whose IDs are in {@code fresh}; a sample repeated within the batch counts once. */
+    private static List<MetricSample> freshSamples(List<MetricSample> accepted, List<UUID> eventIds, Set<UUID> fresh) {
+        Set<UUID> unused = new HashSet<>(fresh);
+        List<MetricSample> samples = new ArrayList<>(fresh.size());
+        for (int i = 0; i < accepted.size(); i++) {
+            if (unused.remove(eventIds.get(i))) {
+                samples.add(accepted.get(i));
+            }
+        }
+        return samples;
     }
 
     private DeadLetter deadLetter(SourceEntry entry, Stage stage, DeadLetterReason reason, String message) {

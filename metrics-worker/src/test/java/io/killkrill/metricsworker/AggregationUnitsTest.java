@@ -7,6 +7,7 @@ import io.killkrill.metricsworker.aggregate.LabelSets;
 import io.killkrill.metricsworker.aggregate.SeriesWindow;
 import io.killkrill.metricsworker.aggregate.Sketches;
 import io.killkrill.metricsworker.aggregate.WindowAccumulator;
+import io.killkrill.metricsworker.aggregate.WindowTotals;
 import io.killkrill.metricsworker.http.AggregateQuery;
 import io.killkrill.model.EventIds;
 import io.killkrill.model.MetricSample;
@@ -47,6 +48,27 @@ class AggregationUnitsTest {
         assertThat(a.min()).isEqualTo(100.0);
         assertThat(a.max()).isEqualTo(104.0);
         assertThat(a.last()).isEqualTo(104.0);
+    }
+
+    @Test
+    void storedTotalsMergeAPartialByTheMergeRule() {
+        Instant t = Instant.parse("2024-05-01T10:17:00Z");
+        WindowAccumulator first = new WindowAccumulator();
+        first.add(10, t.plusSeconds(5));
+        first.add(30, t.plusSeconds(1));
+        WindowTotals stored = WindowTotals.empty().merge(first);
+        assertThat(stored.count()).isEqualTo(2);
+        assertThat(stored.last()).isEqualTo(10.0);
+        WindowAccumulator earlier = new WindowAccumulator();
+        earlier.add(2, t.plusSeconds(3));
+        WindowTotals merged = stored.merge(earlier);
+        assertThat(merged.count()).isEqualTo(3);
+        assertThat(merged.sum()).isEqualTo(42.0);
+        assertThat(merged.min()).isEqualTo(2.0);
+        assertThat(merged.max()).isEqualTo(30.0);
+        assertThat(merged.last()).as("an earlier partial does not replace the last value").isEqualTo(10.0);
+        assertThat(merged.lastAt()).isEqualTo(t.plusSeconds(5));
+        assertThat(Sketches.decode(merged.sketch()).getCount()).isEqualTo(3.0);
     }
 
     @Test
