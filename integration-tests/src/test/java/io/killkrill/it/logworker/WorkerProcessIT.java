@@ -108,8 +108,9 @@ class WorkerProcessIT {
     }
 
     private long pendingOf(String consumer) {
-        return fixture.jedis().xpending(fixture.streams.logs(), fixture.streams.logGroup()).getConsumerMessageCount()
-                .getOrDefault(consumer, 0L);
+        Map<String, Long> byConsumer = fixture.jedis().xpending(fixture.streams.logs(), fixture.streams.logGroup())
+                .getConsumerMessageCount();
+        return byConsumer == null ? 0 : byConsumer.getOrDefault(consumer, 0L);
     }
 
     private Process startWorker(String consumer, URI elasticsearch, Map<String, String> extra) throws IOException {
