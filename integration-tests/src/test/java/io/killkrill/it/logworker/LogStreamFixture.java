@@ -1,6 +1,7 @@
 package io.killkrill.it.logworker;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -102,12 +103,21 @@ final class LogStreamFixture {
         return indexPrefix + "-*";
     }
 
+    /** The document count, or -1 while a just-created index has no primary shard yet (503). */
     long documentCount() {
         try {
             ElasticsearchClient client = elasticsearch.client();
             client.indices().refresh(r -> r.index(indexPattern()).allowNoIndices(true));
             return client.count(c -> c.index(indexPattern()).allowNoIndices(true)).count();
+        } catch (ElasticsearchException e) {
+            if (e.status() == 503) {
+                return -1;
+            }
+            throw e;
         } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("503 Service Unavailable")) {
+                return -1;
+            }
             throw new UncheckedIOException(e);
         }
     }

@@ -184,6 +184,8 @@ class LogWorkerPipelineIT {
         try (LogWorker worker = new LogWorker(fixture.config()).start()) {
             await("1000 documents indexed and nothing pending").atMost(Duration.ofSeconds(60))
                     .until(() -> fixture.documentCount() == 1000 && fixture.pending() == 0);
+            await("the retention trimmer removed the acknowledged entries").atMost(Duration.ofSeconds(30))
+                    .until(() -> fixture.jedis().xlen(fixture.streams.logs()) == 0);
         }
 
         Set<String> sentIds = sent.stream().map(LogEvent::eventId).collect(Collectors.toSet());
