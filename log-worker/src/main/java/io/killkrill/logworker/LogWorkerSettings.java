@@ -6,6 +6,7 @@ import io.killkrill.config.Setting;
 import io.killkrill.config.SettingType;
 
 import java.net.URI;
+import java.time.Duration;
 
 /** The log-worker's settings, declared once. */
 public final class LogWorkerSettings {
@@ -13,9 +14,54 @@ public final class LogWorkerSettings {
             SettingType.uri("http", "https"), "http://localhost:9200", "Elasticsearch to index into.");
     public static final Setting<Integer> ADMIN_PORT = Setting.of("KILLKRILL_LOG_WORKER_ADMIN_PORT",
             SettingType.port(), "8081", "Health and /metrics port of the log-worker.");
+    public static final Setting<String> CONSUMER_NAME = Setting.optional("KILLKRILL_CONSUMER_NAME",
+            SettingType.matching("[A-Za-z0-9:._-]{1,128}", "1-128 characters of A-Z, a-z, 0-9 and :._-"),
+            "Consumer name of this worker in its group; unset means hostname-pid-random, unique per process.");
+    public static final Setting<Integer> BATCH_SIZE = Setting.of("KILLKRILL_LOG_WORKER_BATCH_SIZE",
+            SettingType.integer(1, 10_000), "1000",
+            "Stream entries read per XREADGROUP and sent in one Elasticsearch bulk request.");
+    public static final Setting<Duration> BLOCK_TIME = Setting.of("KILLKRILL_LOG_WORKER_BLOCK_TIME",
+            SettingType.duration(Duration.ofMillis(10), Duration.ofSeconds(30)), "1s",
+            "How long one XREADGROUP waits for new entries; also bounds how fast a shutdown is noticed.");
+    public static final Setting<Integer> CONCURRENCY = Setting.of("KILLKRILL_LOG_WORKER_CONCURRENCY",
+            SettingType.integer(1, 32), "2",
+            "Consumer loops per process, each a consumer of its own (<consumer name>-<n>) in the group.");
+    public static final Setting<Integer> CLAIM_IDLE_MS = Setting.of("KILLKRILL_CLAIM_IDLE_MS",
+            SettingType.integer(100, 86_400_000), "60000",
+            "Entries pending (delivered, unacknowledged) longer than this many milliseconds are claimed"
+                    + " (XAUTOCLAIM) by a live consumer: how a crashed worker's batch is taken over.");
+    public static final Setting<String> ENVIRONMENT = Setting.of("KILLKRILL_ENVIRONMENT",
+            SettingType.string(), "development", "Written into every document as 'environment'.");
+    public static final Setting<String> ES_INDEX_PREFIX = Setting.of("KILLKRILL_ES_INDEX_PREFIX",
+            SettingType.matching("[a-z0-9][a-z0-9._-]{0,200}", "lower-case letters, digits and ._-"), "logs",
+            "Documents go to <prefix>-YYYY.MM.DD (event time, UTC); the index template matches <prefix>-*.");
+    public static final Setting<Duration> ES_REQUEST_TIMEOUT = Setting.of("KILLKRILL_ES_REQUEST_TIMEOUT",
+            SettingType.duration(Duration.ofMillis(100), Duration.ofMinutes(10)), "10s",
+            "Connect and socket timeout of every Elasticsearch request; a slower answer counts as a failure"
+                    + " and the request is retried.");
+    public static final Setting<Integer> ES_MAX_ATTEMPTS = Setting.of("KILLKRILL_ES_MAX_ATTEMPTS",
+            SettingType.integer(1, 100), "6",
+            "Attempts for a document Elasticsearch answers with 429 or 5xx before it is dead-lettered"
+                    + " (max_retries_exceeded).");
+    public static final Setting<Duration> ES_RETRY_INITIAL_BACKOFF = Setting.of("KILLKRILL_ES_RETRY_INITIAL_BACKOFF",
+            SettingType.duration(Duration.ofMillis(1), Duration.ofMinutes(1)), "200ms",
+            "First retry delay; doubles each attempt, with 25% jitter.");
+    public static final Setting<Duration> ES_RETRY_MAX_BACKOFF = Setting.of("KILLKRILL_ES_RETRY_MAX_BACKOFF",
+            SettingType.duration(Duration.ofMillis(10), Duration.ofMinutes(10)), "30s",
+            "Longest retry delay, for documents and for whole requests during an outage.");
+    public static final Setting<Duration> TRIM_INTERVAL = Setting.of("KILLKRILL_LOG_WORKER_TRIM_INTERVAL",
+            SettingType.duration(Duration.ofMillis(100), Duration.ofHours(1)), "10s",
+            "How often acknowledged entries (by every group) are trimmed from the logs stream, and the"
+                    + " lag and pending gauges refreshed.");
+    public static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("KILLKRILL_LOG_WORKER_SHUTDOWN_GRACE",
+            SettingType.duration(Duration.ofSeconds(1), Duration.ofMinutes(10)), "30s",
+            "On SIGTERM, how long the batch in flight may take to finish; after that it is abandoned"
+                    + " unacknowledged and another worker claims it.");
 
     public static final ConfigDef DEFINITION = ConfigDef.of("log-worker", CommonSettings.ALL,
-            ELASTICSEARCH_URL, ADMIN_PORT);
+            ELASTICSEARCH_URL, ADMIN_PORT, CONSUMER_NAME, BATCH_SIZE, BLOCK_TIME, CONCURRENCY, CLAIM_IDLE_MS,
+            ENVIRONMENT, ES_INDEX_PREFIX, ES_REQUEST_TIMEOUT, ES_MAX_ATTEMPTS, ES_RETRY_INITIAL_BACKOFF,
+            ES_RETRY_MAX_BACKOFF, TRIM_INTERVAL, SHUTDOWN_GRACE);
 
     private LogWorkerSettings() {
     }

@@ -1,0 +1,117 @@
+package io.killkrill.it.logworker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A fault-injecting TCP proxy between code under test and a real server. {@link Mode#FORWARD} passes bytes
+ * both ways; {@link Mode#BLACKHOLE} accepts connections and swallows everything without ever answering (the
+ * client times out); {@link Mode#REFUSE} closes every connection, new and open (the client sees resets).
+ */
+final class FaultProxy implements AutoCloseable {
+    enum Mode { FORWARD, BLACKHOLE, REFUSE }
+
+    private final InetSocketAddress target;
+    private final ServerSocket server;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile Mode mode = Mode.FORWARD;
+    private volatile boolean closed;
+
+    FaultProxy(URI target) throws IOException {
+        this.target = new InetSocketAddress(target.getHost(), target.getPort());
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::accept, "fault-proxy-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    URI uri() {
+        return URI.create("http://127.0.0.1:" + server.getLocalPort());
+    }
+
+    void mode(Mode next) {
+        mode = next;
+        if (next != Mode.FORWARD) {
+            // connections opened before the fault must suffer it too
+            for (Socket socket : open) {
+                if (next == Mode.REFUSE) {
+                    closeQuietly(socket);
+                }
+            }
+        }
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket client = server.accept();
+                if (mode == Mode.REFUSE) {
+                    client.setSoLinger(true, 0);
+                    closeQuietly(client);
+                    continue;
+                }
+                Socket upstream = new Socket();
+                upstream.connect(target, 5_000);
+                open.add(client);
+                open.add(upstream);
+                pump(client, upstream, "up");
+                pump(upstream, client, "down");
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to, String direction) {
+        Thread thread = new Thread(() -> {
+            byte[] buffer = new byte[16 * 1024];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    Mode now = mode;
+                    if (now == Mode.FORWARD) {
+                        out.write(buffer, 0, n);
+                        out.flush();
+                    } else if (now == Mode.REFUSE) {
+                        break;
+                    }
+                    // BLACKHOLE: swallowed; the client waits until its socket timeout
+                }
+            } catch (IOException e) {
+                // the other side closed
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+                open.remove(from);
+                open.remove(to);
+            }
+        }, "fault-proxy-" + direction);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        server.close();
+        open.forEach(FaultProxy::closeQuietly);
+    }
+}

@@ -1,0 +1,70 @@
+package io.killkrill.it.logworker;
+
+import io.killkrill.it.support.RedisExtension;
+import io.killkrill.it.support.RedisService;
+import io.killkrill.logworker.stream.RetentionTrimmer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Trimming removes only what every group has acknowledged, against real Redis. */
+@ExtendWith(RedisExtension.class)
+class RetentionTrimmerIT {
+    private String stream;
+    private JedisPooled jedis;
+
+    @AfterEach
+    void tearDown() {
+        jedis.del(stream);
+    }
+
+    @Test
+    void onlyEntriesAcknowledgedByEveryGroupAreTrimmed(RedisService redis) {
+        jedis = redis.client();
+        stream = RedisService.uniquePrefix("lw-trim") + "logs-stream";
+        List<StreamEntryID> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ids.add(jedis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of("n", Integer.toString(i))));
+        }
+        jedis.xgroupCreate(stream, "fast", new StreamEntryID(0, 0), false);
+        jedis.xgroupCreate(stream, "slow", new StreamEntryID(0, 0), false);
+        RetentionTrimmer trimmer = new RetentionTrimmer(jedis, stream);
+
+        List<StreamEntry> fast = read("fast", 10);
+        jedis.xack(stream, "fast", fast.stream().map(StreamEntry::getID).toArray(StreamEntryID[]::new));
+        assertThat(trimmer.trimOnce().removed()).as("slow has read nothing").isZero();
+
+        List<StreamEntry> slow = read("slow", 6);
+        // slow acknowledges 0..2 and 4..5, but 3 stays pending
+        jedis.xack(stream, "slow", ids.get(0), ids.get(1), ids.get(2), ids.get(4), ids.get(5));
+        RetentionTrimmer.Trim trim = trimmer.trimOnce();
+
+        assertThat(slow).hasSize(6);
+        assertThat(trim.removed()).isEqualTo(3);
+        assertThat(trim.trimmedBefore()).contains(ids.get(3));
+        assertThat(jedis.xrange(stream, "-", "+")).extracting(StreamEntry::getID)
+                .as("the pending entry and everything after it stay").containsExactlyElementsOf(ids.subList(3, 10));
+
+        jedis.xack(stream, "slow", ids.get(3));
+        read("slow", 10);
+        jedis.xack(stream, "slow", ids.subList(6, 10).toArray(StreamEntryID[]::new));
+        assertThat(trimmer.trimOnce().removed()).isEqualTo(7);
+        assertThat(jedis.xlen(stream)).isZero();
+    }
+
+    private List<StreamEntry> read(String group, int count) {
+        var read = jedis.xreadGroup(group, "c", XReadGroupParams.xReadGroupParams().count(count),
+                Map.of(stream, StreamEntryID.UNRECEIVED_ENTRY));
+        return read == null || read.isEmpty() ? List.of() : read.get(0).getValue();
+    }
+}

@@ -1,0 +1,81 @@
+package io.killkrill.logworker;
+
+import io.killkrill.logworker.elasticsearch.BulkIndexer;
+import io.killkrill.logworker.elasticsearch.IndexDocument;
+import io.killkrill.logworker.elasticsearch.IndexResult;
+import io.killkrill.logworker.stream.EntryFate;
+import io.killkrill.logworker.stream.EntrySink;
+import io.killkrill.logworker.stream.StreamRecord;
+import io.killkrill.model.DeadLetter;
+import io.killkrill.model.EntryDecoding;
+import io.killkrill.model.LogEvent;
+import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.Stage;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The log-worker's sink: validate each entry (an invalid one is dead-lettered at stage VALIDATE), enrich it,
+ * and index the batch through the {@link BulkIndexer}; every entry leaves with a final fate.
+ */
+public final class LogEventSink implements EntrySink {
+    static final String SERVICE = "log-worker";
+
+    private final String stream;
+    private final Enricher enricher;
+    private final BulkIndexer indexer;
+
+    public LogEventSink(String stream, Enricher enricher, BulkIndexer indexer) {
+        this.stream = stream;
+        this.enricher = enricher;
+        this.indexer = indexer;
+    }
+
+    @Override
+    public List<EntryFate> put(List<StreamRecord> batch) throws InterruptedException {
+        List<EntryFate> fates = new ArrayList<>(batch.size());
+        List<IndexDocument> documents = new ArrayList<>(batch.size());
+        Map<String, StreamRecord> byEntryId = new LinkedHashMap<>();
+        for (StreamRecord record : batch) {
+            EntryDecoding<LogEvent> decoding = LogEventCodec.fromEntry(record.fields());
+            if (decoding instanceof EntryDecoding.Decoded<LogEvent> decoded) {
+                LogEvent event = decoded.value();
+                documents.add(new IndexDocument(record.id(), enricher.indexFor(event), event.eventId(),
+                        enricher.document(event)));
+                byEntryId.put(record.id(), record);
+            } else if (decoding instanceof EntryDecoding.Undecodable<LogEvent> undecodable) {
+                fates.add(new EntryFate.DeadLettered(record.id(), DeadLetter.ofEntry(stream, record.id(),
+                        record.fields(), Stage.VALIDATE, undecodable.reason(), undecodable.message(), 1, SERVICE)));
+            }
+        }
+        if (documents.isEmpty()) {
+            return fates;
+        }
+        for (IndexResult result : indexer.index(documents)) {
+            String entryId = result.document().key();
+            if (result.indexed()) {
+                fates.add(new EntryFate.Completed(entryId));
+                continue;
+            }
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("status", Integer.toString(result.outcome().status()));
+            details.put("index", result.document().index());
+            details.put("event_id", result.document().id());
+            result.outcome().error().ifPresent(error -> {
+                details.put("error_type", error.type());
+                details.put("error_reason", error.reason());
+            });
+            String message = "Elasticsearch answered " + result.outcome().status()
+                    + result.outcome().error().map(e -> " " + e.type() + ": " + e.reason()).orElse("")
+                    + " after " + result.attempts() + " attempt(s)";
+            DeadLetter letter = DeadLetter.ofEntry(stream, entryId, byEntryId.get(entryId).fields(),
+                    Stage.BULK_INDEX, result.deadLetterReason().orElseThrow(), message, result.attempts(), SERVICE)
+                    .withDetails(details);
+            fates.add(new EntryFate.DeadLettered(entryId, letter));
+        }
+        return fates;
+    }
+}

@@ -1,0 +1,22 @@
+package io.killkrill.logworker.elasticsearch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.Objects;
+
+/**
+ * One document to index.
+ *
+ * @param key      the caller's handle (the stream entry ID), handed back with the result
+ * @param index    target index
+ * @param id       document {@code _id}: the event ID, so a redelivered entry never makes a second document
+ * @param document the JSON body
+ */
+public record IndexDocument(String key, String index, String id, JsonNode document) {
+    public IndexDocument {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(index, "index");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(document, "document");
+    }
+}

@@ -1,0 +1,53 @@
+package io.killkrill.logworker;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.killkrill.model.IngestContext;
+import io.killkrill.model.Json;
+import io.killkrill.model.LogEvent;
+import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.Source;
+import io.killkrill.model.Validated;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EnricherTest {
+    private static final Instant RECEIVED = Instant.parse("2026-03-04T23:00:00.100Z");
+    private final Enricher enricher = new Enricher("logs", "prod", "1.2.3",
+            Clock.fixed(Instant.parse("2026-03-04T23:00:00.350Z"), ZoneOffset.UTC));
+
+    private static LogEvent event(String json) throws Exception {
+        IngestContext context = new IngestContext("0190a0b0-0000-7000-8000-000000000001", RECEIVED,
+                Source.http("10.0.0.1:5000"), Optional.empty());
+        return ((Validated.Valid<LogEvent>) LogEventCodec.fromInput(Json.MAPPER.readTree(json), context)).value();
+    }
+
+    @Test
+    void theDailyIndexFollowsTheEventTimeInUtc() throws Exception {
+        LogEvent event = event("{\"message\":\"m\",\"service\":\"s\",\"timestamp\":\"2026-03-05T01:00:00+02:00\"}");
+        assertThat(enricher.indexFor(event)).isEqualTo("logs-2026.03.04");
+    }
+
+    @Test
+    void theDocumentCarriesTheEventAndTheEnrichment() throws Exception {
+        ObjectNode doc = enricher.document(event("""
+                {"message":"m","service":"s","level":"Warning","host":"h","attributes":{"k":1},
+                 "timestamp":"2026-03-04T22:59:59Z"}"""));
+        assertThat(doc.get("@timestamp").asText()).isEqualTo("2026-03-04T22:59:59Z");
+        assertThat(doc.get("level").asText()).isEqualTo("warn");
+        assertThat(doc.get("attributes").get("k").asLong()).isEqualTo(1);
+        assertThat(doc.get("event_id").asText()).isEqualTo("0190a0b0-0000-7000-8000-000000000001");
+        assertThat(doc.get("received_at").asText()).isEqualTo("2026-03-04T23:00:00.100Z");
+        assertThat(doc.get("processed_at").asText()).isEqualTo("2026-03-04T23:00:00.350Z");
+        assertThat(doc.get("ingest_lag_ms").asLong()).isEqualTo(250);
+        assertThat(doc.get("environment").asText()).isEqualTo("prod");
+        assertThat(doc.get("version").asText()).isEqualTo("1.2.3");
+        assertThat(doc.get("source").get("type").asText()).isEqualTo("http");
+        assertThat(doc.get("source").get("peer").asText()).isEqualTo("10.0.0.1:5000");
+    }
+}
