@@ -2,13 +2,12 @@ package io.killkrill.metricsworker;
 
 import io.killkrill.config.Config;
 import io.killkrill.config.ConfigLoader;
+import io.killkrill.config.StopSignal;
 import io.killkrill.metricsworker.store.SchemaMismatchException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import sun.misc.Signal;
 
-import java.util.concurrent.CountDownLatch;
 
 public final class MetricsWorkerMain {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsWorkerMain.class);
@@ -35,12 +34,8 @@ public final class MetricsWorkerMain {
             System.exit(EXIT_START_FAILED);
         }
         // SIGTERM / SIGINT: finish the batch in hand (commit, acknowledge), then exit 0
-        CountDownLatch stopRequested = new CountDownLatch(1);
-        for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), signal -> stopRequested.countDown());
-        }
         try {
-            stopRequested.await();
+            StopSignal.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -3,10 +3,9 @@ package io.killkrill.receivers;
 import io.killkrill.config.Config;
 import io.killkrill.config.ConfigException;
 import io.killkrill.config.ConfigLoader;
+import io.killkrill.config.StopSignal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.concurrent.CountDownLatch;
 
 public final class ReceiversMain {
     private static final Logger LOG = LoggerFactory.getLogger(ReceiversMain.class);
@@ -26,11 +25,8 @@ public final class ReceiversMain {
             return;
         }
         Receivers receivers = Receivers.start(receiversConfig);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            receivers.close();
-            stopped.countDown();
-        }, "killkrill-receivers-shutdown"));
-        stopped.await();
+        StopSignal.await();
+        receivers.close();
+        System.exit(0);
     }
 }

@@ -24,13 +24,23 @@ public final class CommonSettings {
             SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "metrics-workers",
             "Consumer group of the metrics-workers.");
     public static final Setting<LogFormat> LOG_FORMAT = Setting.of("KILLKRILL_LOG_FORMAT",
-            SettingType.oneOf(LogFormat.class), "plain", "Log output on stdout: plain text or JSON lines.");
+            SettingType.of("plain or json (lower case)", CommonSettings::logFormat), "plain",
+            "Log output on stdout: plain text or JSON lines.");
 
     /** The common settings, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(REDIS_URL, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
             METRICS_DLQ, LOG_GROUP, METRICS_GROUP, LOG_FORMAT);
 
     public enum LogFormat { PLAIN, JSON }
+
+    /** Exactly {@code plain} or {@code json}: the value also names the logback appender. */
+    private static LogFormat logFormat(String text) {
+        return switch (text) {
+            case "plain" -> LogFormat.PLAIN;
+            case "json" -> LogFormat.JSON;
+            default -> throw new IllegalArgumentException("is not plain or json");
+        };
+    }
 
     private CommonSettings() {
     }

@@ -57,7 +57,15 @@ class ConfigDefTest {
                         .anySatisfy(p -> assertThat(p).startsWith("KILLKRILL_REDIS_URL").contains("redis://"))
                         .anySatisfy(p -> assertThat(p).startsWith("KILLKRILL_TEST_PORT").contains("1 to 65535"))
                         .anySatisfy(p -> assertThat(p).startsWith("KILLKRILL_TEST_IDLE").contains("duration"))
-                        .anySatisfy(p -> assertThat(p).startsWith("KILLKRILL_LOG_FORMAT").contains("plain, json")));
+                        .anySatisfy(p -> assertThat(p).startsWith("KILLKRILL_LOG_FORMAT").contains("plain or json")));
+    }
+
+    @Test
+    void logFormatIsExactlyTheAppenderName() {
+        assertThat(DEFINITION.parse(Map.of("KILLKRILL_LOG_FORMAT", "json")).get(CommonSettings.LOG_FORMAT))
+                .isEqualTo(CommonSettings.LogFormat.JSON);
+        assertThatThrownBy(() -> DEFINITION.parse(Map.of("KILLKRILL_LOG_FORMAT", "JSON")))
+                .hasMessageContaining("KILLKRILL_LOG_FORMAT='JSON'");
     }
 
     @Test

@@ -1,18 +1,26 @@
 package io.killkrill.it.contracts;
 
 import io.killkrill.config.ConfigLoader;
+import io.killkrill.it.support.FreePorts;
+import io.killkrill.it.support.RedisExtension;
+import io.killkrill.it.support.RedisService;
 import io.killkrill.it.support.ServiceJar;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-/** A service started from its runnable jar with a bad setting refuses to start and names the variable. */
+/** The services as runnable jars: configuration errors stop them naming the variable; JSON logs; SIGTERM. */
+@ExtendWith(RedisExtension.class)
 class ServiceStartupIT {
 
     @ParameterizedTest
@@ -29,6 +37,31 @@ class ServiceStartupIT {
         assertThat(process.exitValue()).as("exit status of %s; output:%n%s", module, output)
                 .isEqualTo(ConfigLoader.EXIT_CONFIG_ERROR);
         assertThat(output).contains("KILLKRILL_REDIS_URL='localhost:6379'", "redis://",
-                "KILLKRILL_LOG_FORMAT='yaml'", "plain, json");
+                "KILLKRILL_LOG_FORMAT='yaml'", "plain or json");
+    }
+
+    @Test
+    void receiversLogJsonLinesWithSecretsMaskedAndExitZeroOnSigterm(RedisService redis) throws Exception {
+        Path log = Files.createTempFile("receivers-json", ".log");
+        Process process = ServiceJar.of("receivers").start(Map.of(
+                "KILLKRILL_REDIS_URL", redis.uri().toString(),
+                "KILLKRILL_HTTP_PORT", Integer.toString(FreePorts.next()),
+                "KILLKRILL_SYSLOG_PORT", Integer.toString(FreePorts.next()),
+                "KILLKRILL_API_KEYS", "top-secret-key",
+                "KILLKRILL_LOG_FORMAT", "json"), log);
+        try {
+            await("receivers log that they listen").atMost(Duration.ofSeconds(60))
+                    .until(() -> Files.readString(log).contains("receivers listening"));
+        } finally {
+            process.destroy();
+        }
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("receivers stop on SIGTERM").isTrue();
+        assertThat(process.exitValue()).as("exit status after SIGTERM").isZero();
+        String output = Files.readString(log);
+        assertThat(output.lines().filter(line -> !line.isBlank()))
+                .as("every line on stdout is a JSON object").isNotEmpty()
+                .allMatch(line -> line.startsWith("{\"@timestamp\"") && line.endsWith("}"));
+        assertThat(output).contains("KILLKRILL_API_KEYS=****").doesNotContain("top-secret-key");
     }
 }

@@ -42,7 +42,7 @@ public final class ElasticsearchExtension implements ParameterResolver {
     }
 
     private record Holder(ElasticsearchService service, ElasticsearchContainer container)
-            implements ExtensionContext.Store.CloseableResource {
+            implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() {
             service.close();

@@ -41,7 +41,7 @@ public final class PostgresExtension implements ParameterResolver {
     }
 
     private record Holder(PostgresService service, PostgreSQLContainer<?> container)
-            implements ExtensionContext.Store.CloseableResource {
+            implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() {
             if (container != null) {

@@ -42,7 +42,7 @@ public final class RedisExtension implements ParameterResolver {
     }
 
     private record Holder(RedisService service, GenericContainer<?> container)
-            implements ExtensionContext.Store.CloseableResource {
+            implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() {
             service.close();
