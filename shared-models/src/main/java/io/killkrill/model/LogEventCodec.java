@@ -1,10 +1,8 @@
 package io.killkrill.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -88,36 +86,12 @@ public final class LogEventCodec {
 
     /** Decodes and re-validates an entry read from the logs stream. */
     public static EntryDecoding<LogEvent> fromEntry(Map<String, String> entry) {
-        String version = entry.get(StreamEntry.SCHEMA_VERSION);
-        if (!StreamEntry.CURRENT_SCHEMA_VERSION.equals(version)) {
-            return new EntryDecoding.Undecodable<>(DeadLetterReason.UNSUPPORTED_SCHEMA_VERSION,
-                    "schema_version must be " + StreamEntry.CURRENT_SCHEMA_VERSION + ", got "
-                            + (version == null ? "none" : "'" + FieldReader.abbreviate(version) + "'"));
+        EntryEnvelope.Opened opened = EntryEnvelope.open(entry);
+        if (opened instanceof EntryEnvelope.Unreadable unreadable) {
+            return unreadable.asDecoding();
         }
-        String data = entry.get(StreamEntry.DATA);
-        if (data == null) {
-            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON, "entry has no 'data' field");
-        }
-        JsonNode node;
-        try {
-            node = Json.MAPPER.readTree(data);
-        } catch (JsonProcessingException e) {
-            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON,
-                    "'data' is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (node == null || !node.isObject()) {
-            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON, "'data' must be a JSON object");
-        }
-        FieldReader reader = new FieldReader(node);
-        String eventId = reader.requiredString("event_id");
-        if (eventId != null && !EventIds.isValid(eventId)) {
-            reader.error("event_id", "must be a UUIDv7 in canonical lower-case form");
-        }
-        Optional<Instant> receivedAt = reader.timestampSecondsMillisOrRfc3339("received_at");
-        if (receivedAt.isEmpty() && reader.node("received_at") == null) {
-            reader.error("received_at", "is required");
-        }
-        Source source = readSource(reader);
+        FieldReader reader = new FieldReader(((EntryEnvelope.Readable) opened).data());
+        EntryEnvelope.Header header = EntryEnvelope.readHeader(reader);
         Optional<SyslogMetadata> syslog = readSyslog(reader);
         Fields fields = readEventFields(reader);
         if (fields.timestamp.isEmpty() && reader.node("timestamp") == null) {
@@ -127,9 +101,9 @@ public final class LogEventCodec {
             return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_EVENT,
                     new Validated.Invalid<LogEvent>(reader.errors()).summary());
         }
-        return new EntryDecoding.Decoded<>(new LogEvent(eventId, fields.timestamp.orElseThrow(),
-                receivedAt.orElseThrow(), fields.level.orElse(Level.INFO), fields.service, fields.message,
-                fields.host, fields.traceId, fields.spanId, fields.attributes, source, syslog));
+        return new EntryDecoding.Decoded<>(new LogEvent(header.eventId(), fields.timestamp.orElseThrow(),
+                header.receivedAt().orElseThrow(), fields.level.orElse(Level.INFO), fields.service, fields.message,
+                fields.host, fields.traceId, fields.spanId, fields.attributes, header.source(), syslog));
     }
 
     private record Fields(String message, String service, Optional<OffsetDateTime> timestamp, Optional<Level> level,
@@ -193,22 +167,6 @@ public final class LogEventCodec {
             }
         }
         return attributes;
-    }
-
-    private static Source readSource(FieldReader reader) {
-        JsonNode node = reader.node("source");
-        if (node == null || !node.isObject()) {
-            reader.error("source", "is required and must be an object with 'type' (http or syslog)");
-            return Source.http(null);
-        }
-        FieldReader sourceReader = new FieldReader(node, "source.", reader.errors());
-        String type = sourceReader.requiredString("type");
-        Optional<String> peer = sourceReader.optionalString("peer");
-        Optional<SourceKind> kind = type == null ? Optional.empty() : SourceKind.parse(type);
-        if (type != null && kind.isEmpty()) {
-            sourceReader.error("type", "must be http or syslog");
-        }
-        return new Source(kind.orElse(SourceKind.HTTP), peer);
     }
 
     private static Optional<SyslogMetadata> readSyslog(FieldReader reader) {

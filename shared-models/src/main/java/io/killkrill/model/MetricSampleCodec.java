@@ -1,6 +1,5 @@
 package io.killkrill.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -68,48 +67,12 @@ public final class MetricSampleCodec {
 
     /** Decodes and re-validates an entry read from the metrics stream. */
     public static EntryDecoding<MetricSample> fromEntry(Map<String, String> entry) {
-        String version = entry.get(StreamEntry.SCHEMA_VERSION);
-        if (!StreamEntry.CURRENT_SCHEMA_VERSION.equals(version)) {
-            return new EntryDecoding.Undecodable<>(DeadLetterReason.UNSUPPORTED_SCHEMA_VERSION,
-                    "schema_version must be " + StreamEntry.CURRENT_SCHEMA_VERSION + ", got "
-                            + (version == null ? "none" : "'" + FieldReader.abbreviate(version) + "'"));
+        EntryEnvelope.Opened opened = EntryEnvelope.open(entry);
+        if (opened instanceof EntryEnvelope.Unreadable unreadable) {
+            return unreadable.asDecoding();
         }
-        String data = entry.get(StreamEntry.DATA);
-        if (data == null) {
-            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON, "entry has no 'data' field");
-        }
-        JsonNode node;
-        try {
-            node = Json.MAPPER.readTree(data);
-        } catch (JsonProcessingException e) {
-            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON,
-                    "'data' is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (node == null || !node.isObject()) {
-            return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_JSON, "'data' must be a JSON object");
-        }
-        FieldReader reader = new FieldReader(node);
-        String eventId = reader.requiredString("event_id");
-        if (eventId != null && !EventIds.isValid(eventId)) {
-            reader.error("event_id", "must be a UUIDv7 in canonical lower-case form");
-        }
-        Optional<Instant> receivedAt = reader.timestampSecondsMillisOrRfc3339("received_at");
-        if (receivedAt.isEmpty() && reader.node("received_at") == null) {
-            reader.error("received_at", "is required");
-        }
-        Source source = Source.http(null);
-        JsonNode sourceNode = reader.node("source");
-        if (sourceNode == null || !sourceNode.isObject()) {
-            reader.error("source", "is required and must be an object with 'type' (http or syslog)");
-        } else {
-            FieldReader sourceReader = new FieldReader(sourceNode, "source.", reader.errors());
-            String type = sourceReader.requiredString("type");
-            Optional<SourceKind> kind = type == null ? Optional.empty() : SourceKind.parse(type);
-            if (type != null && kind.isEmpty()) {
-                sourceReader.error("type", "must be http or syslog");
-            }
-            source = new Source(kind.orElse(SourceKind.HTTP), sourceReader.optionalString("peer"));
-        }
+        FieldReader reader = new FieldReader(((EntryEnvelope.Readable) opened).data());
+        EntryEnvelope.Header header = EntryEnvelope.readHeader(reader);
         Fields fields = readSampleFields(reader);
         if (fields.timestamp.isEmpty() && reader.node("timestamp") == null) {
             reader.error("timestamp", "is required in a stream entry");
@@ -118,9 +81,9 @@ public final class MetricSampleCodec {
             return new EntryDecoding.Undecodable<>(DeadLetterReason.INVALID_EVENT,
                     new Validated.Invalid<MetricSample>(reader.errors()).summary());
         }
-        return new EntryDecoding.Decoded<>(new MetricSample(eventId, fields.name, fields.value, fields.labels,
-                fields.timestamp.orElseThrow(), fields.type.orElse(MetricType.GAUGE), receivedAt.orElseThrow(),
-                source));
+        return new EntryDecoding.Decoded<>(new MetricSample(header.eventId(), fields.name, fields.value, fields.labels,
+                fields.timestamp.orElseThrow(), fields.type.orElse(MetricType.GAUGE), header.receivedAt().orElseThrow(),
+                header.source()));
     }
 
     private record Fields(String name, double value, SortedMap<String, String> labels,
