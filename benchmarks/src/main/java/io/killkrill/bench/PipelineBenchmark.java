@@ -178,11 +178,13 @@ public final class PipelineBenchmark {
         bulk(warmBodies);
         AtomicInteger done = new AtomicInteger();
         progress = "ceiling: raw _bulk of " + n + " docs";
+        CpuMeter cpu = meter().start();
         long start = System.nanoTime();
         int errors = bulk(bodies);
         double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(5));
         done.set(n);
         ObjectNode c = report.section("ceiling");
+        cpu.stop(c, n);
         c.put("docs", n).put("batch", options.bulkBatch()).put("connections", options.bulkConnections())
                 .put("bulk_errors", errors).put("seconds", round(seconds)).put("docs_per_s", Math.round(n / seconds));
         report.row("raw _bulk ceiling, docs/s (same docs as log-worker, " + options.bulkConnections() + " conns)",
@@ -242,12 +244,14 @@ public final class PipelineBenchmark {
         try (RsyslogPeer peer = RsyslogPeer.start(workDir.resolve("rsyslog"), port, esUrl.getHost(), esUrl.getPort(),
                 index)) {
             progress = "rsyslog: " + n + " syslog messages over " + options.syslogConnections() + " TCP connections";
+            CpuMeter cpu = meter().track("rsyslogd", peer.pid()).start();
             long start = System.nanoTime();
             SyslogLoad.flood("127.0.0.1", port, n, options.syslogConnections(), DAY_SYSLOG);
             double sent = (System.nanoTime() - start) / 1e9;
             double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(5));
             long rssKb = rssOf(peer.pid());
             ObjectNode r = report.section("rsyslog");
+            cpu.stop(r, n);
             r.put("messages", n).put("connections", options.syslogConnections()).put("send_seconds", round(sent))
                     .put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds))
                     .put("rss_mib_after", rssKb / 1024).put("version", rsyslogVersion());
@@ -346,6 +350,7 @@ public final class PipelineBenchmark {
                     + ", metrics-worker pid " + pipeline.get(2).pid());
             URI logs = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs");
             URI metrics = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/metrics");
+            warmUp(syslogPort, logs);
             if (options.phases().contains("pipeline")) {
                 syslogToElasticsearch(syslogPort);
                 httpToElasticsearch(logs);
@@ -370,14 +375,29 @@ public final class PipelineBenchmark {
         }
     }
 
+    /** One unmeasured round through every path first, so the measured ones are of JIT-compiled services. */
+    private void warmUp(int syslogPort, URI logs) throws Exception {
+        int n = Math.min(options.events(), 50_000);
+        String day = "2026-11-21";
+        progress = "warm-up: " + n + " syslog messages and " + n + " HTTP events";
+        long start = System.nanoTime();
+        SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), day);
+        HttpLoad.flood(logs, HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, day)),
+                options.httpBatch(), options.httpClients());
+        awaitSearchable(prefix + "-" + day.replace('-', '.'), 2L * n, start, Duration.ofMinutes(10));
+        es.call("DELETE", "/" + prefix + "-" + day.replace('-', '.'), (String) null);
+    }
+
     private void syslogToElasticsearch(int syslogPort) throws Exception {
         int n = options.events();
         String index = prefix + "-" + DAY_SYSLOG.replace('-', '.');
         progress = "KillKrill syslog TCP -> ES: " + n + " messages over " + options.syslogConnections() + " connections";
+        CpuMeter cpu = meter().start();
         long start = System.nanoTime();
         SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SYSLOG);
         double sent = (System.nanoTime() - start) / 1e9;
         double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(10));
+        cpu.stop(report.section("killkrill_syslog_to_es"), n);
         report.section("killkrill_syslog_to_es").put("messages", n).put("send_seconds", round(sent))
                 .put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds));
         report.row("KillKrill syslog TCP -> ES searchable, msg/s", fmt(n / seconds), ">= 1.1x rsyslog");
@@ -388,10 +408,12 @@ public final class PipelineBenchmark {
         String index = prefix + "-" + DAY_HTTP.replace('-', '.');
         List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
         progress = "KillKrill HTTP -> ES: " + n + " events in batches of " + options.httpBatch();
+        CpuMeter cpu = meter().start();
         long start = System.nanoTime();
         HttpLoad.Outcome outcome = HttpLoad.flood(logs, bodies, options.httpBatch(), options.httpClients());
         double sent = (System.nanoTime() - start) / 1e9;
         double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(10));
+        cpu.stop(report.section("killkrill_http_to_es"), n);
         report.section("killkrill_http_to_es").put("events", n).put("accepted", outcome.accepted())
                 .put("retried_requests", outcome.retried()).put("send_seconds", round(sent))
                 .put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds));
@@ -414,6 +436,7 @@ public final class PipelineBenchmark {
         List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.metricSample(i, now));
         long before = storedSamples();
         progress = "KillKrill metrics HTTP -> PostgreSQL: " + n + " samples";
+        CpuMeter cpu = meter().start();
         long start = System.nanoTime();
         HttpLoad.Outcome outcome = HttpLoad.flood(metrics, bodies, options.httpBatch(), options.httpClients());
         double sent = (System.nanoTime() - start) / 1e9;
@@ -429,6 +452,7 @@ public final class PipelineBenchmark {
             TimeUnit.MILLISECONDS.sleep(250); // polling PostgreSQL for the stored total
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        cpu.stop(report.section("killkrill_metrics_to_postgres"), n);
         report.section("killkrill_metrics_to_postgres").put("samples", n).put("accepted", outcome.accepted())
                 .put("stored", stored).put("send_seconds", round(sent)).put("seconds", round(seconds))
                 .put("samples_per_s", Math.round(stored / seconds));
@@ -589,16 +613,20 @@ public final class PipelineBenchmark {
             awaitLength(stream, Math.min(n, 100_000), System.nanoTime());
             redis.del(stream);
             progress = "receivers only: syslog TCP " + n + " messages -> Redis";
+            CpuMeter cpu = meter().track("receivers", receivers.pid()).start();
             long start = System.nanoTime();
             SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SYSLOG);
             double syslogSeconds = awaitLength(stream, n, start);
+            cpu.stop(r.putObject("syslog"), n);
             redis.del(stream);
             List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
             progress = "receivers only: HTTP " + n + " events -> Redis";
+            cpu = meter().track("receivers", receivers.pid()).start();
             start = System.nanoTime();
             HttpLoad.flood(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs"), bodies, options.httpBatch(),
                     options.httpClients());
             double httpSeconds = awaitLength(stream, n, start);
+            cpu.stop(r.putObject("http"), n);
             redis.del(stream);
             ServiceProcess.Memory m = receivers.memory();
             r.put("messages", n).put("syslog_seconds", round(syslogSeconds))
@@ -692,6 +720,16 @@ public final class PipelineBenchmark {
             }
             System.out.printf("[%5.0f s] %s%n", (System.nanoTime() - start) / 1e9, progress);
         }
+    }
+
+    private CpuMeter meter() {
+        CpuMeter meter = new CpuMeter()
+                .track("elasticsearch", CpuMeter.findPid(c -> c.contains("org.elasticsearch.bootstrap.Elasticsearch")))
+                .track("redis", CpuMeter.findPid(c -> c.startsWith("redis-server") && c.contains(":" + options.redis().getPort())));
+        for (ServiceProcess service : pipeline) {
+            meter.track(service.name(), service.pid());
+        }
+        return meter.track("load-generator", ProcessHandle.current().pid());
     }
 
     private static void log(String line) {
