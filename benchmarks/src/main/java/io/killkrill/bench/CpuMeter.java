@@ -1,0 +1,103 @@
+package io.killkrill.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * CPU seconds spent by each process of a phase (utime + stime from /proc/<pid>/stat), and by the whole machine
+ * (/proc/stat), so a figure comes with what bound it: on two cores, throughput is at most 2 s of CPU per second
+ * divided by the CPU all stages spend per message.
+ */
+final class CpuMeter {
+    private static final double TICKS = 100.0; // USER_HZ on Linux
+
+    private final Map<String, Long> pids = new LinkedHashMap<>();
+    private final Map<String, Long> startTicks = new LinkedHashMap<>();
+    private long machineBusyStart;
+    private long startNanos;
+
+    CpuMeter track(String name, long pid) {
+        pids.put(name, pid);
+        return this;
+    }
+
+    /** The first process whose command line contains {@code marker}, e.g. Elasticsearch and redis-server. */
+    static long findPid(Predicate<String> commandLine) {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
+                try {
+                    return commandLine.test(new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' '));
+                } catch (Exception gone) {
+                    return false;
+                }
+            }).mapToLong(p -> Long.parseLong(p.getFileName().toString())).min().orElse(-1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    CpuMeter start() {
+        pids.forEach((name, pid) -> startTicks.put(name, ticks(pid)));
+        machineBusyStart = machineBusy();
+        startNanos = System.nanoTime();
+        return this;
+    }
+
+    /** CPU seconds per process since {@link #start()}, the machine's busy seconds, and what is not ours. */
+    ObjectNode stop(ObjectNode into, long messages) {
+        double wall = (System.nanoTime() - startNanos) / 1e9;
+        ObjectNode cpu = into.putObject("cpu_seconds");
+        ObjectNode perK = into.putObject("cpu_ms_per_1000_messages");
+        double ours = 0;
+        for (var e : pids.entrySet()) {
+            double seconds = (ticks(e.getValue()) - startTicks.get(e.getKey())) / TICKS;
+            ours += seconds;
+            cpu.put(e.getKey(), round(seconds));
+            if (messages > 0) {
+                perK.put(e.getKey(), round(seconds * 1000 * 1000 / messages));
+            }
+        }
+        double machine = (machineBusy() - machineBusyStart) / TICKS;
+        cpu.put("machine_busy", round(machine)).put("machine_capacity", round(wall * Runtime.getRuntime()
+                .availableProcessors())).put("other_processes", round(Math.max(0, machine - ours)));
+        return cpu;
+    }
+
+    private static long ticks(long pid) {
+        if (pid <= 0) {
+            return 0;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        } catch (Exception gone) {
+            return 0;
+        }
+    }
+
+    private static long machineBusy() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < f.length; i++) {
+                if (i != 4 && i != 5) { // idle, iowait
+                    busy += Long.parseLong(f[i]);
+                }
+            }
+            return busy;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

@@ -1,0 +1,752 @@
+package io.killkrill.bench;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.killkrill.config.StreamNames;
+import io.killkrill.logworker.Enricher;
+import io.killkrill.logworker.elasticsearch.ElasticsearchClients;
+import io.killkrill.logworker.elasticsearch.IndexTemplateInstaller;
+import io.killkrill.model.IngestContext;
+import io.killkrill.model.Json;
+import io.killkrill.model.LogEvent;
+import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.Source;
+import io.killkrill.model.Validated;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+import java.io.ByteArrayOutputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The end-to-end benchmark: KillKrill's receivers, log-worker and metrics-worker run as processes from their jars
+ * against the real Redis, Elasticsearch and PostgreSQL, next to the raw {@code _bulk} ceiling and rsyslog on
+ * the same Elasticsearch with the same documents and the same load generator. Run with {@code scripts/bench}.
+ */
+public final class PipelineBenchmark {
+    private static final String DAY_SYSLOG = "2026-11-22";
+    private static final String DAY_HTTP = "2026-11-23";
+    private static final String DAY_LATENCY = "2026-11-24";
+    private static final String DAY_SUSTAINED_SYSLOG = "2026-11-25";
+    private static final String DAY_SUSTAINED_HTTP = "2026-11-26";
+
+    private final BenchOptions options;
+    private final Report report = new Report();
+    private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final String prefix = "kkbench-" + run;
+    private final String streamPrefix = "kkbench:" + run + ":";
+    private final String schema = "kkbench_" + run.replace('-', '_');
+    private final Path workDir;
+    private final Elasticsearch es;
+    private final JedisPooled redis;
+    private final List<ServiceProcess> pipeline = new ArrayList<>();
+    private volatile String progress = "starting";
+
+    private PipelineBenchmark(BenchOptions options) {
+        this.options = options;
+        this.workDir = options.repo().resolve("benchmarks/target/bench-" + run);
+        this.es = new Elasticsearch(options.elasticsearch());
+        this.redis = new JedisPooled(options.redis());
+    }
+
+    public static void main(String[] args) throws Exception {
+        PipelineBenchmark benchmark = new PipelineBenchmark(BenchOptions.parse(args));
+        try {
+            benchmark.run();
+        } finally {
+            benchmark.redis.close();
+        }
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        Files.createDirectories(workDir);
+        Thread ticker = new Thread(this::tick, "progress");
+        ticker.setDaemon(true);
+        ticker.start();
+        describeMachine();
+        log("run " + run + ": indices " + prefix + "-*, streams " + streamPrefix + "*, schema " + schema
+                + ", logs in " + workDir);
+        installTemplate();
+        try {
+            if (options.phases().contains("ceiling")) {
+                bulkCeiling();
+            }
+            if (options.phases().contains("rsyslog")) {
+                rsyslog();
+            }
+            if (options.phases().contains("pipeline") || options.phases().contains("metrics")
+                    || options.phases().contains("latency") || options.phases().contains("sustained")) {
+                pipeline();
+            }
+            if (options.phases().contains("redis")) {
+                receiversIntoRedis();
+            }
+            ratios();
+        } finally {
+            report.section("machine").put("load_at_end", loadAverage());
+            if (!options.keep()) {
+                cleanUp();
+            }
+            report.write(options.out());
+            System.out.println();
+            System.out.println(report.table());
+            System.out.println("JSON report: " + options.out());
+        }
+    }
+
+    // ---------------------------------------------------------------- machine and set-up
+
+    private void describeMachine() throws Exception {
+        ObjectNode machine = report.section("machine");
+        machine.put("nproc", Runtime.getRuntime().availableProcessors());
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemTotal:")) {
+                machine.put("memory_mib", Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024);
+            }
+        }
+        machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        JsonNode nodes = es.call("GET", "/_nodes/stats/jvm?filter_path=nodes.*.jvm.mem.heap_max_in_bytes", (String) null);
+        nodes.path("nodes").forEach(n -> machine.put("es_heap_mib",
+                n.path("jvm").path("mem").path("heap_max_in_bytes").asLong() / 1024 / 1024));
+        JsonNode info = es.call("GET", "/_nodes/_local?filter_path=nodes.*.version", (String) null);
+        info.path("nodes").forEach(n -> machine.put("es_version", n.path("version").asText()));
+        machine.put("load_at_start", loadAverage());
+        machine.put("service_jvm_options", String.join(" ", options.jvmOptions()));
+        ObjectNode env = machine.putObject("service_env_overrides");
+        options.serviceEnv().forEach(env::put);
+        machine.put("run", run);
+        machine.put("started_at", Instant.now().toString());
+        log("machine: " + machine);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    /** The log-worker's own template for {@code <prefix>-*}: the ceiling and rsyslog indices get its mappings too. */
+    private void installTemplate() throws Exception {
+        ElasticsearchClient client = ElasticsearchClients.create(options.elasticsearch(), Duration.ofSeconds(30), 1);
+        try {
+            new IndexTemplateInstaller(client, prefix).install();
+        } finally {
+            client._transport().close();
+        }
+    }
+
+    // ---------------------------------------------------------------- ceiling and peer
+
+    private void bulkCeiling() throws Exception {
+        int n = options.events();
+        progress = "ceiling: building " + n + " documents with the log-worker's Enricher";
+        Enricher enricher = new Enricher(prefix, "development", "0.1.0-SNAPSHOT", Clock.systemUTC());
+        List<byte[]> bodies = new ArrayList<>();
+        List<byte[]> warmBodies = new ArrayList<>();
+        String index = prefix + "-ceiling";
+        String warmIndex = prefix + "-ceiling-warmup";
+        int warm = Math.min(n, 50_000);
+        buildBulk(enricher, warmIndex, warm, warmBodies);
+        buildBulk(enricher, index, n, bodies);
+        es.createIndex(warmIndex);
+        es.createIndex(index);
+        log("ceiling: ES warm-up, " + warm + " docs");
+        bulk(warmBodies);
+        AtomicInteger done = new AtomicInteger();
+        progress = "ceiling: raw _bulk of " + n + " docs";
+        CpuMeter cpu = meter().start();
+        long start = System.nanoTime();
+        int errors = bulk(bodies);
+        double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(5));
+        done.set(n);
+        ObjectNode c = report.section("ceiling");
+        cpu.stop(c, n);
+        c.put("docs", n).put("batch", options.bulkBatch()).put("connections", options.bulkConnections())
+                .put("bulk_errors", errors).put("seconds", round(seconds)).put("docs_per_s", Math.round(n / seconds));
+        report.row("raw _bulk ceiling, docs/s (same docs as log-worker, " + options.bulkConnections() + " conns)",
+                fmt(n / seconds), "reference");
+        es.call("DELETE", "/" + warmIndex, (String) null);
+    }
+
+    private void buildBulk(Enricher enricher, String index, int n, List<byte[]> bodies) throws Exception {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i < n; i++) {
+            LogEvent event = ((Validated.Valid<LogEvent>) LogEventCodec.fromInput(
+                    Json.MAPPER.readTree(HttpLoad.logEvent(i, DAY_HTTP)),
+                    IngestContext.now(Source.http("127.0.0.1:40000")))).value();
+            body.write(("{\"create\":{\"_index\":\"" + index + "\",\"_id\":\"" + event.eventId() + "\"}}\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            body.write(Json.MAPPER.writeValueAsBytes(enricher.document(event)));
+            body.write('\n');
+            if ((i + 1) % options.bulkBatch() == 0 || i == n - 1) {
+                bodies.add(body.toByteArray());
+                body.reset();
+            }
+        }
+    }
+
+    private int bulk(List<byte[]> bodies) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < options.bulkConnections(); c++) {
+            Elasticsearch connection = new Elasticsearch(options.elasticsearch());
+            Thread t = new Thread(() -> {
+                try {
+                    for (int b = next.getAndIncrement(); b < bodies.size(); b = next.getAndIncrement()) {
+                        if (!connection.bulk(bodies.get(b))) {
+                            errors.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("stage=bulk-index ceiling request failed", e);
+                }
+            }, "bulk-ceiling");
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return errors.get();
+    }
+
+    private void rsyslog() throws Exception {
+        int n = options.events();
+        String index = prefix + "-rsyslog";
+        es.createIndex(index);
+        int port = freePort();
+        URI esUrl = options.elasticsearch();
+        try (RsyslogPeer peer = RsyslogPeer.start(workDir.resolve("rsyslog"), port, esUrl.getHost(), esUrl.getPort(),
+                index)) {
+            progress = "rsyslog: " + n + " syslog messages over " + options.syslogConnections() + " TCP connections";
+            CpuMeter cpu = meter().track("rsyslogd", peer.pid()).start();
+            long start = System.nanoTime();
+            SyslogLoad.flood("127.0.0.1", port, n, options.syslogConnections(), DAY_SYSLOG);
+            double sent = (System.nanoTime() - start) / 1e9;
+            double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(5));
+            long rssKb = rssOf(peer.pid());
+            ObjectNode r = report.section("rsyslog");
+            cpu.stop(r, n);
+            r.put("messages", n).put("connections", options.syslogConnections()).put("send_seconds", round(sent))
+                    .put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds))
+                    .put("rss_mib_after", rssKb / 1024).put("version", rsyslogVersion());
+            report.row("rsyslog syslog TCP -> ES, msg/s", fmt(n / seconds), "reference");
+        }
+    }
+
+    private static String rsyslogVersion() {
+        try {
+            Process p = new ProcessBuilder("rsyslogd", "-v").redirectErrorStream(true).start();
+            String first = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst()
+                    .orElse("");
+            p.waitFor();
+            return first.trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
+    private static long rssOf(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (Exception gone) {
+            // exited
+        }
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- the KillKrill pipeline
+
+    private Map<String, String> commonEnv(String streams) {
+        StreamNames names = StreamNames.prefixed(streams);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("KILLKRILL_REDIS_URL", options.redis().toString());
+        env.put("KILLKRILL_LOGS_STREAM", names.logs());
+        env.put("KILLKRILL_METRICS_STREAM", names.metrics());
+        env.put("KILLKRILL_LOGS_DLQ", names.logsDlq());
+        env.put("KILLKRILL_METRICS_DLQ", names.metricsDlq());
+        env.put("KILLKRILL_LOG_GROUP", names.logGroup());
+        env.put("KILLKRILL_METRICS_GROUP", names.metricsGroup());
+        return env;
+    }
+
+    private List<String> jvmOptions(String service) {
+        List<String> jvm = new ArrayList<>(options.jvmOptions());
+        if (options.jfrDir() != null && !service.equals("metrics-worker")) {
+            jvm.add("-XX:StartFlightRecording=filename=" + options.jfrDir().resolve(service + ".jfr")
+                    + ",settings=profile,dumponexit=true");
+        }
+        return jvm;
+    }
+
+    private ServiceProcess startReceivers(String name, String streams, int httpPort, int syslogPort,
+                                          Map<String, String> extra) throws Exception {
+        Map<String, String> env = commonEnv(streams);
+        env.put("KILLKRILL_HTTP_PORT", Integer.toString(httpPort));
+        env.put("KILLKRILL_SYSLOG_PORT", Integer.toString(syslogPort));
+        env.put("KILLKRILL_SYSLOG_UDP", "false");
+        env.putAll(extra);
+        env.putAll(options.serviceEnv());
+        return ServiceProcess.start(name, options.jar("receivers"), jvmOptions(name), env,
+                URI.create("http://127.0.0.1:" + httpPort + "/health/ready"), workDir);
+    }
+
+    private void pipeline() throws Exception {
+        String streams = streamPrefix + "pipe:";
+        int httpPort = freePort();
+        int syslogPort = freePort();
+        int logAdmin = freePort();
+        int metricsAdmin = freePort();
+        progress = "starting receivers, log-worker and metrics-worker";
+        try {
+            pipeline.add(startReceivers("receivers", streams, httpPort, syslogPort, Map.of()));
+            Map<String, String> lw = commonEnv(streams);
+            lw.put("KILLKRILL_ELASTICSEARCH_URL", options.elasticsearch().toString());
+            lw.put("KILLKRILL_ES_INDEX_PREFIX", prefix);
+            lw.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(logAdmin));
+            lw.putAll(options.serviceEnv());
+            pipeline.add(ServiceProcess.start("log-worker", options.jar("log-worker"), jvmOptions("log-worker"), lw,
+                    URI.create("http://127.0.0.1:" + logAdmin + "/health/ready"), workDir));
+            Map<String, String> mw = commonEnv(streams);
+            mw.put("KILLKRILL_DATABASE_URL", options.jdbcUrl());
+            mw.put("KILLKRILL_DATABASE_USER", options.dbUser());
+            mw.put("KILLKRILL_DATABASE_PASSWORD", options.dbPassword());
+            mw.put("KILLKRILL_DATABASE_SCHEMA", schema);
+            mw.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(metricsAdmin));
+            mw.putAll(options.serviceEnv());
+            pipeline.add(ServiceProcess.start("metrics-worker", options.jar("metrics-worker"),
+                    jvmOptions("metrics-worker"), mw, URI.create("http://127.0.0.1:" + metricsAdmin + "/health/ready"),
+                    workDir));
+            log("pipeline up: receivers pid " + pipeline.get(0).pid() + ", log-worker pid " + pipeline.get(1).pid()
+                    + ", metrics-worker pid " + pipeline.get(2).pid());
+            URI logs = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs");
+            URI metrics = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/metrics");
+            warmUp(syslogPort, logs);
+            if (options.phases().contains("pipeline")) {
+                syslogToElasticsearch(syslogPort);
+                httpToElasticsearch(logs);
+            }
+            if (options.phases().contains("metrics")) {
+                metricsToPostgres(metrics);
+            }
+            if (options.phases().contains("latency")) {
+                latency(syslogPort);
+            }
+            if (options.phases().contains("sustained")) {
+                sustained(syslogPort, logs, metrics);
+            }
+            memoryReport();
+            ObjectNode dlq = report.section("pipeline").putObject("dead_letters");
+            StreamNames names = StreamNames.prefixed(streams);
+            dlq.put("logs", redis.xlen(names.logsDlq())).put("metrics", redis.xlen(names.metricsDlq()));
+        } finally {
+            for (int i = pipeline.size() - 1; i >= 0; i--) {
+                pipeline.get(i).close();
+            }
+        }
+    }
+
+    /** One unmeasured round through every path first, so the measured ones are of JIT-compiled services. */
+    private void warmUp(int syslogPort, URI logs) throws Exception {
+        int n = Math.min(options.events(), 50_000);
+        String day = "2026-11-21";
+        progress = "warm-up: " + n + " syslog messages and " + n + " HTTP events";
+        long start = System.nanoTime();
+        SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), day);
+        HttpLoad.flood(logs, HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, day)),
+                options.httpBatch(), options.httpClients());
+        awaitSearchable(prefix + "-" + day.replace('-', '.'), 2L * n, start, Duration.ofMinutes(10));
+        es.call("DELETE", "/" + prefix + "-" + day.replace('-', '.'), (String) null);
+    }
+
+    private void syslogToElasticsearch(int syslogPort) throws Exception {
+        int n = options.events();
+        String index = prefix + "-" + DAY_SYSLOG.replace('-', '.');
+        progress = "KillKrill syslog TCP -> ES: " + n + " messages over " + options.syslogConnections() + " connections";
+        CpuMeter cpu = meter().start();
+        long start = System.nanoTime();
+        SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SYSLOG);
+        double sent = (System.nanoTime() - start) / 1e9;
+        double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(10));
+        cpu.stop(report.section("killkrill_syslog_to_es"), n);
+        report.section("killkrill_syslog_to_es").put("messages", n).put("send_seconds", round(sent))
+                .put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds));
+        report.row("KillKrill syslog TCP -> ES searchable, msg/s", fmt(n / seconds), ">= 1.1x rsyslog");
+    }
+
+    private void httpToElasticsearch(URI logs) throws Exception {
+        int n = options.events();
+        String index = prefix + "-" + DAY_HTTP.replace('-', '.');
+        List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
+        progress = "KillKrill HTTP -> ES: " + n + " events in batches of " + options.httpBatch();
+        CpuMeter cpu = meter().start();
+        long start = System.nanoTime();
+        HttpLoad.Outcome outcome = HttpLoad.flood(logs, bodies, options.httpBatch(), options.httpClients());
+        double sent = (System.nanoTime() - start) / 1e9;
+        double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(10));
+        cpu.stop(report.section("killkrill_http_to_es"), n);
+        report.section("killkrill_http_to_es").put("events", n).put("accepted", outcome.accepted())
+                .put("retried_requests", outcome.retried()).put("send_seconds", round(sent))
+                .put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds));
+        report.row("KillKrill HTTP batches -> ES searchable, msg/s", fmt(n / seconds), ">= 0.85x raw _bulk");
+    }
+
+    private long storedSamples() throws Exception {
+        try (Connection db = DriverManager.getConnection(options.jdbcUrl(), options.dbUser(), options.dbPassword());
+             Statement st = db.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(sum(sample_count), 0) FROM " + schema
+                     + ".window_aggregate")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private void metricsToPostgres(URI metrics) throws Exception {
+        int n = options.metricSamples();
+        Instant now = Instant.now();
+        List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.metricSample(i, now));
+        long before = storedSamples();
+        progress = "KillKrill metrics HTTP -> PostgreSQL: " + n + " samples";
+        CpuMeter cpu = meter().start();
+        long start = System.nanoTime();
+        HttpLoad.Outcome outcome = HttpLoad.flood(metrics, bodies, options.httpBatch(), options.httpClients());
+        double sent = (System.nanoTime() - start) / 1e9;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        long stored = 0;
+        while (System.nanoTime() < deadline) {
+            stored = storedSamples() - before;
+            long seen = stored;
+            progress = "metrics: " + seen + " of " + n + " samples stored (sum of sample_count)";
+            if (stored >= n) {
+                break;
+            }
+            TimeUnit.MILLISECONDS.sleep(250); // polling PostgreSQL for the stored total
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        cpu.stop(report.section("killkrill_metrics_to_postgres"), n);
+        report.section("killkrill_metrics_to_postgres").put("samples", n).put("accepted", outcome.accepted())
+                .put("stored", stored).put("send_seconds", round(sent)).put("seconds", round(seconds))
+                .put("samples_per_s", Math.round(stored / seconds));
+        report.row("KillKrill metrics HTTP -> aggregated in PostgreSQL, samples/s", fmt(stored / seconds)
+                + (stored < n ? " (only " + stored + " of " + n + ")" : ""), ">= 100k");
+    }
+
+    private void latency(int syslogPort) throws Exception {
+        String index = prefix + "-" + DAY_LATENCY.replace('-', '.');
+        int rate = options.latencyRate();
+        int probeEvery = Math.max(1, rate / 500);
+        Duration length = options.latencyDuration();
+        LatencyProbe probe;
+        long sent;
+        try (SyslogLoad.Paced load = new SyslogLoad.Paced("127.0.0.1", syslogPort, rate, probeEvery, DAY_LATENCY)) {
+            probe = new LatencyProbe(es, index, load.probeSentAtMillis, 150);
+            long end = System.nanoTime() + length.toNanos();
+            while (System.nanoTime() < end) {
+                progress = "latency at " + rate + " msg/s: sent " + load.sent.get() + ", probes seen " + probe.seen()
+                        + " of " + load.probeSentAtMillis.size();
+                TimeUnit.MILLISECONDS.sleep(500); // the run's length
+            }
+            load.close();
+            sent = load.probeSentAtMillis.size();
+            long drain = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (probe.seen() < sent && System.nanoTime() < drain) {
+                TimeUnit.MILLISECONDS.sleep(200); // waiting for the last probes to become searchable
+            }
+            probe.close();
+            LatencyProbe.Percentiles r = probe.receiptToSearchable();
+            LatencyProbe.Percentiles s = probe.sendToSearchable();
+            ObjectNode l = report.section("latency");
+            l.put("offered_msg_per_s", rate).put("seconds", length.toSeconds()).put("messages", load.sent.get())
+                    .put("probes_sent", sent).put("probes_seen", r.count()).put("poll_ms", 150)
+                    .put("polls", probe.polls);
+            l.putObject("receipt_to_searchable_ms").put("p50", r.p50()).put("p95", r.p95()).put("p99", r.p99())
+                    .put("max", r.max());
+            l.putObject("send_to_searchable_ms").put("p50", s.p50()).put("p95", s.p95()).put("p99", s.p99())
+                    .put("max", s.max());
+            report.row("latency receipt -> searchable at " + rate + " msg/s, p50/p95/p99 ms",
+                    r.p50() + " / " + r.p95() + " / " + r.p99() + " (" + r.count() + " of " + sent + " probes)",
+                    "p99 <= 1500");
+        }
+    }
+
+    private void sustained(int syslogPort, URI logs, URI metrics) throws Exception {
+        Duration length = options.duration();
+        int rate = options.sustainedRate();
+        String syslogIndex = prefix + "-" + DAY_SUSTAINED_SYSLOG.replace('-', '.');
+        String httpIndex = prefix + "-" + DAY_SUSTAINED_HTTP.replace('-', '.');
+        long metricsBefore = storedSamples();
+        Map<String, List<long[]>> rss = new LinkedHashMap<>();
+        pipeline.forEach(s -> rss.put(s.name(), new ArrayList<>()));
+        long start = System.nanoTime();
+        long syslogSent;
+        long httpAccepted;
+        long metricsAccepted;
+        try (SyslogLoad.Paced syslog = new SyslogLoad.Paced("127.0.0.1", syslogPort, rate / 2, 0, DAY_SUSTAINED_SYSLOG);
+             HttpLoad.Paced http = new HttpLoad.Paced(logs, rate - rate / 2, 100,
+                     i -> HttpLoad.logEvent(i, DAY_SUSTAINED_HTTP));
+             HttpLoad.Paced samples = new HttpLoad.Paced(metrics, options.sustainedMetricsRate(), 100,
+                     i -> HttpLoad.metricSample(i, Instant.now()))) {
+            long end = start + length.toNanos();
+            long nextSample = start;
+            while (System.nanoTime() < end) {
+                if (System.nanoTime() >= nextSample) {
+                    long t = (System.nanoTime() - start) / 1_000_000_000L;
+                    StringBuilder line = new StringBuilder();
+                    for (ServiceProcess s : pipeline) {
+                        ServiceProcess.Memory m = s.memory();
+                        rss.get(s.name()).add(new long[]{t, m.rssKb(), m.hwmKb()});
+                        line.append(s.name()).append(" rss ").append(m.rssKb() / 1024).append(" MiB, ");
+                        if (!s.alive()) {
+                            throw new IllegalStateException(s.name() + " died during the sustained run");
+                        }
+                    }
+                    progress = "sustained " + t + " s of " + length.toSeconds() + " s: syslog sent " + syslog.sent.get()
+                            + ", http accepted " + http.accepted.get() + " (refused " + http.refused.get()
+                            + "), samples accepted " + samples.accepted.get() + "; " + line;
+                    nextSample += TimeUnit.SECONDS.toNanos(5);
+                }
+                TimeUnit.MILLISECONDS.sleep(200); // the run's length
+            }
+            syslog.close();
+            syslogSent = syslog.sent.get();
+            http.close();
+            samples.close();
+            TimeUnit.SECONDS.sleep(2); // let the last asynchronous HTTP answers arrive
+            httpAccepted = http.accepted.get();
+            metricsAccepted = samples.accepted.get();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long drainStart = System.nanoTime();
+        long expected = syslogSent + httpAccepted;
+        long indexed = 0;
+        while (System.nanoTime() - drainStart < TimeUnit.SECONDS.toNanos(120)) {
+            indexed = es.searchableCount(syslogIndex) + es.searchableCount(httpIndex);
+            progress = "sustained: draining, " + indexed + " of " + expected + " searchable";
+            if (indexed >= expected) {
+                break;
+            }
+            TimeUnit.MILLISECONDS.sleep(500); // polling the count
+        }
+        double drain = (System.nanoTime() - drainStart) / 1e9;
+        long stored = storedSamples() - metricsBefore;
+        ObjectNode s = report.section("sustained");
+        s.put("seconds", round(seconds)).put("offered_log_msg_per_s", rate)
+                .put("offered_samples_per_s", options.sustainedMetricsRate()).put("syslog_sent", syslogSent)
+                .put("http_accepted", httpAccepted).put("searchable", indexed)
+                .put("drain_seconds_after_load", round(drain)).put("samples_accepted", metricsAccepted)
+                .put("samples_stored", stored);
+        ObjectNode series = s.putObject("rss_kib_series");
+        for (var e : rss.entrySet()) {
+            ArrayNode points = series.putArray(e.getKey());
+            for (long[] p : e.getValue()) {
+                points.addArray().add(p[0]).add(p[1]);
+            }
+            List<long[]> ps = e.getValue();
+            if (!ps.isEmpty()) {
+                long[] early = ps.get(Math.min(ps.size() - 1, ps.size() / 4));
+                long[] last = ps.get(ps.size() - 1);
+                s.putObject("rss_trend_" + e.getKey()).put("at_s", early[0]).put("rss_mib", early[1] / 1024)
+                        .put("end_s", last[0]).put("end_rss_mib", last[1] / 1024);
+            }
+        }
+        report.row("sustained " + length.toSeconds() + " s at " + rate + " log msg/s + "
+                + options.sustainedMetricsRate() + " samples/s: searchable / sent", indexed + " / " + expected
+                + " (drained " + round(drain) + " s after load)", "all, flat RSS");
+    }
+
+    private void memoryReport() {
+        ObjectNode memory = report.section("memory");
+        for (ServiceProcess s : pipeline) {
+            ServiceProcess.Memory m = s.memory();
+            ObjectNode node = memory.putObject(s.name()).put("pid", s.pid()).put("rss_mib", m.rssKb() / 1024)
+                    .put("peak_rss_mib", m.hwmKb() / 1024);
+            s.heap().ifPresent(h -> node.put("heap_used_mib", h.usedKb() / 1024)
+                    .put("heap_committed_mib", h.committedKb() / 1024));
+            report.row(s.name() + " peak RSS / RSS now / heap used (MiB)", m.hwmKb() / 1024 + " / "
+                    + m.rssKb() / 1024 + " / " + (node.has("heap_used_mib") ? node.get("heap_used_mib").asLong() : -1),
+                    "<= 300, flat");
+        }
+    }
+
+    // ---------------------------------------------------------------- receivers only
+
+    private void receiversIntoRedis() throws Exception {
+        String streams = streamPrefix + "redis:";
+        String stream = StreamNames.prefixed(streams).logs();
+        int httpPort = freePort();
+        int syslogPort = freePort();
+        int n = options.redisEvents();
+        try (ServiceProcess receivers = startReceivers("receivers-redis-only", streams, httpPort, syslogPort,
+                Map.of("KILLKRILL_MAX_BACKLOG", "100000000"))) {
+            ObjectNode r = report.section("receivers_into_redis");
+            // one short round first, so both figures are of a JIT-compiled receiver
+            SyslogLoad.flood("127.0.0.1", syslogPort, Math.min(n, 100_000), options.syslogConnections(), DAY_SYSLOG);
+            awaitLength(stream, Math.min(n, 100_000), System.nanoTime());
+            redis.del(stream);
+            progress = "receivers only: syslog TCP " + n + " messages -> Redis";
+            CpuMeter cpu = meter().track("receivers", receivers.pid()).start();
+            long start = System.nanoTime();
+            SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SYSLOG);
+            double syslogSeconds = awaitLength(stream, n, start);
+            cpu.stop(r.putObject("syslog"), n);
+            redis.del(stream);
+            List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
+            progress = "receivers only: HTTP " + n + " events -> Redis";
+            cpu = meter().track("receivers", receivers.pid()).start();
+            start = System.nanoTime();
+            HttpLoad.flood(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs"), bodies, options.httpBatch(),
+                    options.httpClients());
+            double httpSeconds = awaitLength(stream, n, start);
+            cpu.stop(r.putObject("http"), n);
+            redis.del(stream);
+            ServiceProcess.Memory m = receivers.memory();
+            r.put("messages", n).put("syslog_seconds", round(syslogSeconds))
+                    .put("syslog_msg_per_s", Math.round(n / syslogSeconds)).put("http_seconds", round(httpSeconds))
+                    .put("http_msg_per_s", Math.round(n / httpSeconds)).put("peak_rss_mib", m.hwmKb() / 1024);
+            report.row("receivers only, syslog TCP -> Redis (XLEN), msg/s", fmt(n / syslogSeconds), ">= 150k");
+            report.row("receivers only, HTTP batches -> Redis (XLEN), msg/s", fmt(n / httpSeconds), ">= 150k");
+        }
+    }
+
+    private double awaitLength(String stream, long n, long start) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            long len = redis.xlen(stream);
+            progress = "XLEN " + stream + " = " + len + " of " + n;
+            if (len >= n) {
+                return (System.nanoTime() - start) / 1e9;
+            }
+            TimeUnit.MILLISECONDS.sleep(20); // polling the stream length
+        }
+        throw new IllegalStateException("stream " + stream + " did not reach " + n + " entries");
+    }
+
+    // ---------------------------------------------------------------- shared
+
+    private double awaitSearchable(String index, long n, long start, Duration deadline) throws Exception {
+        long until = System.nanoTime() + deadline.toNanos();
+        while (System.nanoTime() < until) {
+            long count = es.searchableCount(index);
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            progress = index + ": " + count + " of " + n + " searchable after " + round(elapsed) + " s";
+            if (count >= n) {
+                return elapsed;
+            }
+            TimeUnit.MILLISECONDS.sleep(250); // polling _refresh + _count
+        }
+        throw new IllegalStateException(index + " did not reach " + n + " searchable documents within " + deadline);
+    }
+
+    private void ratios() {
+        ObjectNode ratios = report.section("ratios");
+        JsonNode kkSyslog = report.json.path("killkrill_syslog_to_es").path("msg_per_s");
+        JsonNode rsyslog = report.json.path("rsyslog").path("msg_per_s");
+        if (kkSyslog.isNumber() && rsyslog.isNumber()) {
+            double ratio = kkSyslog.asDouble() / rsyslog.asDouble();
+            ratios.put("killkrill_syslog_over_rsyslog", round(ratio));
+            report.row("ratio KillKrill syslog->ES / rsyslog", String.format("%.2f", ratio), ">= 1.10");
+        }
+        JsonNode kkHttp = report.json.path("killkrill_http_to_es").path("msg_per_s");
+        JsonNode ceiling = report.json.path("ceiling").path("docs_per_s");
+        if (kkHttp.isNumber() && ceiling.isNumber()) {
+            double ratio = kkHttp.asDouble() / ceiling.asDouble();
+            ratios.put("killkrill_http_over_raw_bulk", round(ratio));
+            report.row("ratio KillKrill HTTP->ES / raw _bulk", String.format("%.2f", ratio), ">= 0.85");
+        }
+    }
+
+    private void cleanUp() {
+        progress = "cleaning up";
+        try {
+            es.deleteIndices(prefix + "-*");
+            es.deleteTemplate(prefix + "-killkrill-logs");
+        } catch (Exception e) {
+            log("clean-up of indices " + prefix + "-* failed: " + e);
+        }
+        try {
+            String cursor = ScanParams.SCAN_POINTER_START;
+            do {
+                ScanResult<String> page = redis.scan(cursor, new ScanParams().match(streamPrefix + "*").count(1000));
+                page.getResult().forEach(redis::del);
+                cursor = page.getCursor();
+            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+        } catch (Exception e) {
+            log("clean-up of streams " + streamPrefix + "* failed: " + e);
+        }
+        try (Connection db = DriverManager.getConnection(options.jdbcUrl(), options.dbUser(), options.dbPassword());
+             Statement st = db.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        } catch (Exception e) {
+            log("clean-up of schema " + schema + " failed: " + e);
+        }
+    }
+
+    private void tick() {
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                TimeUnit.SECONDS.sleep(5); // the progress line's period
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.out.printf("[%5.0f s] %s%n", (System.nanoTime() - start) / 1e9, progress);
+        }
+    }
+
+    private CpuMeter meter() {
+        CpuMeter meter = new CpuMeter()
+                .track("elasticsearch", CpuMeter.findPid(c -> c.contains("org.elasticsearch.bootstrap.Elasticsearch")))
+                .track("redis", CpuMeter.findPid(c -> c.startsWith("redis-server") && c.contains(":" + options.redis().getPort())));
+        for (ServiceProcess service : pipeline) {
+            meter.track(service.name(), service.pid());
+        }
+        return meter.track("load-generator", ProcessHandle.current().pid());
+    }
+
+    private static void log(String line) {
+        System.out.println("bench: " + line);
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static String fmt(double perSecond) {
+        return String.format("%,.0f", perSecond);
+    }
+}
