@@ -79,6 +79,11 @@ public abstract class PipelineScenario {
     protected PostgresService postgres;
     protected PipelineProcesses pipeline;
     protected StreamNames streams;
+    protected JedisPooled jedis;
+    /** Servers and proxies the class started; closed after the pipeline, last first. */
+    protected final List<AutoCloseable> owned = new ArrayList<>();
+    /** 503 and 429 answers the client retried. */
+    protected final java.util.concurrent.atomic.AtomicLong retriedAnswers = new java.util.concurrent.atomic.AtomicLong();
     protected ServiceProcess receivers;
     protected final List<ServiceProcess> logWorkers = new ArrayList<>();
     protected final List<ServiceProcess> metricsWorkers = new ArrayList<>();
@@ -90,15 +95,20 @@ public abstract class PipelineScenario {
         this.redis = redis;
         this.elasticsearch = elasticsearch;
         this.postgres = postgres;
+        this.jedis = redis.client();
         String name = getClass().getSimpleName().replace("IT", "").toLowerCase();
         this.streams = StreamNames.prefixed(RedisService.uniquePrefix("e2e-" + name));
-        String schema = postgres.createUniqueSchema("e2e_" + name);
-        this.pipeline = new PipelineProcesses(stores(), streams, ElasticsearchService.uniqueIndex("e2e-" + name),
+        PipelineProcesses.Stores stores = stores();
+        String schema = this.postgres.createUniqueSchema("e2e_" + name);
+        this.pipeline = new PipelineProcesses(stores, streams, ElasticsearchService.uniqueIndex("e2e-" + name),
                 schema);
         startServices();
     }
 
-    /** Where this class's services find their stores; a fault scenario points them at its own or a proxy. */
+    /**
+     * Where this class's services find their stores; a fault scenario points them at its own server or a
+     * proxy (and then sets {@link #jedis} / {@link #postgres} to its own, and registers it in {@link #owned}).
+     */
     protected PipelineProcesses.Stores stores() throws Exception {
         return PipelineProcesses.Stores.of(redis, elasticsearch, postgres);
     }
@@ -133,6 +143,10 @@ public abstract class PipelineScenario {
         }
         try (Connection c = postgres.connect(); Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS " + pipeline.schema() + " CASCADE");
+        } finally {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                owned.get(i).close();
+            }
         }
     }
 
@@ -142,7 +156,7 @@ public abstract class PipelineScenario {
     }
 
     protected JedisPooled jedis() {
-        return redis.client();
+        return jedis;
     }
 
     // ---------------------------------------------------------------- sending
@@ -190,6 +204,11 @@ public abstract class PipelineScenario {
                 .handleResultIf(response -> response.statusCode() == 503 || response.statusCode() == 429)
                 .withBackoff(Duration.ofMillis(50), Duration.ofSeconds(1)).withJitter(0.25)
                 .withMaxRetries(-1).withMaxDuration(Duration.ofMinutes(2))
+                .onRetry(event -> {
+                    if (event.getLastResult() != null) {
+                        retriedAnswers.incrementAndGet();
+                    }
+                })
                 .build();
         HttpRequest request = HttpRequest.newBuilder(pipeline.receiversUri(path)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", contentType)
@@ -198,6 +217,20 @@ public abstract class PipelineScenario {
                 .get(() -> http.send(request, HttpResponse.BodyHandlers.ofString()));
         JsonNode json = json(response.body());
         return new Answer(response.statusCode(), json.path("accepted").asLong(), json.path("rejected").asLong(), json);
+    }
+
+    /** One POST without retry: the receivers' own answer, or -1 when the connection failed. */
+    protected int postOnce(String path, String contentType, String body) {
+        try {
+            return http.send(HttpRequest.newBuilder(pipeline.receiversUri(path)).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     protected HttpResponse<String> get(URI uri) {
@@ -412,7 +445,8 @@ public abstract class PipelineScenario {
 
     /** Sum of a counter in a Prometheus text page, over all its label sets. */
     protected static double counter(String page, String name) {
-        return page.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+        return page.lines().filter(l -> l.startsWith(name.contains("{") ? name : name + "{")
+                        || l.startsWith(name + " "))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
