@@ -143,6 +143,8 @@ public abstract class PipelineScenario {
         }
         try (Connection c = postgres.connect(); Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS " + pipeline.schema() + " CASCADE");
+        } catch (SQLException e) {
+            System.err.println("could not drop schema " + pipeline.schema() + ": " + e); // e.g. own server down
         } finally {
             for (int i = owned.size() - 1; i >= 0; i--) {
                 owned.get(i).close();

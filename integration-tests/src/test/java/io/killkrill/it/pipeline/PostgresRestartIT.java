@@ -32,7 +32,9 @@ class PostgresRestartIT extends PipelineScenario {
     /**
      * 300 samples stored, PostgreSQL stopped (fast shutdown: connections cut), 500 more sent while it is down
      * (the receivers accept them: Redis is up), the worker's readiness turns 503 and it retries its
-     * transaction; PostgreSQL started again, 200 more. Proof: exactly 1000 samples stored (count and value sum)
+     * transaction; then the worker is SIGKILLed while retrying and started again (a new consumer), PostgreSQL
+     * is started again, 200 more. The batch the dead worker held was not acknowledged (it was not committed),
+     * so the new worker claims it (XAUTOCLAIM). Proof: exactly 1000 samples stored (count and value sum)
      * so nothing lost and nothing counted twice, no dead letter, the metrics group drained, and the worker
      * counted persist retries.
      */
@@ -52,7 +54,11 @@ class PostgresRestartIT extends PipelineScenario {
                 .pollInterval(Duration.ofMillis(200)).until(() -> !metricsWorker().readyNow());
         await("the metrics-worker retried the transaction").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(200)).until(() -> persistRetries() > 0);
+        // the worker dies while its batch waits for PostgreSQL: that batch must still be pending, not acknowledged
+        assertThat(metricsWorker().kill()).isEqualTo(137);
+        metricsWorker().start();
         own.start();
+        metricsWorker().awaitReady();
         for (int from = 800; from < 1000; from += 100) {
             assertThat(postMetrics(metricLines(run, from, from + 100)).accepted()).isEqualTo(100);
         }

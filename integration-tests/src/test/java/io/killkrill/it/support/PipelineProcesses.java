@@ -103,14 +103,20 @@ public final class PipelineProcesses implements AutoCloseable {
         return register(new ServiceProcess("receivers", ServiceJar.of("receivers"), env, receiversUri("/health/ready")));
     }
 
-    /** A log-worker replica with one consumer loop named {@code consumer}, not yet started. */
+    /**
+     * A log-worker replica with one consumer loop named {@code consumer}, not yet started; with an empty
+     * {@code consumer} it takes its default name (hostname-pid-random), new on every start, as a restarted
+     * container would.
+     */
     public ServiceProcess logWorker(String consumer, Map<String, String> extra) {
         int admin = FreePorts.next();
         Map<String, String> env = common();
         env.put("KILLKRILL_ELASTICSEARCH_URL", stores.elasticsearch().toString());
         env.put("KILLKRILL_ES_INDEX_PREFIX", indexPrefix);
         env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(admin));
-        env.put("KILLKRILL_CONSUMER_NAME", consumer);
+        if (!consumer.isEmpty()) {
+            env.put("KILLKRILL_CONSUMER_NAME", consumer);
+        }
         env.put("KILLKRILL_LOG_WORKER_CONCURRENCY", "1");
         env.put("KILLKRILL_LOG_WORKER_BATCH_SIZE", "500");
         env.put("KILLKRILL_LOG_WORKER_BLOCK_TIME", "200ms");
@@ -126,7 +132,7 @@ public final class PipelineProcesses implements AutoCloseable {
                 URI.create("http://127.0.0.1:" + env.get("KILLKRILL_LOG_WORKER_ADMIN_PORT") + "/health/ready")));
     }
 
-    /** A metrics-worker replica named {@code consumer}, not yet started. */
+    /** A metrics-worker replica ({@code consumer} names its log file; its consumer name is hostname-pid-random). */
     public ServiceProcess metricsWorker(String consumer, Map<String, String> extra) {
         int admin = FreePorts.next();
         Map<String, String> env = common();
@@ -136,7 +142,6 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("KILLKRILL_DATABASE_SCHEMA", schema);
         env.put("KILLKRILL_DATABASE_POOL_SIZE", "2");
         env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(admin));
-        env.put("KILLKRILL_CONSUMER_NAME", consumer);
         env.put("KILLKRILL_METRICS_BATCH_SIZE", "500");
         env.put("KILLKRILL_METRICS_READ_BLOCK", "200ms");
         env.put("KILLKRILL_CLAIM_IDLE_MS", "2000");
