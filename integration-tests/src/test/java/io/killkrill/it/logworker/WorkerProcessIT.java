@@ -1,5 +1,6 @@
 package io.killkrill.it.logworker;
 
+import io.killkrill.it.support.FaultProxy;
 import io.killkrill.it.support.ElasticsearchExtension;
 import io.killkrill.it.support.ElasticsearchService;
 import io.killkrill.it.support.RedisExtension;

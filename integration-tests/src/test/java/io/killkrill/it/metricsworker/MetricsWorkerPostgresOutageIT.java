@@ -1,5 +1,6 @@
 package io.killkrill.it.metricsworker;
 
+import io.killkrill.it.support.OwnPostgres;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
 import io.killkrill.metricsworker.MetricsWorker;

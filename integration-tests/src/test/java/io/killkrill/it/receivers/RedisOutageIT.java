@@ -1,5 +1,6 @@
 package io.killkrill.it.receivers;
 
+import io.killkrill.it.support.OwnRedis;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,6 +1,5 @@
-package io.killkrill.it.metricsworker;
+package io.killkrill.it.support;
 
-import io.killkrill.it.support.PostgresService;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * A PostgreSQL 15 this test owns and may stop and start: initdb + pg_ctl as user {@code killkrill} (postgres
  * refuses root) in a directory under /var/tmp, on a free port; removed on close.
  */
-final class OwnPostgres implements AutoCloseable {
+public final class OwnPostgres implements AutoCloseable {
     private static final String BIN = "/usr/lib/postgresql/15/bin/";
     private final String dataDir;
     private final int port;
@@ -23,7 +22,7 @@ final class OwnPostgres implements AutoCloseable {
         this.port = port;
     }
 
-    static OwnPostgres create() throws IOException, InterruptedException {
+    public static OwnPostgres create() throws IOException, InterruptedException {
         String dir = "/var/tmp/killkrill-it-pg-" + UUID.randomUUID().toString().substring(0, 8);
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -36,17 +35,17 @@ final class OwnPostgres implements AutoCloseable {
         return postgres;
     }
 
-    PostgresService service() {
+    public PostgresService service() {
         return new PostgresService("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "killkrill", "killkrill");
     }
 
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         run(BIN + "pg_ctl", "-D", dataDir + "/data", "-l", dataDir + "/log", "-w", "-t", "60",
                 "-o", "-p " + port + " -k " + dataDir + " -c listen_addresses=127.0.0.1", "start");
     }
 
     /** Fast shutdown: open connections are cut, as in a crash of the network path. */
-    void stop() throws IOException, InterruptedException {
+    public void stop() throws IOException, InterruptedException {
         run(BIN + "pg_ctl", "-D", dataDir + "/data", "-m", "fast", "-w", "-t", "60", "stop");
     }
 

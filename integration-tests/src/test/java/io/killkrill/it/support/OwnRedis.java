@@ -1,4 +1,4 @@
-package io.killkrill.it.receivers;
+package io.killkrill.it.support;
 
 import redis.clients.jedis.JedisPooled;
 
@@ -12,14 +12,25 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
-/** A redis-server of the test's own, on a free port, that the test may stop and start again (outage tests). */
-final class OwnRedis implements AutoCloseable {
+/**
+ * A redis-server of the test's own, on a free port, that the test may stop and start again (outage tests).
+ * With {@code appendonly yes} a graceful stop (SIGTERM) fsyncs the AOF and a restart reloads every stream,
+ * consumer group and pending list, as a production Redis with persistence would.
+ */
+public final class OwnRedis implements AutoCloseable {
     private final int port;
     private final Path directory;
+    private final boolean appendOnly;
     private Process process;
-    final JedisPooled client;
+    public final JedisPooled client;
 
-    OwnRedis() throws IOException {
+    /** Without persistence: a restart starts empty. */
+    public OwnRedis() throws IOException {
+        this(false);
+    }
+
+    public OwnRedis(boolean appendOnly) throws IOException {
+        this.appendOnly = appendOnly;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
@@ -28,13 +39,13 @@ final class OwnRedis implements AutoCloseable {
         client = new JedisPooled("127.0.0.1", port);
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("redis://127.0.0.1:" + port);
     }
 
-    void start() throws IOException {
+    public void start() throws IOException {
         process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", directory.toString())
+                "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--dir", directory.toString())
                 .redirectErrorStream(true).redirectOutput(directory.resolve("redis.log").toFile()).start();
         await("own redis-server on port " + port + " answers PING").atMost(Duration.ofSeconds(10))
                 .ignoreExceptions().until(() -> {
@@ -44,7 +55,7 @@ final class OwnRedis implements AutoCloseable {
                 });
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

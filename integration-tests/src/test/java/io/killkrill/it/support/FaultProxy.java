@@ -1,4 +1,4 @@
-package io.killkrill.it.logworker;
+package io.killkrill.it.support;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * both ways; {@link Mode#BLACKHOLE} accepts connections and swallows everything without ever answering (the
  * client times out); {@link Mode#REFUSE} closes every connection, new and open (the client sees resets).
  */
-final class FaultProxy implements AutoCloseable {
-    enum Mode { FORWARD, BLACKHOLE, REFUSE }
+public final class FaultProxy implements AutoCloseable {
+    public enum Mode { FORWARD, BLACKHOLE, REFUSE }
 
     private final InetSocketAddress target;
     private final ServerSocket server;
@@ -25,7 +25,7 @@ final class FaultProxy implements AutoCloseable {
     private volatile Mode mode = Mode.FORWARD;
     private volatile boolean closed;
 
-    FaultProxy(URI target) throws IOException {
+    public FaultProxy(URI target) throws IOException {
         this.target = new InetSocketAddress(target.getHost(), target.getPort());
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread acceptor = new Thread(this::accept, "fault-proxy-accept");
@@ -33,11 +33,11 @@ final class FaultProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    URI uri() {
+    public URI uri() {
         return URI.create("http://127.0.0.1:" + server.getLocalPort());
     }
 
-    void mode(Mode next) {
+    public void mode(Mode next) {
         mode = next;
         if (next != Mode.FORWARD) {
             // connections opened before the fault must suffer it too
