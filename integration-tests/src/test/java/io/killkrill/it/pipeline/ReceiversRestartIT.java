@@ -28,7 +28,7 @@ class ReceiversRestartIT extends PipelineScenario {
     /**
      * Four batches of 250 RFC 5424 messages over TCP; between batches (once the batch is indexed, so the
      * receivers have read all of it) the receivers get SIGTERM and are started again, three times. Proof:
-     * each stop runs the graceful shutdown (logged, exit 143) and closes the client's connection (the client reads EOF); the client reconnects
+     * each stop runs the graceful shutdown (logged, exit 0) and closes the client's connection (the client reads EOF); the client reconnects
      * (retrying refused connections) and writes the next batch; Elasticsearch finally holds exactly the 1000
      * messages written, each once, no dead letter, the log group drained.
      */
@@ -51,7 +51,7 @@ class ReceiversRestartIT extends PipelineScenario {
                     .until(() -> indexed(run) >= total);
             if (batch < 3) {
                 // the JVM's status for SIGTERM (128 + 15), reached after the shutdown hook flushed and closed
-                assertThat(receivers.stop()).as("receivers exit status after SIGTERM").isEqualTo(143);
+                assertThat(receivers.stop()).as("receivers exit status after SIGTERM").isZero();
                 assertThat(receivers.output()).as("graceful shutdown logged").contains("receivers stopped");
                 assertThat(closedByServer(socket)).as("the server closed the client's connection").isTrue();
                 socket.close();
