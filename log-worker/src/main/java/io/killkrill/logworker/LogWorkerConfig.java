@@ -2,18 +2,16 @@ package io.killkrill.logworker;
 
 import io.killkrill.config.CommonSettings;
 import io.killkrill.config.Config;
+import io.killkrill.config.ConsumerGroupSettings;
 import io.killkrill.config.StreamNames;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.UUID;
 
 /**
  * The log-worker's effective configuration, immutable. Built from the environment by {@link #from(Config)}, or
@@ -61,11 +59,11 @@ public record LogWorkerConfig(URI redisUrl,
                 config.get(LogWorkerSettings.ELASTICSEARCH_URL),
                 config.get(LogWorkerSettings.ES_INDEX_PREFIX),
                 config.get(LogWorkerSettings.ENVIRONMENT),
-                config.optional(LogWorkerSettings.CONSUMER_NAME).orElseGet(LogWorkerConfig::defaultConsumerName),
+                ConsumerGroupSettings.consumerName(config),
                 config.get(LogWorkerSettings.BATCH_SIZE),
                 config.get(LogWorkerSettings.BLOCK_TIME),
                 config.get(LogWorkerSettings.CONCURRENCY),
-                Duration.ofMillis(config.get(LogWorkerSettings.CLAIM_IDLE_MS)),
+                Duration.ofMillis(config.get(ConsumerGroupSettings.CLAIM_IDLE_MS)),
                 config.get(LogWorkerSettings.ES_REQUEST_TIMEOUT),
                 config.get(LogWorkerSettings.ES_MAX_ATTEMPTS),
                 config.get(LogWorkerSettings.ES_RETRY_INITIAL_BACKOFF),
@@ -124,18 +122,6 @@ public record LogWorkerConfig(URI redisUrl,
         return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, name, consumerName,
                 batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
                 retryMaxBackoff, trimInterval, shutdownGrace, adminPort);
-    }
-
-    /** hostname-pid-random: unique per process, readable in XINFO CONSUMERS. */
-    public static String defaultConsumerName() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "unknown-host";
-        }
-        return host.replaceAll("[^A-Za-z0-9._-]", "_") + "-" + ProcessHandle.current().pid() + "-"
-                + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** KillKrill's version, from the build (a filtered resource), so it is right in-process and in the jar. */

@@ -2,6 +2,7 @@ package io.killkrill.logworker;
 
 import io.killkrill.config.CommonSettings;
 import io.killkrill.config.ConfigDef;
+import io.killkrill.config.ConsumerGroupSettings;
 import io.killkrill.config.Setting;
 import io.killkrill.config.SettingType;
 
@@ -14,9 +15,6 @@ public final class LogWorkerSettings {
             SettingType.uri("http", "https"), "http://localhost:9200", "Elasticsearch to index into.");
     public static final Setting<Integer> ADMIN_PORT = Setting.of("KILLKRILL_LOG_WORKER_ADMIN_PORT",
             SettingType.port(), "8081", "Health and /metrics port of the log-worker.");
-    public static final Setting<String> CONSUMER_NAME = Setting.optional("KILLKRILL_CONSUMER_NAME",
-            SettingType.matching("[A-Za-z0-9:._-]{1,128}", "1-128 characters of A-Z, a-z, 0-9 and :._-"),
-            "Consumer name of this worker in its group; unset means hostname-pid-random, unique per process.");
     public static final Setting<Integer> BATCH_SIZE = Setting.of("KILLKRILL_LOG_WORKER_BATCH_SIZE",
             SettingType.integer(1, 10_000), "1000",
             "Stream entries read per XREADGROUP and sent in one Elasticsearch bulk request.");
@@ -26,10 +24,6 @@ public final class LogWorkerSettings {
     public static final Setting<Integer> CONCURRENCY = Setting.of("KILLKRILL_LOG_WORKER_CONCURRENCY",
             SettingType.integer(1, 32), "2",
             "Consumer loops per process, each a consumer of its own (<consumer name>-<n>) in the group.");
-    public static final Setting<Integer> CLAIM_IDLE_MS = Setting.of("KILLKRILL_CLAIM_IDLE_MS",
-            SettingType.integer(100, 86_400_000), "60000",
-            "Entries pending (delivered, unacknowledged) longer than this many milliseconds are claimed"
-                    + " (XAUTOCLAIM) by a live consumer: how a crashed worker's batch is taken over.");
     public static final Setting<String> ENVIRONMENT = Setting.of("KILLKRILL_ENVIRONMENT",
             SettingType.string(), "development", "Written into every document as 'environment'.");
     public static final Setting<String> ES_INDEX_PREFIX = Setting.of("KILLKRILL_ES_INDEX_PREFIX",
@@ -59,7 +53,7 @@ public final class LogWorkerSettings {
                     + " unacknowledged and another worker claims it.");
 
     public static final ConfigDef DEFINITION = ConfigDef.of("log-worker", CommonSettings.ALL,
-            ELASTICSEARCH_URL, ADMIN_PORT, CONSUMER_NAME, BATCH_SIZE, BLOCK_TIME, CONCURRENCY, CLAIM_IDLE_MS,
+            ConsumerGroupSettings.ALL, ELASTICSEARCH_URL, ADMIN_PORT, BATCH_SIZE, BLOCK_TIME, CONCURRENCY,
             ENVIRONMENT, ES_INDEX_PREFIX, ES_REQUEST_TIMEOUT, ES_MAX_ATTEMPTS, ES_RETRY_INITIAL_BACKOFF,
             ES_RETRY_MAX_BACKOFF, TRIM_INTERVAL, SHUTDOWN_GRACE);
 

@@ -2,17 +2,14 @@ package io.killkrill.metricsworker;
 
 import io.killkrill.config.CommonSettings;
 import io.killkrill.config.Config;
+import io.killkrill.config.ConsumerGroupSettings;
 import io.killkrill.config.StreamNames;
 import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
 
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
 
 /**
  * Everything one metrics-worker needs, immutable. Built from the environment by {@link #from(Config)}, or
@@ -67,24 +64,12 @@ public record MetricsWorkerConfig(URI redisUrl,
                 config.get(MetricsWorkerSettings.ADMIN_PORT),
                 config.get(MetricsWorkerSettings.BATCH_SIZE),
                 config.get(MetricsWorkerSettings.READ_BLOCK),
-                Duration.ofMillis(config.get(MetricsWorkerSettings.CLAIM_IDLE_MS)),
+                Duration.ofMillis(config.get(ConsumerGroupSettings.CLAIM_IDLE_MS)),
                 config.get(MetricsWorkerSettings.WINDOWS),
                 config.get(MetricsWorkerSettings.MAX_LATENESS),
                 config.get(MetricsWorkerSettings.MAX_SERIES_PER_METRIC),
                 config.get(MetricsWorkerSettings.FAULT_INJECTION),
-                uniqueConsumerName());
-    }
-
-    /** host-pid-random: unique even when two workers share a host and a restarted one reuses a pid. */
-    public static String uniqueConsumerName() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "unknown-host";
-        }
-        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
-                + UUID.randomUUID().toString().substring(0, 8);
+                ConsumerGroupSettings.consumerName(config));
     }
 
     public MetricsWorkerConfig withAdminPort(int port) {

@@ -2,6 +2,7 @@ package io.killkrill.metricsworker;
 
 import io.killkrill.config.CommonSettings;
 import io.killkrill.config.ConfigDef;
+import io.killkrill.config.ConsumerGroupSettings;
 import io.killkrill.config.Setting;
 import io.killkrill.config.SettingType;
 
@@ -31,9 +32,6 @@ public final class MetricsWorkerSettings {
     public static final Setting<Duration> READ_BLOCK = Setting.of("KILLKRILL_METRICS_READ_BLOCK",
             SettingType.duration(Duration.ofMillis(1), Duration.ofMinutes(1)), "1s",
             "How long XREADGROUP waits for new entries before the worker checks for idle pending ones.");
-    public static final Setting<Integer> CLAIM_IDLE_MS = Setting.of("KILLKRILL_CLAIM_IDLE_MS",
-            SettingType.integer(100, 86_400_000), "30000",
-            "Entries pending longer than this (milliseconds) on any consumer are taken over with XAUTOCLAIM.");
     public static final Setting<List<Duration>> WINDOWS = Setting.of("KILLKRILL_WINDOWS", windows(), "60s",
             "Tumbling window sizes, aligned to the epoch, comma-separated (e.g. 10s,1m,1h); whole seconds.");
     public static final Setting<Duration> MAX_LATENESS = Setting.of("KILLKRILL_MAX_LATENESS",
@@ -47,8 +45,8 @@ public final class MetricsWorkerSettings {
             "Test only: crash_after_commit halts the process right after a PostgreSQL commit, before XACK.");
 
     public static final ConfigDef DEFINITION = ConfigDef.of("metrics-worker", CommonSettings.ALL,
-            DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_SCHEMA, DATABASE_POOL_SIZE, ADMIN_PORT,
-            BATCH_SIZE, READ_BLOCK, CLAIM_IDLE_MS, WINDOWS, MAX_LATENESS, MAX_SERIES_PER_METRIC, FAULT_INJECTION);
+            ConsumerGroupSettings.ALL, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_SCHEMA, DATABASE_POOL_SIZE, ADMIN_PORT,
+            BATCH_SIZE, READ_BLOCK, WINDOWS, MAX_LATENESS, MAX_SERIES_PER_METRIC, FAULT_INJECTION);
 
     /** Failures the worker can inject into itself so integration tests can prove its guarantees. */
     public enum FaultInjection { NONE, CRASH_AFTER_COMMIT }

@@ -27,7 +27,13 @@ public final class ConfigDef {
     }
 
     public static ConfigDef of(String service, List<Setting<?>> common, Setting<?>... own) {
+        return of(service, common, List.of(), own);
+    }
+
+    /** A service's settings: the common ones, a shared group (e.g. {@link ConsumerGroupSettings}), its own. */
+    public static ConfigDef of(String service, List<Setting<?>> common, List<Setting<?>> group, Setting<?>... own) {
         List<Setting<?>> all = new ArrayList<>(common);
+        all.addAll(group);
         all.addAll(List.of(own));
         return new ConfigDef(service, all);
     }

@@ -3,6 +3,7 @@ package io.killkrill.it.metricsworker;
 import io.killkrill.config.StreamNames;
 import io.killkrill.it.support.PostgresService;
 import io.killkrill.it.support.RedisService;
+import io.killkrill.config.ConsumerGroupSettings;
 import io.killkrill.metricsworker.MetricsWorkerConfig;
 import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
 import io.killkrill.model.DeadLetter;
@@ -50,7 +51,7 @@ final class MetricsWorkerFixture {
                                FaultInjection fault) {
         return new MetricsWorkerConfig(redis.uri(), streams, jdbcUrl, postgres.user(), postgres.password(), schema,
                 2, 0, batchSize, Duration.ofMillis(200), Duration.ofSeconds(2), windows, Duration.ofHours(1),
-                maxSeries, fault, MetricsWorkerConfig.uniqueConsumerName());
+                maxSeries, fault, ConsumerGroupSettings.uniqueConsumerName());
     }
 
     /** The start of an epoch-aligned minute a few minutes ago: closed, and well within the lateness limit. */
