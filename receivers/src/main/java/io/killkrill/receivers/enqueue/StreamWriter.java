@@ -178,27 +178,11 @@ public final class StreamWriter implements AutoCloseable {
             pipeline.sync();
         } catch (JedisConnectionException e) {
             LOG.warn("stage=enqueue Redis connection failed while writing {} entries: {}", size, e.toString());
-            markAvailable(false);
-            for (Pending p : batch) {
-                if (p.delivery() == Delivery.UNTIL_STORED) {
-                    retry.add(p);
-                } else {
-                    release(p);
-                    p.done().completeExceptionally(new RedisUnavailableException("Redis is unavailable: " + e));
-                }
-            }
+            failBatch(batch, "Redis is unavailable: " + e);
             return;
         } catch (RuntimeException e) {
             LOG.error("stage=enqueue pipelined XADD of {} entries failed", size, e);
-            markAvailable(false);
-            for (Pending p : batch) {
-                if (p.delivery() == Delivery.UNTIL_STORED) {
-                    retry.add(p);
-                } else {
-                    release(p);
-                    p.done().completeExceptionally(new RedisUnavailableException("Redis write failed: " + e));
-                }
-            }
+            failBatch(batch, "Redis write failed: " + e);
             return;
         }
         metrics.xaddBatch(System.nanoTime() - start, size);
@@ -325,5 +309,18 @@ public final class StreamWriter implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         pool.close();
+    }
+
+    /** The whole pipelined write failed: entries that must be stored wait for a retry, the others fail now. */
+    private void failBatch(List<Pending> batch, String reason) {
+        markAvailable(false);
+        for (Pending p : batch) {
+            if (p.delivery() == Delivery.UNTIL_STORED) {
+                retry.add(p);
+            } else {
+                release(p);
+                p.done().completeExceptionally(new RedisUnavailableException(reason));
+            }
+        }
     }
 }
