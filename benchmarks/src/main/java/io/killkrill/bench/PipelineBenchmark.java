@@ -200,7 +200,7 @@ public final class PipelineBenchmark {
                     IngestContext.now(Source.http("127.0.0.1:40000")))).value();
             body.write(("{\"create\":{\"_index\":\"" + index + "\",\"_id\":\"" + event.eventId() + "\"}}\n")
                     .getBytes(StandardCharsets.UTF_8));
-            body.write(Json.MAPPER.writeValueAsBytes(enricher.document(event)));
+            body.write(enricher.document(event));
             body.write('\n');
             if ((i + 1) % options.bulkBatch() == 0 || i == n - 1) {
                 bodies.add(body.toByteArray());

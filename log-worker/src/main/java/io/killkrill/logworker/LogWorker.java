@@ -6,6 +6,7 @@ import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
 import io.killkrill.logworker.elasticsearch.Backoff;
 import io.killkrill.logworker.elasticsearch.BulkIndexer;
+import io.killkrill.logworker.elasticsearch.BulkTransport;
 import io.killkrill.logworker.elasticsearch.ElasticsearchClients;
 import io.killkrill.logworker.elasticsearch.IndexTemplateInstaller;
 import io.killkrill.logworker.stream.RetentionTrimmer;
@@ -103,7 +104,7 @@ public final class LogWorker implements AutoCloseable {
             }
             for (int i = 1; i <= config.concurrency(); i++) {
                 String name = config.concurrency() == 1 ? config.consumerName() : config.consumerName() + "-" + i;
-                BulkIndexer indexer = new BulkIndexer(operations -> elasticsearch.bulk(b -> b.operations(operations)),
+                BulkIndexer indexer = new BulkIndexer(BulkTransport.of(elasticsearch),
                         config.esMaxAttempts(), backoff, registry);
                 LogEventSink sink = new LogEventSink(config.streams().logs(),
                         new Enricher(config.indexPrefix(), config.environment(), version, Clock.systemUTC()), indexer);

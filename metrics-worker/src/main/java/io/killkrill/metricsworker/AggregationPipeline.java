@@ -6,6 +6,8 @@ import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
 import io.killkrill.metricsworker.aggregate.BatchAggregation;
 import io.killkrill.metricsworker.aggregate.CardinalityGuard;
 import io.killkrill.metricsworker.aggregate.LabelSets;
+import io.killkrill.metricsworker.aggregate.SeriesWindow;
+import io.killkrill.metricsworker.aggregate.WindowAccumulator;
 import io.killkrill.metricsworker.stream.EntrySource;
 import io.killkrill.metricsworker.stream.SourceEntry;
 import io.killkrill.metricsworker.store.AggregateStore;
@@ -28,11 +30,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -56,7 +63,8 @@ final class AggregationPipeline implements Runnable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final RetryPolicy<Object> persistRetry;
     private final RetryPolicy<Object> redisRetry;
-    private List<UUID> acknowledgedToPrune = new ArrayList<>();
+    private List<Long> acknowledgedToPrune = new ArrayList<>();
+    private long nextSweepAtMillis;
 
     private final Counter entriesRead;
     private final Counter samplesAggregated;
@@ -129,52 +137,115 @@ final class AggregationPipeline implements Runnable {
                 .register(registry);
     }
 
+    /**
+     * Reading and decoding the next batch (on the {@code metrics-worker-read} thread) overlaps storing and
+     * acknowledging this one (on this thread). At most one batch waits decoded; when stopping, a batch already
+     * read is still stored and acknowledged before the loop ends, so nothing delivered is left pending.
+     */
     @Override
     public void run() {
         LOG.info("stage=read consuming {} as {}", source.streamName(), config.consumerName());
-        while (running.get()) {
-            List<SourceEntry> entries;
-            try {
-                long readStarted = System.nanoTime();
-                entries = source.poll();
-                if (!entries.isEmpty()) {
-                    readDuration.record(System.nanoTime() - readStarted, TimeUnit.NANOSECONDS);
+        ExecutorService reader = Executors.newSingleThreadExecutor(r -> new Thread(r, "metrics-worker-read"));
+        try {
+            Future<Decoded> next = reader.submit(this::readAndDecode);
+            while (next != null) {
+                Decoded batch = await(next);
+                next = running.get() ? reader.submit(this::readAndDecode) : null;
+                sweepIfDue();
+                if (batch.entries().isEmpty()) {
+                    continue;
                 }
-            } catch (RuntimeException e) {
-                if (!running.get()) {
-                    break;
+                try {
+                    batchDuration.record(() -> persistAndSettle(batch));
+                } catch (RuntimeException e) {
+                    // retries end only when stopping (or on a bug): the entries stay pending and are redelivered
+                    LOG.error("stage=persist batch of {} entries left unacknowledged, it will be redelivered: {}",
+                            batch.entries().size(), e.toString(), e);
                 }
-                LOG.warn("stage=read reading {} failed, trying again: {}", source.streamName(), e.toString());
-                pause(Duration.ofMillis(500));
-                continue;
             }
-            if (entries.isEmpty()) {
-                continue;
-            }
-            try {
-                batchDuration.record(() -> process(entries));
-            } catch (RuntimeException e) {
-                // retries end only when stopping (or on a bug): the entries stay pending and are redelivered
-                LOG.error("stage=persist batch of {} entries left unacknowledged, it will be redelivered: {}",
-                        entries.size(), e.toString(), e);
-            }
+        } finally {
+            reader.shutdownNow();
         }
         try {
             store.prune(acknowledgedToPrune);
         } catch (RuntimeException e) {
-            LOG.warn("stage=persist pruning applied-event records at shutdown failed (harmless): {}", e.toString());
+            LOG.warn("stage=persist pruning applied-entry records at shutdown failed (harmless): {}", e.toString());
         }
         LOG.info("stage=read stopped consuming {}", source.streamName());
     }
 
-    private void process(List<SourceEntry> entries) {
+    /**
+     * Every claim-idle period: deletes the {@code applied_entries} rows older than that whose entries are no
+     * longer pending anywhere in the group. Those are rows a worker left when it died after acknowledging and
+     * before pruning, or whose entries another worker claimed and settled. A row with any entry still pending
+     * is kept: it is what makes that entry's redelivery harmless.
+     */
+    private void sweepIfDue() {
+        long now = clock.millis();
+        if (now < nextSweepAtMillis) {
+            return;
+        }
+        nextSweepAtMillis = now + config.claimIdle().toMillis();
+        try {
+            List<Long> settled = store.recordsAppliedBefore(clock.instant().minus(config.claimIdle()), 1_000).stream()
+                    .filter(r -> !source.anyPending(r.firstId(), r.lastId()))
+                    .map(AggregateStore.AppliedRecord::id).toList();
+            store.prune(settled);
+            if (!settled.isEmpty()) {
+                LOG.info("stage=persist deleted {} applied-entry records whose entries are all acknowledged",
+                        settled.size());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("stage=persist sweeping old applied-entry records failed (harmless, next time): {}", e.toString());
+        }
+    }
+
+    /**
+     * One batch read and decoded: every entry's ID (all are acknowledged), the dead letters, and the accepted
+     * samples with their entry IDs, already folded into partial window aggregates.
+     */
+    private record Decoded(List<SourceEntry> entries, Optional<AggregateStore.EntryRange> wholeRange,
+                           List<DeadLetter> deadLetters, List<MetricSample> accepted, List<String> acceptedIds,
+                           SortedMap<SeriesWindow, WindowAccumulator> aggregated) {
+        static final Decoded NOTHING = new Decoded(List.of(), Optional.empty(), List.of(), List.of(), List.of(),
+                new TreeMap<>());
+    }
+
+    private Decoded await(Future<Decoded> next) {
+        try {
+            return next.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.set(false);
+            return Decoded.NOTHING;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("reading a batch failed unexpectedly", e.getCause());
+        }
+    }
+
+    private Decoded readAndDecode() {
+        EntrySource.Batch batch;
+        try {
+            long readStarted = System.nanoTime();
+            batch = source.poll();
+            if (batch.isEmpty()) {
+                return Decoded.NOTHING;
+            }
+            readDuration.record(System.nanoTime() - readStarted, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            if (running.get()) {
+                LOG.warn("stage=read reading {} failed, trying again: {}", source.streamName(), e.toString());
+                pause(Duration.ofMillis(500));
+            }
+            return Decoded.NOTHING;
+        }
+        List<SourceEntry> entries = batch.entries();
         entriesRead.increment(entries.size());
         long decodeStarted = System.nanoTime();
         Instant oldestAccepted = clock.instant().minus(config.maxLateness());
-        List<String> ids = new ArrayList<>(entries.size());
         List<DeadLetter> deadLetters = new ArrayList<>();
         List<MetricSample> accepted = new ArrayList<>(entries.size());
-        List<UUID> eventIds = new ArrayList<>(entries.size());
+        List<String> acceptedIds = new ArrayList<>(entries.size());
         // decoding is pure and the costliest step per sample: spread over the cores, in entry order
         List<EntryDecoding<MetricSample>> decodings = entries.size() < PARALLEL_DECODE_MIN
                 ? entries.stream().map(e -> MetricSampleCodec.fromEntry(e.fields())).toList()
@@ -182,7 +253,6 @@ final class AggregationPipeline implements Runnable {
         Map<SortedMap<String, String>, String> canonicalLabels = new HashMap<>();
         for (int i = 0; i < entries.size(); i++) {
             SourceEntry entry = entries.get(i);
-            ids.add(entry.id());
             EntryDecoding<MetricSample> decoding = decodings.get(i);
             if (decoding instanceof EntryDecoding.Undecodable<MetricSample> bad) {
                 deadLetters.add(deadLetter(entry, Stage.VALIDATE, bad.reason(), bad.message()));
@@ -200,16 +270,30 @@ final class AggregationPipeline implements Runnable {
                                 + " label sets (KILLKRILL_MAX_SERIES_PER_METRIC)"));
             } else {
                 accepted.add(sample);
-                eventIds.add(UUID.fromString(sample.eventId()));
+                acceptedIds.add(entry.id());
             }
         }
+        Optional<AggregateStore.EntryRange> wholeRange = batch.wholeRange()
+                ? Optional.of(new AggregateStore.EntryRange(entries.get(0).id(), entries.get(entries.size() - 1).id()))
+                : Optional.empty();
+        // folded as if all are new, the usual case; redelivered ones are found in the transaction (refolded then)
+        SortedMap<SeriesWindow, WindowAccumulator> aggregated = BatchAggregation.aggregate(accepted, windowSeconds);
+        decodeDuration.record(System.nanoTime() - decodeStarted, TimeUnit.NANOSECONDS);
+        return new Decoded(entries, wholeRange, deadLetters, accepted, acceptedIds, aggregated);
+    }
+
+    private void persistAndSettle(Decoded batch) {
         long persistStarted = System.nanoTime();
-        decodeDuration.record(persistStarted - decodeStarted, TimeUnit.NANOSECONDS);
-        if (!accepted.isEmpty() || !acknowledgedToPrune.isEmpty()) {
-            List<UUID> prune = acknowledgedToPrune;
-            AggregateStore.Applied applied = Failsafe.with(persistRetry).get(() -> store.apply(prune, eventIds,
-                    fresh -> BatchAggregation.aggregate(freshSamples(accepted, eventIds, fresh), windowSeconds)));
+        List<Long> records = List.of();
+        if (!batch.accepted().isEmpty() || !acknowledgedToPrune.isEmpty()) {
+            List<Long> prune = acknowledgedToPrune;
+            AggregateStore.Applied applied = Failsafe.with(persistRetry).get(() -> store.apply(prune,
+                    batch.wholeRange(), batch.acceptedIds(), config.consumerName(),
+                    fresh -> fresh.size() == batch.accepted().size() ? batch.aggregated()
+                            : BatchAggregation.aggregate(freshSamples(batch.accepted(), batch.acceptedIds(), fresh),
+                            windowSeconds)));
             acknowledgedToPrune = new ArrayList<>();
+            records = applied.records();
             batchesCommitted.increment();
             samplesAggregated.increment(applied.freshSamples());
             samplesAlreadyApplied.increment(applied.alreadyApplied());
@@ -225,25 +309,27 @@ final class AggregationPipeline implements Runnable {
         }
         long ackStarted = System.nanoTime();
         persistDuration.record(ackStarted - persistStarted, TimeUnit.NANOSECONDS);
-        Failsafe.with(redisRetry).run(() -> source.settle(ids, deadLetters));
+        List<String> ids = batch.entries().stream().map(SourceEntry::id).toList();
+        Failsafe.with(redisRetry).run(() -> source.settle(ids, batch.deadLetters()));
         ackDuration.record(System.nanoTime() - ackStarted, TimeUnit.NANOSECONDS);
-        acknowledgedToPrune.addAll(eventIds);
-        for (DeadLetter letter : deadLetters) {
+        acknowledgedToPrune.addAll(records); // only now: before the XACK they are what makes a redelivery harmless
+        for (DeadLetter letter : batch.deadLetters()) {
             deadLettered.computeIfAbsent(letter.reason(), reason -> Counter.builder(
                     "killkrill_metrics_worker_dead_lettered").tag("reason", reason.code())
                     .description("Entries dead-lettered, by reason.").register(registry)).increment();
         }
-        if (!deadLetters.isEmpty()) {
-            LOG.warn("stage=aggregate dead-lettered {} of {} entries", deadLetters.size(), entries.size());
+        if (!batch.deadLetters().isEmpty()) {
+            LOG.warn("stage=aggregate dead-lettered {} of {} entries", batch.deadLetters().size(),
+                    batch.entries().size());
         }
     }
 
-    /** The accepted samples whose IDs are in {@code fresh}; a sample repeated within the batch counts once. */
-    private static List<MetricSample> freshSamples(List<MetricSample> accepted, List<UUID> eventIds, Set<UUID> fresh) {
-        Set<UUID> unused = new HashSet<>(fresh);
+    /** The accepted samples whose entry IDs are in {@code fresh}. */
+    private static List<MetricSample> freshSamples(List<MetricSample> accepted, List<String> entryIds,
+                                                   Set<String> fresh) {
         List<MetricSample> samples = new ArrayList<>(fresh.size());
         for (int i = 0; i < accepted.size(); i++) {
-            if (unused.remove(eventIds.get(i))) {
+            if (fresh.contains(entryIds.get(i))) {
                 samples.add(accepted.get(i));
             }
         }

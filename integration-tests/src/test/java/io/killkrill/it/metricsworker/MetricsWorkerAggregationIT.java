@@ -148,10 +148,10 @@ class MetricsWorkerAggregationIT {
         assertThat(fixture.rows()).hasSize(14); // 7 shards x 2 windows
         assertThat(fixture.rows().stream().mapToDouble(MetricsWorkerFixture.Row::sum).sum())
                 .isEqualTo((double) java.util.stream.IntStream.range(0, 1000).map(i -> i % 17).sum());
-        // the applied-event records of acknowledged entries are deleted in the next batch's transaction
+        // the applied-entry records of acknowledged entries are deleted in the next batch's transaction
         fixture.send(sample("jobs_seconds", 0, Map.of("shard", "s0"), window));
         awaitAllSettled(1001);
-        assertThat(fixture.appliedEventRows()).isLessThanOrEqualTo(1);
+        assertThat(fixture.appliedEntryRows()).isLessThanOrEqualTo(1);
     }
 
     @Test

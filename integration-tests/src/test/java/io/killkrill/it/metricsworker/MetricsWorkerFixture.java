@@ -135,9 +135,9 @@ final class MetricsWorkerFixture {
         return rows().stream().mapToLong(Row::count).sum();
     }
 
-    long appliedEventRows() throws SQLException {
+    long appliedEntryRows() throws SQLException {
         try (Connection c = postgres.connect(); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT count(*) FROM " + schema + ".applied_events")) {
+             ResultSet r = s.executeQuery("SELECT count(*) FROM " + schema + ".applied_entries")) {
             r.next();
             return r.getLong(1);
         }

@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -144,9 +145,9 @@ class MetricsWorkerReplicasIT {
                     insert.executeUpdate();
                 }
                 List<MetricSample> mine = List.of(sample("raced", 5, Map.of("host", "a"), window.plusSeconds(2)));
-                UUID id = UUID.fromString(mine.get(0).eventId());
                 CompletableFuture<AggregateStore.Applied> applying = CompletableFuture.supplyAsync(() ->
-                        store.apply(List.of(), List.of(id), fresh -> BatchAggregation.aggregate(mine, List.of(60))));
+                        store.apply(List.of(), Optional.of(new AggregateStore.EntryRange("1-0", "1-0")), List.of("1-0"),
+                                "replica-b", fresh -> BatchAggregation.aggregate(mine, List.of(60))));
                 await("this replica's merge waits on the other replica's uncommitted row")
                         .atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(fixture) > 0);
                 assertThat(applying).isNotDone();

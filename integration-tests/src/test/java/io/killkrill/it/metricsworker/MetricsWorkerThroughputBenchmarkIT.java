@@ -23,7 +23,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Benchmark, not a timed test (run with -Dkillkrill.benchmark=true): a pre-filled stream of 200k samples over
- * 300 series, aggregated and stored; prints samples/s. Asserts only exactness.
+ * 300 series, aggregated and stored; prints samples/s. Runs {@code killkrill.benchmark.rounds} times (default 2)
+ * in one JVM, each with a fresh worker, stream and schema; all but the last warm the JIT up. Asserts only
+ * exactness.
  */
 @ExtendWith({RedisExtension.class, PostgresExtension.class})
 @EnabledIfSystemProperty(named = "killkrill.benchmark", matches = "true")
@@ -32,7 +34,16 @@ class MetricsWorkerThroughputBenchmarkIT {
 
     @Test
     void aggregatesAPrefilledStream(RedisService redis, PostgresService postgres) throws Exception {
-        MetricsWorkerFixture fixture = new MetricsWorkerFixture(redis, postgres, "bench");
+        int rounds = Integer.getInteger("killkrill.benchmark.rounds", 2);
+        for (int round = 1; round <= rounds; round++) {
+            System.out.printf("BENCHMARK round %d of %d%s%n", round, rounds,
+                    round < rounds ? " (warm-up: JIT compilation; a service runs for days)" : "");
+            runOnce(redis, postgres, "bench" + round);
+        }
+    }
+
+    private void runOnce(RedisService redis, PostgresService postgres, String name) throws Exception {
+        MetricsWorkerFixture fixture = new MetricsWorkerFixture(redis, postgres, name);
         try {
             Instant base = Instant.now().minus(Duration.ofMinutes(20));
             try (var pipeline = redis.client().pipelined()) {

@@ -35,13 +35,13 @@ class WorkerCrashIT extends PipelineScenario {
     }
 
     /**
-     * Three rounds: 1000 log events are sent, a log-worker replica is SIGKILLed as soon as it holds
+     * Three rounds: 1000 log events are sent, a log-worker replica (each round's turn first) is SIGKILLed as soon as it holds
      * delivered-unacknowledged entries (XPENDING for its consumer > 0), then 1000 samples and the same for a
      * metrics-worker replica; each victim is restarted at once (as a new consumer: default names). A last 1000 + 1000 follow with all four up.
      * Proof: the kills orphaned pending entries (counted right after each kill); at the end Elasticsearch holds
      * exactly the 4000 messages sent (count 4000, no message twice) and PostgreSQL exactly 4000 samples (count
      * and value sum), no dead letter, both groups drained (XPENDING 0, last-delivered = last entry) — so the
-     * orphans were claimed (XAUTOCLAIM) and redeliveries absorbed (event-ID _id, applied_events). Both
+     * orphans were claimed (XAUTOCLAIM) and redeliveries absorbed (event-ID _id, applied_entries). Both
      * replicas of each worker acknowledged entries after the last restart (their own /metrics counters).
      */
     @Test
@@ -51,15 +51,11 @@ class WorkerCrashIT extends PipelineScenario {
         long orphanedSamples = 0;
         int sent = 0;
         for (int round = 0; round < 3; round++) {
-            ServiceProcess logVictim = logWorkers.get(round % 2);
             assertThat(postLogs(logLines(run, sent, sent + 1000)).accepted()).isEqualTo(1000);
-            orphanedLogs += killWhenHolding(logVictim, streams.logs(), streams.logGroup());
-            logVictim.start();
+            orphanedLogs += killOneHolding(logWorkers, round, streams.logs(), streams.logGroup());
 
-            ServiceProcess metricsVictim = metricsWorkers.get(round % 2);
             assertThat(postMetrics(metricLines(run, sent, sent + 1000)).accepted()).isEqualTo(1000);
-            orphanedSamples += killWhenHolding(metricsVictim, streams.metrics(), streams.metricsGroup());
-            metricsVictim.start();
+            orphanedSamples += killOneHolding(metricsWorkers, round, streams.metrics(), streams.metricsGroup());
             sent += 1000;
         }
         logWorkers.forEach(ServiceProcess::awaitReady);
@@ -93,11 +89,28 @@ class WorkerCrashIT extends PipelineScenario {
     }
 
     /** Waits until {@code victim} holds pending entries, SIGKILLs it, returns how many it left pending. */
-    private long killWhenHolding(ServiceProcess victim, String stream, String group) {
-        await(victim.name() + " holds delivered, unacknowledged entries").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(5)).until(() -> pendingOf(victim, stream, group) > 0);
-        assertThat(victim.kill()).as(victim.name() + " killed by SIGKILL").isEqualTo(137);
-        return pendingOf(victim, stream, group);
+    /**
+     * Waits until a replica holds pending entries (the round's turn first, when both do: one replica may read
+     * the whole load before the other polls), SIGKILLs it, restarts it as a new consumer and returns how many
+     * entries it left pending.
+     */
+    private long killOneHolding(List<ServiceProcess> replicas, int round, String stream, String group) {
+        List<ServiceProcess> turnFirst = List.of(replicas.get(round % 2), replicas.get((round + 1) % 2));
+        ServiceProcess[] victim = new ServiceProcess[1];
+        await("a replica holds delivered, unacknowledged entries").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(5)).until(() -> {
+                    for (ServiceProcess replica : turnFirst) {
+                        if (pendingOf(replica, stream, group) > 0) {
+                            victim[0] = replica;
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+        assertThat(victim[0].kill()).as(victim[0].name() + " killed by SIGKILL").isEqualTo(137);
+        long orphaned = pendingOf(victim[0], stream, group);
+        victim[0].start();
+        return orphaned;
     }
 
     /** Pending entries of the victim's consumer(s), named hostname-pid-random[-n]. */

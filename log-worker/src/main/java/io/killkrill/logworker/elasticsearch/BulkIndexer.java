@@ -2,6 +2,8 @@ package io.killkrill.logworker.elasticsearch;
 
 import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.util.BinaryData;
+import co.elastic.clients.util.ContentType;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
@@ -81,7 +83,7 @@ public final class BulkIndexer {
             for (int i : pending) {
                 IndexDocument doc = documents.get(i);
                 operations.add(BulkOperation.of(b -> b.create(c -> c.index(doc.index()).id(doc.id())
-                        .document(doc.document()))));
+                        .document(BinaryData.of(doc.document(), ContentType.APPLICATION_JSON)))));
             }
             BulkResponse response = send(operations);
             List<BulkResponseItem> items = response.items();

@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * ./mvnw -o -q -pl log-worker exec:java -Dexec.classpathScope=test \
- *   -Dexec.mainClass=io.killkrill.logworker.bench.LogWorkerBenchmark -Dexec.args="200000 2 1000"
+ *   -Dexec.mainClass=io.killkrill.logworker.bench.LogWorkerBenchmark -Dexec.args="200000 2 1000 2"
  * </pre>
- * Arguments: entries, consumer loops, batch size. Uses KILLKRILL_TEST_REDIS_URL / KILLKRILL_TEST_ELASTICSEARCH_URL
+ * Arguments: entries, consumer loops, batch size, rounds (in one JVM; all but the last warm the JIT up). Uses KILLKRILL_TEST_REDIS_URL / KILLKRILL_TEST_ELASTICSEARCH_URL
  * or the dev-services defaults.
  */
 public final class LogWorkerBenchmark {
@@ -38,6 +38,14 @@ public final class LogWorkerBenchmark {
         int entries = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int loops = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        for (int round = 1; round <= rounds; round++) {
+            System.out.printf("round %d of %d%s%n", round, rounds, round < rounds ? " (warm-up: JIT compilation)" : "");
+            runOnce(entries, loops, batch);
+        }
+    }
+
+    private static void runOnce(int entries, int loops, int batch) throws Exception {
         URI redisUrl = URI.create(System.getenv().getOrDefault("KILLKRILL_TEST_REDIS_URL", "redis://127.0.0.1:16379"));
         URI esUrl = URI.create(System.getenv().getOrDefault("KILLKRILL_TEST_ELASTICSEARCH_URL", "http://127.0.0.1:19200"));
         String run = UUID.randomUUID().toString().substring(0, 8);
@@ -59,6 +67,9 @@ public final class LogWorkerBenchmark {
             LogWorkerConfig config = LogWorkerConfig.defaults(redisUrl, streams, esUrl, prefix)
                     .withConsumer("bench", loops).withBatch(batch, Duration.ofMillis(200))
                     .withTrimInterval(Duration.ofSeconds(2));
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean();
+            long cpuStart = os.getProcessCpuTime();
             long start = System.nanoTime();
             try (LogWorker worker = new LogWorker(config).start()) {
                 double indexed = 0;
@@ -68,8 +79,10 @@ public final class LogWorkerBenchmark {
                             .mapToDouble(c -> c.count()).sum();
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf("indexed %d docs in %.2f s: %.0f docs/s (loops=%d, batch=%d)%n", entries, seconds,
-                        entries / seconds, loops, batch);
+                double cpu = (os.getProcessCpuTime() - cpuStart) / 1e9;
+                System.out.printf("indexed %d docs in %.2f s: %.0f docs/s (loops=%d, batch=%d); worker CPU %.2f s"
+                        + " = %.1f us/doc%n", entries, seconds, entries / seconds, loops, batch, cpu,
+                        cpu * 1e6 / entries);
                 var bulk = worker.registry().get("killkrill.log_worker.bulk.latency").timer();
                 var sizes = worker.registry().get("killkrill.log_worker.batch.size").summary();
                 System.out.printf("bulk requests: %d, mean %.1f ms, total %.1f s; mean batch %.0f entries%n",

@@ -5,7 +5,6 @@ import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.bulk.OperationType;
 import io.killkrill.model.DeadLetterReason;
-import io.killkrill.model.Json;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +12,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
@@ -67,8 +67,8 @@ class BulkIndexerTest {
     private static List<IndexDocument> documents(String... ids) {
         List<IndexDocument> documents = new ArrayList<>();
         for (String id : ids) {
-            documents.add(new IndexDocument("entry-" + id, "logs-2026.03.04", id, Json.MAPPER.createObjectNode()
-                    .put("message", id)));
+            documents.add(new IndexDocument("entry-" + id, "logs-2026.03.04", id, ("{\"message\":\"" + id + "\"}")
+                    .getBytes(StandardCharsets.UTF_8)));
         }
         return documents;
     }

@@ -5,7 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.killkrill.metricsworker.aggregate.SeriesWindow;
 import io.killkrill.metricsworker.aggregate.WindowAccumulator;
 import io.killkrill.metricsworker.aggregate.WindowTotals;
-import io.killkrill.model.aggregate.AppliedEvent;
+import io.killkrill.model.aggregate.AppliedEntries;
 import io.killkrill.model.aggregate.WindowAggregate;
 import org.flywaydb.core.Flyway;
 import org.hibernate.SessionFactory;
@@ -14,7 +14,7 @@ import org.hibernate.tool.schema.spi.SchemaManagementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Array;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
-import java.util.UUID;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -79,7 +79,7 @@ public final class AggregateStore implements AutoCloseable {
     private SessionFactory buildSessionFactory(String schema) {
         Configuration configuration = new Configuration()
                 .addAnnotatedClass(WindowAggregate.class)
-                .addAnnotatedClass(AppliedEvent.class);
+                .addAnnotatedClass(AppliedEntries.class);
         configuration.getProperties().put("hibernate.connection.datasource", dataSource);
         configuration.setProperty("hibernate.hbm2ddl.auto", "validate");
         configuration.setProperty("hibernate.default_schema", schema);
@@ -103,35 +103,51 @@ public final class AggregateStore implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** What one {@link #apply} did. */
-    /** @param rowsRaced window rows another replica created while this batch was creating them too */
-    public record Applied(int freshSamples, int alreadyApplied, int rowsMerged, int rowsRaced) {
+    /**
+     * What one {@link #apply} did.
+     *
+     * @param records   the {@code applied_entries} rows written, to delete with {@link #apply}'s {@code prune}
+     *                  once the entries are acknowledged
+     * @param rowsRaced window rows another replica created while this batch was creating them too
+     */
+    public record Applied(int freshSamples, int alreadyApplied, int rowsMerged, int rowsRaced, List<Long> records) {
     }
 
     /**
-     * In one transaction: deletes the applied-event records of entries acknowledged since ({@code prune});
-     * records {@code eventIds} as applied, learning which were applied before; folds only the fresh ones (via
-     * {@code aggregateFresh}) and merges the result into the window rows (see {@link #merge}). Set-based: a
-     * fixed handful of statements per batch whatever its size.
+     * In one transaction: deletes the {@code applied_entries} rows of entries acknowledged since
+     * ({@code prune}); records the entries of {@code entryIds} as applied, learning which were applied before;
+     * folds only the fresh ones (via {@code aggregateFresh}) and merges the result into the window rows (see
+     * {@link #merge}). Set-based: a fixed handful of statements per batch whatever its size.
+     *
+     * @param wholeRange present when the batch is every entry of the stream from its first to its last ID: then
+     *                   one row records it (the usual case); otherwise (entries claimed from another consumer)
+     *                   one row per entry
+     * @param entryIds   the entries whose samples are to be applied, in stream order
      */
-    public Applied apply(Collection<UUID> prune, Collection<UUID> eventIds,
-                         Function<Set<UUID>, SortedMap<SeriesWindow, WindowAccumulator>> aggregateFresh) {
+    public Applied apply(Collection<Long> prune, Optional<EntryRange> wholeRange, List<String> entryIds,
+                         String consumer, Function<Set<String>, SortedMap<SeriesWindow, WindowAccumulator>> aggregateFresh) {
         return sessionFactory.fromTransaction(session -> {
-            Set<UUID> fresh = new HashSet<>();
-            session.doWork(connection -> {
+            Recorded recorded = session.doReturningWork(connection -> {
                 if (!prune.isEmpty()) {
-                    deleteApplied(connection, prune);
+                    deleteRecords(connection, prune);
                 }
-                fresh.addAll(recordApplied(connection, eventIds));
+                return recordApplied(connection, wholeRange, entryIds, consumer);
             });
-            int freshCount = fresh.size();
-            SortedMap<SeriesWindow, WindowAccumulator> windows = aggregateFresh.apply(fresh);
+            int freshCount = recorded.fresh().size();
+            SortedMap<SeriesWindow, WindowAccumulator> windows = aggregateFresh.apply(recorded.fresh());
             int[] raced = {0};
             if (!windows.isEmpty()) {
                 session.doWork(connection -> raced[0] = merge(connection, windows));
             }
-            return new Applied(freshCount, eventIds.size() - freshCount, windows.size(), raced[0]);
+            return new Applied(freshCount, entryIds.size() - freshCount, windows.size(), raced[0], recorded.records());
         });
+    }
+
+    /** The first and last stream entry IDs of a batch that holds every entry between them. */
+    public record EntryRange(String firstId, String lastId) {
+    }
+
+    private record Recorded(Set<String> fresh, List<Long> records) {
     }
 
     /**
@@ -306,38 +322,117 @@ public final class AggregateStore implements AutoCloseable {
         return "(timestamptz 'epoch' + " + column + " * interval '1 microsecond')";
     }
 
-    private Set<UUID> recordApplied(Connection connection, Collection<UUID> eventIds) throws SQLException {
-        Set<UUID> fresh = new HashSet<>();
-        if (eventIds.isEmpty()) {
-            return fresh;
+    /**
+     * Records {@code entryIds} as applied and returns those not applied before. A whole range is one row; if
+     * it cannot be inserted (it overlaps a row: some of its entries were claimed and applied by another worker,
+     * committed or in progress, whose commit the insert waits for), or for claimed entries, each entry gets a
+     * one-entry row and those that conflict were applied before.
+     */
+    private Recorded recordApplied(Connection connection, Optional<EntryRange> wholeRange, List<String> entryIds,
+                                   String consumer) throws SQLException {
+        if (entryIds.isEmpty()) {
+            return new Recorded(Set.of(), List.of());
         }
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table("applied_events")
-                + " (event_id, applied_at) SELECT id, now() FROM unnest(?) AS t(id)"
-                + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id")) {
-            Array ids = connection.createArrayOf("uuid", eventIds.toArray());
-            insert.setArray(1, ids);
-            try (ResultSet inserted = insert.executeQuery()) {
-                while (inserted.next()) {
-                    fresh.add(inserted.getObject(1, UUID.class));
+        if (wholeRange.isPresent()) {
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table("applied_entries")
+                    + " (first_key, last_key, consumer, applied_at) VALUES (?, ?, ?, now())"
+                    + " ON CONFLICT DO NOTHING RETURNING id")) {
+                insert.setBigDecimal(1, EntryKeys.of(wholeRange.get().firstId()));
+                insert.setBigDecimal(2, EntryKeys.of(wholeRange.get().lastId()));
+                insert.setString(3, consumer);
+                try (ResultSet r = insert.executeQuery()) {
+                    if (r.next()) {
+                        return new Recorded(new HashSet<>(entryIds), List.of(r.getLong(1)));
+                    }
+                }
+            }
+            LOG.info("stage=persist entries {}..{} overlap entries applied by another consumer; recording them"
+                    + " one by one", wholeRange.get().firstId(), wholeRange.get().lastId());
+        }
+        TreeMap<BigDecimal, String> byKey = new TreeMap<>();
+        for (String id : entryIds) {
+            byKey.put(EntryKeys.of(id), id);
+        }
+        List<BigDecimal[]> appliedRanges = appliedRangesOverlapping(connection, byKey.firstKey(),
+                byKey.lastKey());
+        byKey.keySet().removeIf(key -> appliedRanges.stream()
+                .anyMatch(range -> range[0].compareTo(key) <= 0 && key.compareTo(range[1]) <= 0));
+        Set<String> fresh = new HashSet<>();
+        List<Long> records = new ArrayList<>();
+        if (byKey.isEmpty()) {
+            return new Recorded(fresh, records);
+        }
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table("applied_entries")
+                + " (first_key, last_key, consumer, applied_at) SELECT k, k, ?, now()"
+                + " FROM unnest(?::numeric[]) AS t(k) ORDER BY k ON CONFLICT DO NOTHING RETURNING id, first_key")) {
+            insert.setString(1, consumer);
+            insert.setArray(2, connection.createArrayOf("numeric", byKey.keySet().toArray()));
+            try (ResultSet r = insert.executeQuery()) {
+                while (r.next()) {
+                    records.add(r.getLong(1));
+                    fresh.add(byKey.get(r.getBigDecimal(2)));
                 }
             }
         }
-        return fresh;
+        return new Recorded(fresh, records);
     }
 
-    private void deleteApplied(Connection connection, Collection<UUID> eventIds) throws SQLException {
-        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table("applied_events")
-                + " WHERE event_id = ANY(?)")) {
-            delete.setArray(1, connection.createArrayOf("uuid", eventIds.toArray()));
+    private List<BigDecimal[]> appliedRangesOverlapping(Connection connection, BigDecimal first, BigDecimal last)
+            throws SQLException {
+        List<BigDecimal[]> ranges = new ArrayList<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT first_key, last_key FROM "
+                + table("applied_entries") + " WHERE numrange(first_key, last_key, '[]') && numrange(?, ?, '[]')")) {
+            select.setBigDecimal(1, first);
+            select.setBigDecimal(2, last);
+            try (ResultSet r = select.executeQuery()) {
+                while (r.next()) {
+                    ranges.add(new BigDecimal[] {r.getBigDecimal(1), r.getBigDecimal(2)});
+                }
+            }
+        }
+        return ranges;
+    }
+
+    private void deleteRecords(Connection connection, Collection<Long> records) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table("applied_entries")
+                + " WHERE id = ANY(?)")) {
+            delete.setArray(1, connection.createArrayOf("int8", records.toArray()));
             delete.executeUpdate();
         }
     }
 
-    /** Deletes applied-event records of acknowledged entries outside a batch (at shutdown). */
-    public void prune(Collection<UUID> eventIds) {
-        if (!eventIds.isEmpty()) {
-            sessionFactory.inTransaction(session -> session.doWork(c -> deleteApplied(c, eventIds)));
+    /** Deletes {@code applied_entries} rows of acknowledged entries outside a batch (at shutdown, by the sweep). */
+    public void prune(Collection<Long> records) {
+        if (!records.isEmpty()) {
+            sessionFactory.inTransaction(session -> session.doWork(c -> deleteRecords(c, records)));
         }
+    }
+
+    /** An {@code applied_entries} row: its entries are those with IDs from {@code firstId} to {@code lastId}. */
+    public record AppliedRecord(long id, String firstId, String lastId) {
+    }
+
+    /**
+     * The oldest rows applied before {@code cutoff}, at most {@code limit}: candidates for the sweep that
+     * deletes the rows a worker left behind when it died between acknowledging and pruning (their entries were
+     * claimed and settled by another worker).
+     */
+    public List<AppliedRecord> recordsAppliedBefore(Instant cutoff, int limit) {
+        return sessionFactory.fromTransaction(session -> session.doReturningWork(connection -> {
+            List<AppliedRecord> records = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT id, first_key, last_key FROM "
+                    + table("applied_entries") + " WHERE applied_at < ? ORDER BY applied_at LIMIT ?")) {
+                select.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
+                select.setInt(2, limit);
+                try (ResultSet r = select.executeQuery()) {
+                    while (r.next()) {
+                        records.add(new AppliedRecord(r.getLong(1), EntryKeys.toEntryId(r.getBigDecimal(2)),
+                                EntryKeys.toEntryId(r.getBigDecimal(3))));
+                    }
+                }
+            }
+            return records;
+        }));
     }
 
     private String table(String name) {

@@ -9,6 +9,7 @@ import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -65,10 +66,10 @@ public final class RedisStreamSource implements EntrySource {
     }
 
     @Override
-    public List<SourceEntry> poll() {
+    public Batch poll() {
         List<SourceEntry> claimed = claimIdleEntries();
         if (!claimed.isEmpty()) {
-            return claimed;
+            return new Batch(claimed, false);
         }
         List<Map.Entry<String, List<StreamEntry>>> read = redis.xreadGroup(group, consumer,
                 XReadGroupParams.xReadGroupParams().count(batchSize).block((int) readBlock.toMillis()),
@@ -81,7 +82,8 @@ public final class RedisStreamSource implements EntrySource {
                 }
             }
         }
-        return entries;
+        // '>' hands out the next entries after the group's last delivered one: no entry in between is skipped
+        return new Batch(entries, true);
     }
 
     private List<SourceEntry> claimIdleEntries() {
@@ -126,6 +128,12 @@ public final class RedisStreamSource implements EntrySource {
             }
             tx.exec();
         }
+    }
+
+    @Override
+    public boolean anyPending(String firstId, String lastId) {
+        return !redis.xpending(stream, group, XPendingParams.xPendingParams(new StreamEntryID(firstId),
+                new StreamEntryID(lastId), 1)).isEmpty();
     }
 
     @Override
