@@ -1,9 +1,6 @@
 package io.killkrill.logworker.elasticsearch;
 
 import co.elastic.clients.elasticsearch.core.BulkResponse;
-import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
-import co.elastic.clients.util.BinaryData;
-import co.elastic.clients.util.ContentType;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
@@ -79,13 +76,11 @@ public final class BulkIndexer {
             pending.add(i);
         }
         for (int attempt = 1; !pending.isEmpty(); attempt++) {
-            List<BulkOperation> operations = new ArrayList<>(pending.size());
+            List<IndexDocument> batch = new ArrayList<>(pending.size());
             for (int i : pending) {
-                IndexDocument doc = documents.get(i);
-                operations.add(BulkOperation.of(b -> b.create(c -> c.index(doc.index()).id(doc.id())
-                        .document(BinaryData.of(doc.document(), ContentType.APPLICATION_JSON)))));
+                batch.add(documents.get(i));
             }
-            BulkResponse response = send(operations);
+            BulkResponse response = send(batch);
             List<BulkResponseItem> items = response.items();
             if (items.size() != pending.size()) {
                 throw new IllegalStateException("stage=bulk_index Elasticsearch answered " + items.size()
@@ -124,7 +119,7 @@ public final class BulkIndexer {
         return List.of(results);
     }
 
-    private BulkResponse send(List<BulkOperation> operations) throws InterruptedException {
+    private BulkResponse send(List<IndexDocument> batch) throws InterruptedException {
         try {
             return Failsafe.with(requestRetry).get(() -> {
                 if (Thread.currentThread().isInterrupted()) {
@@ -132,7 +127,7 @@ public final class BulkIndexer {
                 }
                 long start = System.nanoTime();
                 try {
-                    return transport.send(operations);
+                    return transport.send(batch);
                 } finally {
                     latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 }

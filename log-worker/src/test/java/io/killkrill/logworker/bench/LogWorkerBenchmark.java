@@ -17,6 +17,12 @@ import redis.clients.jedis.StreamEntryID;
 
 import java.net.URI;
 import java.time.Duration;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -70,6 +76,7 @@ public final class LogWorkerBenchmark {
             var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
                     .getOperatingSystemMXBean();
             long cpuStart = os.getProcessCpuTime();
+            Map<Long, Long> threadCpuStart = threadCpu();
             long start = System.nanoTime();
             try (LogWorker worker = new LogWorker(config).start()) {
                 double indexed = 0;
@@ -83,6 +90,8 @@ public final class LogWorkerBenchmark {
                 System.out.printf("indexed %d docs in %.2f s: %.0f docs/s (loops=%d, batch=%d); worker CPU %.2f s"
                         + " = %.1f us/doc%n", entries, seconds, entries / seconds, loops, batch, cpu,
                         cpu * 1e6 / entries);
+                System.out.println("CPU by thread (Java threads; the rest of the process is GC, JIT and the VM): "
+                        + cpuByThread(threadCpuStart));
                 var bulk = worker.registry().get("killkrill.log_worker.bulk.latency").timer();
                 var sizes = worker.registry().get("killkrill.log_worker.batch.size").summary();
                 System.out.printf("bulk requests: %d, mean %.1f ms, total %.1f s; mean batch %.0f entries%n",
@@ -100,6 +109,34 @@ public final class LogWorkerBenchmark {
             es._transport().close();
             redis.del(streams.logs(), streams.logsDlq());
         }
+    }
+
+    private static Map<Long, Long> threadCpu() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Map<Long, Long> cpu = new HashMap<>();
+        for (long id : threads.getAllThreadIds()) {
+            cpu.put(id, threads.getThreadCpuTime(id));
+        }
+        return cpu;
+    }
+
+    /** CPU seconds per thread-name family (digits dropped) since {@code start}. */
+    private static String cpuByThread(Map<Long, Long> start) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        Map<String, Double> byName = new TreeMap<>();
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info == null) {
+                continue;
+            }
+            long now = threads.getThreadCpuTime(info.getThreadId());
+            double seconds = (now - start.getOrDefault(info.getThreadId(), 0L)) / 1e9;
+            byName.merge(info.getThreadName().replaceAll("\\d+", "N"), seconds, Double::sum);
+        }
+        StringBuilder out = new StringBuilder();
+        byName.entrySet().stream().filter(e -> e.getValue() >= 0.05)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> out.append(String.format("%s %.2f s; ", e.getKey(), e.getValue())));
+        return out.toString();
     }
 
     private static LogEvent event(int n) throws Exception {

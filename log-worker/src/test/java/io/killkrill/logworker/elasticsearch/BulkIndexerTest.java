@@ -1,7 +1,6 @@
 package io.killkrill.logworker.elasticsearch;
 
 import co.elastic.clients.elasticsearch.core.BulkResponse;
-import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch.core.bulk.OperationType;
 import io.killkrill.model.DeadLetterReason;
@@ -28,12 +27,12 @@ class BulkIndexerTest {
 
     /** Each scripted step answers one bulk request: per document id, the item status (and error type). */
     private static final class ScriptedTransport implements BulkTransport {
-        final Deque<Function<List<BulkOperation>, Object>> steps = new ArrayDeque<>();
+        final Deque<Function<List<IndexDocument>, Object>> steps = new ArrayDeque<>();
         final List<List<String>> requests = new ArrayList<>();
 
         @Override
-        public BulkResponse send(List<BulkOperation> operations) throws IOException {
-            requests.add(operations.stream().map(op -> op.create().id()).toList());
+        public BulkResponse send(List<IndexDocument> operations) throws IOException {
+            requests.add(operations.stream().map(IndexDocument::id).toList());
             Object answer = steps.isEmpty() ? statuses(Map.of()).apply(operations) : steps.poll().apply(operations);
             if (answer instanceof IOException e) {
                 throw e;
@@ -43,9 +42,9 @@ class BulkIndexerTest {
     }
 
     /** Answers each operation with the status mapped for its id (201 when absent). */
-    private static Function<List<BulkOperation>, Object> statuses(Map<String, Integer> byId) {
+    private static Function<List<IndexDocument>, Object> statuses(Map<String, Integer> byId) {
         return operations -> BulkResponse.of(b -> b.took(1).errors(!byId.isEmpty()).items(operations.stream()
-                .map(op -> item(op.create().id(), byId.getOrDefault(op.create().id(), 201))).toList()));
+                .map(op -> item(op.id(), byId.getOrDefault(op.id(), 201))).toList()));
     }
 
     private static BulkResponseItem item(String id, int status) {
