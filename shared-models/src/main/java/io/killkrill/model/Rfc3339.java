@@ -100,28 +100,29 @@ public final class Rfc3339 {
         if (year < 0 || year > 9999 || offsetSeconds % 60 != 0) {
             return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(time);
         }
-        StringBuilder out = new StringBuilder(35);
-        appendDateTime(out, year, time.getMonthValue(), time.getDayOfMonth(), time.getHour(), time.getMinute(),
+        char[] out = new char[35];
+        writeDateTime(out, year, time.getMonthValue(), time.getDayOfMonth(), time.getHour(), time.getMinute(),
                 time.getSecond());
-        int nanos = time.getNano();
-        if (nanos > 0) {
-            int digits = 9;
-            while (nanos % 10 == 0) {
-                nanos /= 10;
-                digits--;
+        int length = 19;
+        if (time.getNano() > 0) {
+            out[length] = '.';
+            writeNineDigits(out, length + 1, time.getNano());
+            length += 10;
+            while (out[length - 1] == '0') {
+                length--;
             }
-            out.append('.');
-            appendPadded(out, nanos, digits);
         }
         if (offsetSeconds == 0) {
-            return out.append('Z').toString();
+            out[length++] = 'Z';
+        } else {
+            int minutes = Math.abs(offsetSeconds) / 60;
+            out[length] = offsetSeconds < 0 ? '-' : '+';
+            writeTwoDigits(out, length + 1, minutes / 60);
+            out[length + 3] = ':';
+            writeTwoDigits(out, length + 4, minutes % 60);
+            length += 6;
         }
-        int minutes = Math.abs(offsetSeconds) / 60;
-        out.append(offsetSeconds < 0 ? '-' : '+');
-        appendPadded(out, minutes / 60, 2);
-        out.append(':');
-        appendPadded(out, minutes % 60, 2);
-        return out.toString();
+        return new String(out, 0, length);
     }
 
     /** As {@code ISO_INSTANT.format(instant)} (the fraction in groups of three digits), i.e. {@link Instant#toString()}. */
@@ -131,51 +132,48 @@ public final class Rfc3339 {
             return DateTimeFormatter.ISO_INSTANT.format(instant);
         }
         LocalDateTime time = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
-        StringBuilder out = new StringBuilder(30);
-        appendDateTime(out, time.getYear(), time.getMonthValue(), time.getDayOfMonth(), time.getHour(), time.getMinute(),
-                time.getSecond());
+        char[] out = new char[30];
+        writeDateTime(out, time.getYear(), time.getMonthValue(), time.getDayOfMonth(), time.getHour(),
+                time.getMinute(), time.getSecond());
+        int length = 19;
         int nanos = instant.getNano();
         if (nanos > 0) {
-            out.append('.');
-            if (nanos % 1_000_000 == 0) {
-                appendPadded(out, nanos / 1_000_000, 3);
-            } else if (nanos % 1000 == 0) {
-                appendPadded(out, nanos / 1000, 6);
-            } else {
-                appendPadded(out, nanos, 9);
-            }
+            out[length] = '.';
+            writeNineDigits(out, length + 1, nanos);
+            length += nanos % 1_000_000 == 0 ? 4 : nanos % 1000 == 0 ? 7 : 10;
         }
-        return out.append('Z').toString();
+        out[length++] = 'Z';
+        return new String(out, 0, length);
     }
 
-    private static void appendDateTime(StringBuilder out, int year, int month, int day, int hour, int minute,
-                                       int second) {
-        appendPadded(out, year, 4);
-        out.append('-');
-        appendPadded(out, month, 2);
-        out.append('-');
-        appendPadded(out, day, 2);
-        out.append('T');
-        appendPadded(out, hour, 2);
-        out.append(':');
-        appendPadded(out, minute, 2);
-        out.append(':');
-        appendPadded(out, second, 2);
+    /** {@code yyyy-MM-ddTHH:mm:ss} at the start of {@code out}. */
+    private static void writeDateTime(char[] out, int year, int month, int day, int hour, int minute, int second) {
+        writeTwoDigits(out, 0, year / 100);
+        writeTwoDigits(out, 2, year % 100);
+        out[4] = '-';
+        writeTwoDigits(out, 5, month);
+        out[7] = '-';
+        writeTwoDigits(out, 8, day);
+        out[10] = 'T';
+        writeTwoDigits(out, 11, hour);
+        out[13] = ':';
+        writeTwoDigits(out, 14, minute);
+        out[16] = ':';
+        writeTwoDigits(out, 17, second);
     }
 
-    /** A non-negative value in exactly {@code width} digits, zero-padded (the value has at most that many). */
-    private static void appendPadded(StringBuilder out, int value, int width) {
-        for (int divisor = pow10(width - 1); divisor > 0; divisor /= 10) {
-            out.append((char) ('0' + value / divisor % 10));
+    /** 0..999 999 999 as nine digits, zero-padded. */
+    private static void writeNineDigits(char[] out, int at, int value) {
+        for (int i = at + 8; i >= at; i--) {
+            out[i] = (char) ('0' + value % 10);
+            value /= 10;
         }
     }
 
-    private static int pow10(int exponent) {
-        int value = 1;
-        for (int i = 0; i < exponent; i++) {
-            value *= 10;
-        }
-        return value;
+    /** 0..99 as two digits. */
+    private static void writeTwoDigits(char[] out, int at, int value) {
+        out[at] = (char) ('0' + value / 10);
+        out[at + 1] = (char) ('0' + value % 10);
     }
 
     /** The decimal value of text[from, to), or -1 when a character is not an ASCII digit. */
