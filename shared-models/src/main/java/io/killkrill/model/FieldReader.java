@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -177,7 +176,7 @@ final class FieldReader {
             if (normalized.length() > 10 && normalized.charAt(10) == ' ') {
                 normalized = normalized.substring(0, 10) + 'T' + normalized.substring(11);
             }
-            return Optional.of(OffsetDateTime.parse(normalized, DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+            return Optional.of(Rfc3339.parse(normalized));
         } catch (DateTimeParseException e) {
             error(field, "must be an RFC 3339 date-time such as 2026-11-25T17:54:51.123Z, got '" + abbreviate(text) + "'");
             return Optional.empty();

@@ -11,8 +11,10 @@ public enum Level {
     public static final String ACCEPTED =
             "trace, debug, info, notice, warn, warning, error, critical, alert, emergency, fatal";
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /** Parses a level name case-insensitively; {@code warning} is {@link #WARN}. */

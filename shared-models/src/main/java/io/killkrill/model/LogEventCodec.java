@@ -1,11 +1,13 @@
 package io.killkrill.model;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -44,35 +46,60 @@ public final class LogEventCodec {
                 fields.spanId, fields.attributes, context.source(), context.syslog()));
     }
 
-    /** The stream JSON of an event: the input fields plus what the receiver added. */
+    /** The stream JSON of an event as a tree (for tests and tools; {@link #toEntry} writes it directly). */
     public static ObjectNode toJson(LogEvent event) {
-        ObjectNode json = Json.MAPPER.createObjectNode();
-        json.put("event_id", event.eventId());
-        json.put("timestamp", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(event.timestamp()));
-        json.put("received_at", DateTimeFormatter.ISO_INSTANT.format(event.receivedAt()));
-        json.put("level", event.level().wireName());
-        json.put("service", event.service());
-        json.put("message", event.message());
-        event.host().ifPresent(host -> json.put("host", host));
-        event.traceId().ifPresent(id -> json.put("trace_id", id));
-        event.spanId().ifPresent(id -> json.put("span_id", id));
-        if (!event.attributes().isEmpty()) {
-            ObjectNode attributes = json.putObject("attributes");
-            event.attributes().forEach((key, value) -> putScalar(attributes, key, value));
+        try {
+            return (ObjectNode) Json.MAPPER.readTree(toJsonText(event));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the stream JSON of an event is always readable", e);
         }
-        ObjectNode source = json.putObject("source");
-        source.put("type", event.source().kind().wireName());
-        event.source().peer().ifPresent(peer -> source.put("peer", peer));
-        event.syslog().ifPresent(syslog -> {
-            ObjectNode sys = json.putObject("syslog");
-            sys.put("format", syslog.format());
-            sys.put("facility", syslog.facility());
-            sys.put("severity", syslog.severity());
-            syslog.appName().ifPresent(v -> sys.put("app_name", v));
-            syslog.procId().ifPresent(v -> sys.put("proc_id", v));
-            syslog.msgId().ifPresent(v -> sys.put("msg_id", v));
-        });
-        return json;
+    }
+
+    /** The stream JSON of an event: the input fields plus what the receiver added. */
+    public static String toJsonText(LogEvent event) {
+        return Json.write(json -> write(event, json));
+    }
+
+    private static void write(LogEvent event, JsonGenerator json) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("event_id", event.eventId());
+        json.writeStringField("timestamp", Rfc3339.format(event.timestamp()));
+        json.writeStringField("received_at", Rfc3339.format(event.receivedAt()));
+        json.writeStringField("level", event.level().wireName());
+        json.writeStringField("service", event.service());
+        json.writeStringField("message", event.message());
+        writeOptional(json, "host", event.host());
+        writeOptional(json, "trace_id", event.traceId());
+        writeOptional(json, "span_id", event.spanId());
+        if (!event.attributes().isEmpty()) {
+            json.writeObjectFieldStart("attributes");
+            for (Map.Entry<String, Object> attribute : event.attributes().entrySet()) {
+                writeScalar(json, attribute.getKey(), attribute.getValue());
+            }
+            json.writeEndObject();
+        }
+        json.writeObjectFieldStart("source");
+        json.writeStringField("type", event.source().kind().wireName());
+        writeOptional(json, "peer", event.source().peer());
+        json.writeEndObject();
+        if (event.syslog().isPresent()) {
+            SyslogMetadata syslog = event.syslog().get();
+            json.writeObjectFieldStart("syslog");
+            json.writeStringField("format", syslog.format());
+            json.writeNumberField("facility", syslog.facility());
+            json.writeNumberField("severity", syslog.severity());
+            writeOptional(json, "app_name", syslog.appName());
+            writeOptional(json, "proc_id", syslog.procId());
+            writeOptional(json, "msg_id", syslog.msgId());
+            json.writeEndObject();
+        }
+        json.writeEndObject();
+    }
+
+    private static void writeOptional(JsonGenerator json, String field, Optional<String> value) throws IOException {
+        if (value.isPresent()) {
+            json.writeStringField(field, value.get());
+        }
     }
 
     /** The fields of the stream entry that carries this event. */
@@ -80,7 +107,7 @@ public final class LogEventCodec {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put(StreamEntry.SCHEMA_VERSION, StreamEntry.CURRENT_SCHEMA_VERSION);
         fields.put(StreamEntry.EVENT_ID, event.eventId());
-        fields.put(StreamEntry.DATA, Json.write(toJson(event)));
+        fields.put(StreamEntry.DATA, toJsonText(event));
         return fields;
     }
 
@@ -114,7 +141,7 @@ public final class LogEventCodec {
     private static Fields readEventFields(FieldReader reader) {
         String message = reader.requiredString("message");
         String service = reader.requiredString("service");
-        if (service != null && !SERVICE.matcher(service).matches()) {
+        if (service != null && !isServiceName(service)) {
             reader.error("service", "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
         }
         Optional<OffsetDateTime> timestamp = reader.timestampRfc3339OrMillis("timestamp");
@@ -132,6 +159,23 @@ public final class LogEventCodec {
         Optional<String> spanId = reader.optionalString("span_id");
         Map<String, Object> attributes = readAttributes(reader);
         return new Fields(message, service, timestamp, level, host, traceId, spanId, attributes);
+    }
+
+    /** Whether {@link #SERVICE} matches, checked without a regex: this runs for every event. */
+    static boolean isServiceName(String service) {
+        int length = service.length();
+        if (length < 1 || length > 64) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = service.charAt(i);
+            boolean allowed = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '.' || c == '_' || c == '-';
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Map<String, Object> readAttributes(FieldReader reader) {
@@ -204,15 +248,16 @@ public final class LogEventCodec {
         return node.intValue();
     }
 
-    static void putScalar(ObjectNode target, String key, Object value) {
+    private static void writeScalar(JsonGenerator json, String key, Object value) throws IOException {
+        json.writeFieldName(key);
         if (value instanceof String s) {
-            target.put(key, s);
+            json.writeString(s);
         } else if (value instanceof Boolean b) {
-            target.put(key, b);
+            json.writeBoolean(b);
         } else if (value instanceof Long l) {
-            target.put(key, l);
+            json.writeNumber(l);
         } else if (value instanceof Double d) {
-            target.put(key, d);
+            json.writeNumber(d);
         } else {
             throw new IllegalArgumentException("attribute " + key + " has unsupported type " + value.getClass());
         }

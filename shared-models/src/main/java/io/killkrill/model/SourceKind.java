@@ -7,8 +7,10 @@ import java.util.Optional;
 public enum SourceKind {
     HTTP, SYSLOG;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     public static Optional<SourceKind> parse(String text) {

@@ -8,6 +8,7 @@ import io.killkrill.model.Json;
 import io.killkrill.model.Level;
 import io.killkrill.model.LogEvent;
 import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.Rfc3339;
 import io.killkrill.model.Source;
 import io.killkrill.model.SyslogMetadata;
 import io.killkrill.model.Validated;
@@ -18,7 +19,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,7 +86,7 @@ public final class SyslogParser {
         json.put("message", header.message);
         json.put("service", service(header.appName));
         json.put("level", Level.fromSyslogSeverity(severity).wireName());
-        header.timestamp.ifPresent(t -> json.put("timestamp", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t)));
+        header.timestamp.ifPresent(t -> json.put("timestamp", Rfc3339.format(t)));
         header.host.ifPresent(h -> json.put("host", h));
         if (!header.attributes.isEmpty()) {
             ObjectNode attributes = json.putObject("attributes");
@@ -186,7 +186,7 @@ public final class SyslogParser {
         Optional<OffsetDateTime> timestamp = Optional.empty();
         if (!timestampText.equals("-")) {
             try {
-                timestamp = Optional.of(OffsetDateTime.parse(timestampText, DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+                timestamp = Optional.of(Rfc3339.parse(timestampText));
             } catch (DateTimeParseException e) {
                 throw new Malformed("TIMESTAMP '" + abbreviate(timestampText) + "' is not an RFC 3339 date-time");
             }
@@ -294,7 +294,7 @@ public final class SyslogParser {
             int save = c.pos;
             String token = c.atEnd() ? "" : c.token("TIMESTAMP");
             try {
-                timestamp = Optional.of(OffsetDateTime.parse(token, DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+                timestamp = Optional.of(Rfc3339.parse(token));
             } catch (DateTimeParseException e) {
                 c.pos = save;
                 throw new Malformed("neither RFC 5424 (VERSION after PRI) nor RFC 3164 (a 'Mmm dd hh:mm:ss' "
