@@ -608,9 +608,15 @@ public final class PipelineBenchmark {
         try (ServiceProcess receivers = startReceivers("receivers-redis-only", streams, httpPort, syslogPort,
                 Map.of("KILLKRILL_MAX_BACKLOG", "100000000"))) {
             ObjectNode r = report.section("receivers_into_redis");
-            // one short round first, so both figures are of a JIT-compiled receiver
-            SyslogLoad.flood("127.0.0.1", syslogPort, Math.min(n, 100_000), options.syslogConnections(), DAY_SYSLOG);
-            awaitLength(stream, Math.min(n, 100_000), System.nanoTime());
+            // one short round of each path first, so both figures are of a JIT-compiled receiver
+            int warm = Math.min(n, 100_000);
+            SyslogLoad.flood("127.0.0.1", syslogPort, warm, options.syslogConnections(), DAY_SYSLOG);
+            awaitLength(stream, warm, System.nanoTime());
+            redis.del(stream);
+            HttpLoad.flood(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs"),
+                    HttpLoad.batches(warm, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP)),
+                    options.httpBatch(), options.httpClients());
+            awaitLength(stream, warm, System.nanoTime());
             redis.del(stream);
             progress = "receivers only: syslog TCP " + n + " messages -> Redis";
             CpuMeter cpu = meter().track("receivers", receivers.pid()).start();
