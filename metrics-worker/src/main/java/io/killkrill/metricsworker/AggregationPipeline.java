@@ -219,7 +219,11 @@ final class AggregationPipeline implements Runnable {
             running.set(false);
             return Decoded.NOTHING;
         } catch (ExecutionException e) {
-            throw new IllegalStateException("reading a batch failed unexpectedly", e.getCause());
+            // decoding failed (a bug, or the cardinality lookup given up while stopping): the batch read stays
+            // pending and is redelivered; the loop goes on
+            LOG.error("stage=validate reading or decoding a batch failed; its entries stay pending: {}",
+                    String.valueOf(e.getCause()), e.getCause());
+            return Decoded.NOTHING;
         }
     }
 
