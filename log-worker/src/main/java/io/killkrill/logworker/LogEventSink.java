@@ -3,14 +3,15 @@ package io.killkrill.logworker;
 import io.killkrill.logworker.elasticsearch.BulkIndexer;
 import io.killkrill.logworker.elasticsearch.IndexDocument;
 import io.killkrill.logworker.elasticsearch.IndexResult;
-import io.killkrill.logworker.stream.EntryFate;
-import io.killkrill.logworker.stream.EntrySink;
-import io.killkrill.logworker.stream.StreamRecord;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.EntryDecoding;
 import io.killkrill.model.LogEvent;
 import io.killkrill.model.LogEventCodec;
 import io.killkrill.model.Stage;
+import io.killkrill.stream.Batch;
+import io.killkrill.stream.EntryFate;
+import io.killkrill.stream.StreamRecord;
+import io.killkrill.stream.StreamSink;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,7 +22,7 @@ import java.util.Map;
  * The log-worker's sink: validate each entry (an invalid one is dead-lettered at stage VALIDATE), enrich it,
  * and index the batch through the {@link BulkIndexer}; every entry leaves with a final fate.
  */
-public final class LogEventSink implements EntrySink {
+public final class LogEventSink implements StreamSink<Batch> {
     static final String SERVICE = "log-worker";
 
     private final String stream;
@@ -34,7 +35,17 @@ public final class LogEventSink implements EntrySink {
         this.indexer = indexer;
     }
 
+    /** Nothing to prepare ahead: the log-worker reads no batch ahead. */
     @Override
+    public Batch prepare(Batch batch) {
+        return batch;
+    }
+
+    @Override
+    public List<EntryFate> put(Batch batch) throws InterruptedException {
+        return put(batch.records());
+    }
+
     public List<EntryFate> put(List<StreamRecord> batch) throws InterruptedException {
         List<EntryFate> fates = new ArrayList<>(batch.size());
         List<IndexDocument> documents = new ArrayList<>(batch.size());

@@ -9,9 +9,10 @@ import io.killkrill.logworker.elasticsearch.BulkIndexer;
 import io.killkrill.logworker.elasticsearch.BulkTransport;
 import io.killkrill.logworker.elasticsearch.ElasticsearchClients;
 import io.killkrill.logworker.elasticsearch.IndexTemplateInstaller;
-import io.killkrill.logworker.stream.RetentionTrimmer;
-import io.killkrill.logworker.stream.StreamGroupConsumer;
-import io.micrometer.core.instrument.Gauge;
+import io.killkrill.model.Stage;
+import io.killkrill.stream.Batch;
+import io.killkrill.stream.ConsumerSettings;
+import io.killkrill.stream.StreamRuntime;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -22,16 +23,12 @@ import redis.clients.jedis.JedisPooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The log-worker service: consumer loops (XREADGROUP -> validate -> enrich -> bulk index -> dead letters ->
- * XACK), the retention trimmer and the admin HTTP server. {@link #start()} returns at once; {@link #close()}
+ * The log-worker service: the stream runtime ({@link StreamRuntime}: consumers of the logs stream, claiming,
+ * delivery limit, settling, trimming) driving a {@link LogEventSink} (validate -> enrich -> bulk index), and the
+ * admin HTTP server. {@link #start()} returns at once; {@link #close()}
  * stops reading, lets each loop finish and acknowledge its batch in flight (up to the shutdown grace), then
  * releases everything.
  */
@@ -40,14 +37,10 @@ public final class LogWorker implements AutoCloseable {
 
     private final LogWorkerConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final AtomicLong pending = new AtomicLong();
-    private final AtomicLong lag = new AtomicLong();
-    private final List<StreamGroupConsumer> consumers = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
     private JedisPooled redis;
     private ElasticsearchClient elasticsearch;
     private AdminServer admin;
-    private ScheduledExecutorService scheduler;
+    private volatile StreamRuntime<Batch> runtime;
     private Thread bootstrap;
     private volatile boolean closed;
 
@@ -63,10 +56,6 @@ public final class LogWorker implements AutoCloseable {
         redis = new JedisPooled(pool, config.redisUrl(), redisTimeout);
         elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(),
                 config.concurrency() + 2);
-        Gauge.builder("killkrill.log_worker.pending", pending, AtomicLong::get)
-                .description("Entries delivered to the group and not yet acknowledged").register(registry);
-        Gauge.builder("killkrill.log_worker.consumer.lag", lag, AtomicLong::get)
-                .description("Entries in the stream not yet delivered to the group").register(registry);
         try {
             admin = new AdminServer(config.adminPort(), this::ready, registry);
         } catch (IOException e) {
@@ -102,49 +91,25 @@ public final class LogWorker implements AutoCloseable {
             if (closed) {
                 return;
             }
-            for (int i = 1; i <= config.concurrency(); i++) {
-                String name = config.concurrency() == 1 ? config.consumerName() : config.consumerName() + "-" + i;
-                BulkIndexer indexer = new BulkIndexer(BulkTransport.of(elasticsearch),
-                        config.esMaxAttempts(), backoff, registry);
-                LogEventSink sink = new LogEventSink(config.streams().logs(),
-                        new Enricher(config.indexPrefix(), config.environment(), version, Clock.systemUTC()), indexer);
-                StreamGroupConsumer consumer = new StreamGroupConsumer(redis, new StreamGroupConsumer.Settings(
-                        LogEventSink.SERVICE, config.streams().logs(), config.streams().logGroup(),
-                        config.streams().logsDlq(), name, config.batchSize(), config.blockTime(), config.claimIdle()),
-                        sink, registry);
-                Thread thread = new Thread(consumer, "consumer-" + name);
-                consumers.add(consumer);
-                threads.add(thread);
-                thread.start();
-            }
-            RetentionTrimmer trimmer = new RetentionTrimmer(redis, config.streams().logs());
-            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "retention-trimmer");
-                t.setDaemon(true);
-                return t;
-            });
-            scheduler.scheduleWithFixedDelay(() -> trim(trimmer), 0, config.trimInterval().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            ConsumerSettings consumer = new ConsumerSettings(LogEventSink.SERVICE, Stage.BULK_INDEX,
+                    config.streams().logs(), config.streams().logGroup(), config.streams().logsDlq(),
+                    config.consumerName(), config.batchSize(), config.blockTime(), config.claimIdle(),
+                    config.runtime().maxDeliveries(), config.runtime().deadLetterMaxLength(), false);
+            runtime = new StreamRuntime<>(redis, new StreamRuntime.Settings(consumer, config.concurrency(),
+                    config.runtime().trimInterval(), config.runtime().consumerExpiry()),
+                    () -> new LogEventSink(config.streams().logs(),
+                            new Enricher(config.indexPrefix(), config.environment(), version, Clock.systemUTC()),
+                            new BulkIndexer(BulkTransport.of(elasticsearch), config.esMaxAttempts(), backoff, registry)),
+                    registry).start();
         }
     }
 
-    private void trim(RetentionTrimmer trimmer) {
-        try {
-            RetentionTrimmer.Trim trim = trimmer.trimOnce();
-            trim.groups().stream().filter(g -> g.group().equals(config.streams().logGroup())).findFirst()
-                    .ifPresent(g -> {
-                        pending.set(g.pending());
-                        lag.set(Math.max(0, g.lag()));
-                    });
-        } catch (RuntimeException e) {
-            LOG.warn("stage=ack retention trim of {} failed: {}", config.streams().logs(), e.toString());
-        }
-    }
-
-    /** Redis and Elasticsearch both answer. */
+    /** Redis and Elasticsearch both answer, and every consumer can read its stream. */
     public boolean ready() {
+        StreamRuntime<Batch> current = runtime;
         try {
-            return "PONG".equals(redis.ping()) && elasticsearch.cluster().health().status() != null;
+            return current != null && current.isReading() && "PONG".equals(redis.ping())
+                    && elasticsearch.cluster().health().status() != null;
         } catch (Exception e) {
             return false;
         }
@@ -160,7 +125,8 @@ public final class LogWorker implements AutoCloseable {
 
     /** The consumer names of this worker's loops in the group (empty until the template is installed). */
     public synchronized List<String> consumerNames() {
-        return consumers.stream().map(c -> c.settings().consumer()).toList();
+        StreamRuntime<Batch> current = runtime;
+        return current == null ? List.of() : current.consumerNames();
     }
 
     @Override
@@ -175,23 +141,9 @@ public final class LogWorker implements AutoCloseable {
         if (bootstrap != null) {
             bootstrap.interrupt();
         }
-        consumers.forEach(StreamGroupConsumer::stop);
-        long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-        for (Thread thread : threads) {
-            try {
-                thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-                if (thread.isAlive()) {
-                    LOG.warn("stage=ack {} did not finish within {}; its batch stays pending for another worker",
-                            thread.getName(), config.shutdownGrace());
-                    thread.interrupt();
-                    thread.join(5_000);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+        StreamRuntime<Batch> current = runtime;
+        if (current != null) {
+            current.stop(config.shutdownGrace());
         }
         if (admin != null) {
             admin.close();

@@ -33,7 +33,7 @@ public record LogWorkerConfig(URI redisUrl,
                               int esMaxAttempts,
                               Duration retryInitialBackoff,
                               Duration retryMaxBackoff,
-                              Duration trimInterval,
+                              ConsumerGroupSettings.Runtime runtime,
                               Duration shutdownGrace,
                               int adminPort) {
     public LogWorkerConfig {
@@ -48,7 +48,7 @@ public record LogWorkerConfig(URI redisUrl,
         Objects.requireNonNull(esRequestTimeout, "esRequestTimeout");
         Objects.requireNonNull(retryInitialBackoff, "retryInitialBackoff");
         Objects.requireNonNull(retryMaxBackoff, "retryMaxBackoff");
-        Objects.requireNonNull(trimInterval, "trimInterval");
+        Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     }
 
@@ -68,7 +68,7 @@ public record LogWorkerConfig(URI redisUrl,
                 config.get(LogWorkerSettings.ES_MAX_ATTEMPTS),
                 config.get(LogWorkerSettings.ES_RETRY_INITIAL_BACKOFF),
                 config.get(LogWorkerSettings.ES_RETRY_MAX_BACKOFF),
-                config.get(LogWorkerSettings.TRIM_INTERVAL),
+                ConsumerGroupSettings.Runtime.from(config),
                 config.get(LogWorkerSettings.SHUTDOWN_GRACE),
                 config.get(LogWorkerSettings.ADMIN_PORT));
     }
@@ -79,49 +79,55 @@ public record LogWorkerConfig(URI redisUrl,
         LogWorkerConfig d = from(config);
         return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, d.environment, d.consumerName,
                 d.batchSize, d.blockTime, d.concurrency, d.claimIdle, d.esRequestTimeout, d.esMaxAttempts,
-                d.retryInitialBackoff, d.retryMaxBackoff, d.trimInterval, d.shutdownGrace, 0);
+                d.retryInitialBackoff, d.retryMaxBackoff, d.runtime, d.shutdownGrace, 0);
     }
 
     public LogWorkerConfig withElasticsearchUrl(URI url) {
         return new LogWorkerConfig(redisUrl, streams, url, indexPrefix, environment, consumerName, batchSize,
                 blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, trimInterval, shutdownGrace, adminPort);
+                retryMaxBackoff, runtime, shutdownGrace, adminPort);
     }
 
     public LogWorkerConfig withConsumer(String name, int loops) {
         return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, name, batchSize,
                 blockTime, loops, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, trimInterval, shutdownGrace, adminPort);
+                retryMaxBackoff, runtime, shutdownGrace, adminPort);
     }
 
     public LogWorkerConfig withBatch(int size, Duration block) {
         return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName, size,
                 block, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, trimInterval, shutdownGrace, adminPort);
+                retryMaxBackoff, runtime, shutdownGrace, adminPort);
     }
 
     public LogWorkerConfig withRetries(Duration requestTimeout, int maxAttempts, Duration initial, Duration max) {
         return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
                 batchSize, blockTime, concurrency, claimIdle, requestTimeout, maxAttempts, initial, max,
-                trimInterval, shutdownGrace, adminPort);
+                runtime, shutdownGrace, adminPort);
     }
 
     public LogWorkerConfig withClaimIdle(Duration idle) {
         return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
                 batchSize, blockTime, concurrency, idle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, trimInterval, shutdownGrace, adminPort);
+                retryMaxBackoff, runtime, shutdownGrace, adminPort);
     }
 
     public LogWorkerConfig withTrimInterval(Duration interval) {
         return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
                 batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, interval, shutdownGrace, adminPort);
+                retryMaxBackoff, runtime.withTrimInterval(interval), shutdownGrace, adminPort);
+    }
+
+    public LogWorkerConfig withRuntime(ConsumerGroupSettings.Runtime newRuntime) {
+        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
+                batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
+                retryMaxBackoff, newRuntime, shutdownGrace, adminPort);
     }
 
     public LogWorkerConfig withEnvironment(String name) {
         return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, name, consumerName,
                 batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, trimInterval, shutdownGrace, adminPort);
+                retryMaxBackoff, runtime, shutdownGrace, adminPort);
     }
 
     /** KillKrill's version, from the build (a filtered resource), so it is right in-process and in the jar. */

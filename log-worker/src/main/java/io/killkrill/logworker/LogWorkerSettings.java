@@ -43,10 +43,6 @@ public final class LogWorkerSettings {
     public static final Setting<Duration> ES_RETRY_MAX_BACKOFF = Setting.of("KILLKRILL_ES_RETRY_MAX_BACKOFF",
             SettingType.duration(Duration.ofMillis(10), Duration.ofMinutes(10)), "30s",
             "Longest retry delay, for documents and for whole requests during an outage.");
-    public static final Setting<Duration> TRIM_INTERVAL = Setting.of("KILLKRILL_LOG_WORKER_TRIM_INTERVAL",
-            SettingType.duration(Duration.ofMillis(100), Duration.ofHours(1)), "10s",
-            "How often acknowledged entries (by every group) are trimmed from the logs stream, and the"
-                    + " lag and pending gauges refreshed.");
     public static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("KILLKRILL_LOG_WORKER_SHUTDOWN_GRACE",
             SettingType.duration(Duration.ofSeconds(1), Duration.ofMinutes(10)), "30s",
             "On SIGTERM, how long the batch in flight may take to finish; after that it is abandoned"
@@ -55,7 +51,7 @@ public final class LogWorkerSettings {
     public static final ConfigDef DEFINITION = ConfigDef.of("log-worker", CommonSettings.ALL,
             ConsumerGroupSettings.ALL, ELASTICSEARCH_URL, ADMIN_PORT, BATCH_SIZE, BLOCK_TIME, CONCURRENCY,
             ENVIRONMENT, ES_INDEX_PREFIX, ES_REQUEST_TIMEOUT, ES_MAX_ATTEMPTS, ES_RETRY_INITIAL_BACKOFF,
-            ES_RETRY_MAX_BACKOFF, TRIM_INTERVAL, SHUTDOWN_GRACE);
+            ES_RETRY_MAX_BACKOFF, SHUTDOWN_GRACE);
 
     private LogWorkerSettings() {
     }

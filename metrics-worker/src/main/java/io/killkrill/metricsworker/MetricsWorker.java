@@ -9,15 +9,17 @@ import io.killkrill.metricsworker.aggregate.Sketches;
 import io.killkrill.metricsworker.http.AdminServer;
 import io.killkrill.metricsworker.http.AdminServer.Response;
 import io.killkrill.metricsworker.http.AggregateQuery;
-import io.killkrill.metricsworker.stream.EntrySource;
-import io.killkrill.metricsworker.stream.RedisStreamSource;
 import io.killkrill.metricsworker.store.AggregateStore;
 import io.killkrill.model.Json;
+import io.killkrill.model.Stage;
+import io.killkrill.stream.ConsumerSettings;
+import io.killkrill.stream.StreamRuntime;
 import io.killkrill.model.aggregate.WindowAggregate;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.JedisPooled;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -25,11 +27,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The metrics-worker service: start() connects, migrates, validates the schema, opens the admin port and starts
- * the aggregation loop; close() finishes the batch in hand (committed and acknowledged), then releases
- * everything. Usable in-process from tests and from {@link MetricsWorkerMain}.
+ * the stream runtime ({@link StreamRuntime}, reading one batch ahead) driving a {@link MetricsSink}, and the
+ * sweep of the applied-entries ledger; close() finishes the batches read (committed and acknowledged), then
+ * releases everything. Usable in-process from tests and from {@link MetricsWorkerMain}.
  */
 public final class MetricsWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsWorker.class);
@@ -38,9 +44,9 @@ public final class MetricsWorker implements AutoCloseable {
     private final MetricsWorkerConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private AggregateStore store;
-    private EntrySource source;
-    private AggregationPipeline pipeline;
-    private Thread loop;
+    private JedisPooled redis;
+    private StreamRuntime<MetricsSink.Prepared> runtime;
+    private ScheduledExecutorService sweeps;
     private AdminServer admin;
 
     public MetricsWorker(MetricsWorkerConfig config) {
@@ -52,13 +58,26 @@ public final class MetricsWorker implements AutoCloseable {
         try {
             store = new AggregateStore(config.databaseUrl(), config.databaseUser(), config.databasePassword(),
                     config.databaseSchema(), config.databasePoolSize());
-            source = new RedisStreamSource(config.redisUrl(), config.streams().metrics(),
-                    config.streams().metricsGroup(), config.consumerName(), config.streams().metricsDlq(),
-                    config.batchSize(), config.readBlock(), config.claimIdle());
-            pipeline = new AggregationPipeline(source, store, config, registry, Clock.systemUTC());
+            // the socket must outlive a blocking XREADGROUP
+            redis = new JedisPooled(config.redisUrl(), (int) Math.max(2000, config.readBlock().toMillis() + 2000));
+            ConsumerSettings consumer = new ConsumerSettings(MetricsSink.SERVICE, Stage.PERSIST,
+                    config.streams().metrics(), config.streams().metricsGroup(), config.streams().metricsDlq(),
+                    config.consumerName(), config.batchSize(), config.readBlock(), config.claimIdle(),
+                    config.runtime().maxDeliveries(), config.runtime().deadLetterMaxLength(), true);
+            MetricsSink sink = new MetricsSink(config.streams().metrics(), store, config, registry, Clock.systemUTC());
+            runtime = new StreamRuntime<>(redis, new StreamRuntime.Settings(consumer, 1,
+                    config.runtime().trimInterval(), config.runtime().consumerExpiry()), () -> sink, registry);
             admin = new AdminServer(config.adminPort(), routes());
-            loop = new Thread(pipeline, "metrics-worker-aggregation");
-            loop.start();
+            runtime.start();
+            AppliedEntriesSweeper sweeper = new AppliedEntriesSweeper(redis, store, config.streams().metrics(),
+                    config.streams().metricsGroup(), config.claimIdle());
+            sweeps = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "applied-entries-sweep");
+                t.setDaemon(true);
+                return t;
+            });
+            sweeps.scheduleWithFixedDelay(sweeper::sweep, config.claimIdle().toMillis(),
+                    config.claimIdle().toMillis(), TimeUnit.MILLISECONDS);
             LOG.info("metrics-worker started: admin port {}, windows {}, schema {}", admin.port(), config.windows(),
                     config.databaseSchema());
             return this;
@@ -80,11 +99,11 @@ public final class MetricsWorker implements AutoCloseable {
         Map<String, AdminServer.Handler> routes = new LinkedHashMap<>();
         routes.put("/health/live", q -> Response.json(200, "{\"status\":\"UP\"}"));
         routes.put("/health/ready", q -> {
-            boolean redis = source.isReachable();
+            boolean reading = runtime.isReading() && redisAnswers();
             boolean postgres = store.isReachable();
-            String body = "{\"status\":\"" + (redis && postgres ? "UP" : "DOWN") + "\",\"redis\":\""
-                    + (redis ? "UP" : "DOWN") + "\",\"postgresql\":\"" + (postgres ? "UP" : "DOWN") + "\"}";
-            return Response.json(redis && postgres ? 200 : 503, body);
+            String body = "{\"status\":\"" + (reading && postgres ? "UP" : "DOWN") + "\",\"redis\":\""
+                    + (reading ? "UP" : "DOWN") + "\",\"postgresql\":\"" + (postgres ? "UP" : "DOWN") + "\"}";
+            return Response.json(reading && postgres ? 200 : 503, body);
         });
         routes.put("/metrics", q -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
                 registry.scrape()));
@@ -135,32 +154,32 @@ public final class MetricsWorker implements AutoCloseable {
         return Response.json(200, Json.write(body));
     }
 
-    /** Finishes the batch in hand (commit, then acknowledge) and releases everything; idempotent. */
+    private boolean redisAnswers() {
+        try {
+            return "PONG".equals(redis.ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Finishes the batches read (commit, then acknowledge) and releases everything; idempotent. */
     @Override
     public void close() {
-        if (pipeline != null) {
-            pipeline.stop();
+        if (runtime != null) {
+            runtime.stop(Duration.ofSeconds(30));
+            runtime = null;
         }
-        if (loop != null) {
-            try {
-                loop.join(Duration.ofSeconds(30).toMillis());
-                if (loop.isAlive()) {
-                    LOG.warn("stage=persist batch still retrying at shutdown; interrupting, it stays pending");
-                    loop.interrupt();
-                    loop.join(Duration.ofSeconds(5).toMillis());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            loop = null;
+        if (sweeps != null) {
+            sweeps.shutdownNow();
+            sweeps = null;
         }
         if (admin != null) {
             admin.close();
             admin = null;
         }
-        if (source != null) {
-            source.close();
-            source = null;
+        if (redis != null) {
+            redis.close();
+            redis = null;
         }
         if (store != null) {
             store.close();

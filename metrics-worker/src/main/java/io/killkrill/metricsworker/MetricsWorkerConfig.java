@@ -33,7 +33,8 @@ public record MetricsWorkerConfig(URI redisUrl,
                                   Duration maxLateness,
                                   int maxSeriesPerMetric,
                                   FaultInjection faultInjection,
-                                  String consumerName) {
+                                  String consumerName,
+                                  ConsumerGroupSettings.Runtime runtime) {
     public MetricsWorkerConfig {
         Objects.requireNonNull(redisUrl, "redisUrl");
         Objects.requireNonNull(streams, "streams");
@@ -47,6 +48,7 @@ public record MetricsWorkerConfig(URI redisUrl,
         Objects.requireNonNull(maxLateness, "maxLateness");
         Objects.requireNonNull(faultInjection, "faultInjection");
         Objects.requireNonNull(consumerName, "consumerName");
+        Objects.requireNonNull(runtime, "runtime");
         if (windows.isEmpty()) {
             throw new IllegalArgumentException("at least one window size is needed");
         }
@@ -69,12 +71,24 @@ public record MetricsWorkerConfig(URI redisUrl,
                 config.get(MetricsWorkerSettings.MAX_LATENESS),
                 config.get(MetricsWorkerSettings.MAX_SERIES_PER_METRIC),
                 config.get(MetricsWorkerSettings.FAULT_INJECTION),
-                ConsumerGroupSettings.consumerName(config));
+                ConsumerGroupSettings.consumerName(config),
+                ConsumerGroupSettings.Runtime.from(config));
     }
 
     public MetricsWorkerConfig withAdminPort(int port) {
         return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, port, batchSize, readBlock, claimIdle, windows, maxLateness,
-                maxSeriesPerMetric, faultInjection, consumerName);
+                maxSeriesPerMetric, faultInjection, consumerName, runtime);
+    }
+
+    public MetricsWorkerConfig withRuntime(ConsumerGroupSettings.Runtime newRuntime) {
+        return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
+                databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, claimIdle, windows, maxLateness,
+                maxSeriesPerMetric, faultInjection, consumerName, newRuntime);
+    }
+
+    /** The defaults of the stream runtime's settings (tests that build a config by hand). */
+    public static ConsumerGroupSettings.Runtime defaultRuntime() {
+        return ConsumerGroupSettings.Runtime.from(MetricsWorkerSettings.DEFINITION.parse(java.util.Map.of()));
     }
 }

@@ -2,6 +2,7 @@ package io.killkrill.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -15,10 +16,58 @@ public final class ConsumerGroupSettings {
             "Entries pending (delivered, unacknowledged) longer than this many milliseconds are claimed"
                     + " (XAUTOCLAIM) by a live consumer: how a crashed worker's batch is taken over.");
 
+    public static final Setting<Integer> MAX_DELIVERIES = Setting.of("KILLKRILL_MAX_DELIVERIES",
+            SettingType.integer(1, 1_000), "5",
+            "An entry handed to the worker's sink this many times without being settled (it failed, or its worker"
+                    + " died, each time) is dead-lettered max_deliveries_exceeded instead of being delivered again."
+                    + " Waiting out an outage of Elasticsearch or PostgreSQL counts no deliveries.");
+    public static final Setting<Integer> DLQ_MAX_LENGTH = Setting.of("KILLKRILL_DLQ_MAX_LENGTH",
+            SettingType.integer(1_000, 100_000_000), "100000",
+            "The worker's dead-letter stream is trimmed (approximately, XADD MAXLEN ~) to this many entries; what is"
+                    + " trimmed is counted (killkrill_stream_dead_letters_trimmed_total) and logged. About 1.5 KiB of"
+                    + " Redis memory per dead letter of a 1 KiB entry: 150 MiB at the default.");
+    public static final Setting<Duration> TRIM_INTERVAL = Setting.of("KILLKRILL_TRIM_INTERVAL",
+            SettingType.duration(Duration.ofMillis(100), Duration.ofHours(1)), "10s",
+            "How often the worker trims its stream to what every group has acknowledged, removes departed"
+                    + " consumers and refreshes the stream gauges.");
+    public static final Setting<Duration> CONSUMER_EXPIRY = Setting.of("KILLKRILL_CONSUMER_EXPIRY",
+            SettingType.duration(Duration.ofSeconds(1), Duration.ofDays(30)), "1h",
+            "A consumer of the group idle this long with nothing pending (a replica that was restarted under a new"
+                    + " name) is removed from the group (XGROUP DELCONSUMER).");
+
     /** The settings, in documentation order. */
-    public static final List<Setting<?>> ALL = List.of(CONSUMER_NAME, CLAIM_IDLE_MS);
+    public static final List<Setting<?>> ALL = List.of(CONSUMER_NAME, CLAIM_IDLE_MS, MAX_DELIVERIES, DLQ_MAX_LENGTH,
+            TRIM_INTERVAL, CONSUMER_EXPIRY);
 
     private ConsumerGroupSettings() {
+    }
+
+    /**
+     * How the stream runtime bounds what a worker's consumer group keeps: deliveries per entry, dead letters,
+     * trimming and departed consumers.
+     */
+    public record Runtime(int maxDeliveries, long deadLetterMaxLength, Duration trimInterval, Duration consumerExpiry) {
+        public Runtime {
+            java.util.Objects.requireNonNull(trimInterval, "trimInterval");
+            java.util.Objects.requireNonNull(consumerExpiry, "consumerExpiry");
+        }
+
+        public static Runtime from(Config config) {
+            return new Runtime(config.get(MAX_DELIVERIES), config.get(DLQ_MAX_LENGTH), config.get(TRIM_INTERVAL),
+                    config.get(CONSUMER_EXPIRY));
+        }
+
+        public Runtime withTrimInterval(Duration interval) {
+            return new Runtime(maxDeliveries, deadLetterMaxLength, interval, consumerExpiry);
+        }
+
+        public Runtime withMaxDeliveries(int max) {
+            return new Runtime(max, deadLetterMaxLength, trimInterval, consumerExpiry);
+        }
+
+        public Runtime withConsumerExpiry(Duration expiry) {
+            return new Runtime(maxDeliveries, deadLetterMaxLength, trimInterval, expiry);
+        }
     }
 
     /** The configured consumer name, or {@link #uniqueConsumerName()}. */

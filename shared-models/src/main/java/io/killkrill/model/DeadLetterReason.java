@@ -22,6 +22,10 @@ public enum DeadLetterReason {
     INDEX_REJECTED("Elasticsearch refused the document; details carry its error type and reason"),
     /** A retryable failure that persisted past the retry budget. */
     MAX_RETRIES_EXCEEDED("a retryable failure outlasted the retry attempts or deadline"),
+    /** An entry delivered to a worker's sink KILLKRILL_MAX_DELIVERIES times without ever being settled. */
+    MAX_DELIVERIES_EXCEEDED("the entry was delivered KILLKRILL_MAX_DELIVERIES times and never settled"),
+    /** PostgreSQL refused a metric sample for good (a data or constraint error), found by bisecting its batch. */
+    PERSIST_REJECTED("PostgreSQL refused the sample for good; details carry its SQLSTATE and message"),
     /** A metric sample older than the lateness limit. */
     TOO_LATE("a metric sample arrived later than KILLKRILL_MAX_LATENESS allows"),
     /** A metric sample whose label set would exceed the series limit of its metric name. */

@@ -79,7 +79,7 @@ class AppliedEntriesIT {
     }
 
     private Applied apply(Optional<EntryRange> range, Map<String, MetricSample> samples, String consumer) {
-        return store.apply(List.of(), range, List.copyOf(samples.keySet()), consumer, fold(samples));
+        return store.apply(range, List.copyOf(samples.keySet()), consumer, fold(samples));
     }
 
     @Test
@@ -94,9 +94,26 @@ class AppliedEntriesIT {
         assertThat(claimer.alreadyApplied()).isEqualTo(2);
         assertThat(fixture.totalCount()).isEqualTo(4);
         assertThat(fixture.appliedEntryRows()).isEqualTo(2); // the owner's range + the claimer's one entry
-        store.prune(owner.records());
-        store.prune(claimer.records());
-        assertThat(fixture.appliedEntryRows()).isZero();
+    }
+
+    /**
+     * Regression guard for issue 12's double count: a ledger row is deleted only a retention period after the
+     * sweep saw all its entries acknowledged, never as soon as they are; a row is marked settled only when its
+     * whole range lies below the group's oldest pending entry.
+     */
+    @Test
+    void theSweepDeletesARowOnlyARetentionPeriodAfterItsEntriesWereSeenSettled() throws Exception {
+        apply(Optional.of(new EntryRange("1-0", "1-2")), samples(0, 2), "owner");
+        apply(Optional.empty(), samples(3, 3), "claimer");
+
+        assertThat(store.sweep("1-3", Duration.ofHours(1))).as("owner's row marked, none deleted: retention")
+                .containsExactly(1, 0);
+        assertThat(store.sweep("1-3", Duration.ZERO)).as("1-3 is still pending: the claimer's row stays unmarked")
+                .containsExactly(0, 1);
+        assertThat(fixture.appliedEntryRows()).isEqualTo(1);
+        assertThat(apply(Optional.empty(), samples(3, 3), "late copy").alreadyApplied())
+                .as("a late copy of the pending entry is still skipped").isEqualTo(1);
+        assertThat(fixture.totalCount()).isEqualTo(4);
     }
 
     @Test

@@ -146,7 +146,7 @@ class MetricsWorkerReplicasIT {
                 }
                 List<MetricSample> mine = List.of(sample("raced", 5, Map.of("host", "a"), window.plusSeconds(2)));
                 CompletableFuture<AggregateStore.Applied> applying = CompletableFuture.supplyAsync(() ->
-                        store.apply(List.of(), Optional.of(new AggregateStore.EntryRange("1-0", "1-0")), List.of("1-0"),
+                        store.apply(Optional.of(new AggregateStore.EntryRange("1-0", "1-0")), List.of("1-0"),
                                 "replica-b", fresh -> BatchAggregation.aggregate(mine, List.of(60))));
                 await("this replica's merge waits on the other replica's uncommitted row")
                         .atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(fixture) > 0);

@@ -80,11 +80,11 @@ class WorkerCrashIT extends PipelineScenario {
         assertDrained();
         for (ServiceProcess worker : logWorkers) {
             assertThat(counter(get(PipelineProcesses.adminUri(worker, "/metrics")).body(),
-                    "killkrill_log_worker_acknowledged_total")).as(worker.name() + " acknowledged").isPositive();
+                    "killkrill_stream_acknowledged_total")).as(worker.name() + " acknowledged").isPositive();
         }
         for (ServiceProcess worker : metricsWorkers) {
             assertThat(counter(get(PipelineProcesses.adminUri(worker, "/metrics")).body(),
-                    "killkrill_metrics_worker_entries_read_total")).as(worker.name() + " read").isPositive();
+                    "killkrill_stream_delivered_total")).as(worker.name() + " read").isPositive();
         }
     }
 

@@ -16,7 +16,15 @@ import java.io.UncheckedIOException;
 public final class Sketches {
     public static final double RELATIVE_ACCURACY = 0.01;
 
+    /** The largest magnitude the sketch's index mapping tracks; {@code accept} throws beyond it. */
+    public static final double MAX_TRACKED = empty().getIndexMapping().maxIndexableValue();
+
     private Sketches() {
+    }
+
+    /** Whether the sketch can take {@code value} (smaller magnitudes than its least one count as zero). */
+    public static boolean tracks(double value) {
+        return Double.isFinite(value) && Math.abs(value) <= MAX_TRACKED;
     }
 
     public static DDSketch empty() {

@@ -60,6 +60,7 @@ public final class AggregateStore implements AutoCloseable {
         hikari.setPoolName("metrics-worker-db");
         hikari.setInitializationFailTimeout(-1);
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+        hikari.setExceptionOverrideClassName(PersistFailures.EvictReadOnly.class.getName());
         this.dataSource = new HikariDataSource(hikari);
         try {
             Flyway.configure().dataSource(dataSource).schemas(schema).createSchemas(true)
@@ -106,16 +107,14 @@ public final class AggregateStore implements AutoCloseable {
     /**
      * What one {@link #apply} did.
      *
-     * @param records   the {@code applied_entries} rows written, to delete with {@link #apply}'s {@code prune}
-     *                  once the entries are acknowledged
+     * @param records   the {@code applied_entries} rows written
      * @param rowsRaced window rows another replica created while this batch was creating them too
      */
     public record Applied(int freshSamples, int alreadyApplied, int rowsMerged, int rowsRaced, List<Long> records) {
     }
 
     /**
-     * In one transaction: deletes the {@code applied_entries} rows of entries acknowledged since
-     * ({@code prune}); records the entries of {@code entryIds} as applied, learning which were applied before;
+     * In one transaction: records the entries of {@code entryIds} as applied, learning which were applied before;
      * folds only the fresh ones (via {@code aggregateFresh}) and merges the result into the window rows (see
      * {@link #merge}). Set-based: a fixed handful of statements per batch whatever its size.
      *
@@ -124,15 +123,11 @@ public final class AggregateStore implements AutoCloseable {
      *                   one row per entry
      * @param entryIds   the entries whose samples are to be applied, in stream order
      */
-    public Applied apply(Collection<Long> prune, Optional<EntryRange> wholeRange, List<String> entryIds,
-                         String consumer, Function<Set<String>, SortedMap<SeriesWindow, WindowAccumulator>> aggregateFresh) {
+    public Applied apply(Optional<EntryRange> wholeRange, List<String> entryIds, String consumer,
+                         Function<Set<String>, SortedMap<SeriesWindow, WindowAccumulator>> aggregateFresh) {
         return sessionFactory.fromTransaction(session -> {
-            Recorded recorded = session.doReturningWork(connection -> {
-                if (!prune.isEmpty()) {
-                    deleteRecords(connection, prune);
-                }
-                return recordApplied(connection, wholeRange, entryIds, consumer);
-            });
+            Recorded recorded = session.doReturningWork(connection ->
+                    recordApplied(connection, wholeRange, entryIds, consumer));
             int freshCount = recorded.fresh().size();
             SortedMap<SeriesWindow, WindowAccumulator> windows = aggregateFresh.apply(recorded.fresh());
             int[] raced = {0};
@@ -393,45 +388,39 @@ public final class AggregateStore implements AutoCloseable {
         return ranges;
     }
 
-    private void deleteRecords(Connection connection, Collection<Long> records) throws SQLException {
-        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table("applied_entries")
-                + " WHERE id = ANY(?)")) {
-            delete.setArray(1, connection.createArrayOf("int8", records.toArray()));
-            delete.executeUpdate();
-        }
-    }
-
-    /** Deletes {@code applied_entries} rows of acknowledged entries outside a batch (at shutdown, by the sweep). */
-    public void prune(Collection<Long> records) {
-        if (!records.isEmpty()) {
-            sessionFactory.inTransaction(session -> session.doWork(c -> deleteRecords(c, records)));
-        }
-    }
-
-    /** An {@code applied_entries} row: its entries are those with IDs from {@code firstId} to {@code lastId}. */
-    public record AppliedRecord(long id, String firstId, String lastId) {
-    }
-
     /**
-     * The oldest rows applied before {@code cutoff}, at most {@code limit}: candidates for the sweep that
-     * deletes the rows a worker left behind when it died between acknowledging and pruning (their entries were
-     * claimed and settled by another worker).
+     * The sweep of the applied-entries ledger, in two steps (see {@code V3__applied_entries_settled.sql}): rows
+     * whose entries all lie below {@code settledBelow} (every entry there is acknowledged by the group) are marked
+     * settled now; rows marked settled longer than {@code retention} ago are deleted.
+     *
+     * @return {marked, deleted}
      */
-    public List<AppliedRecord> recordsAppliedBefore(Instant cutoff, int limit) {
+    public long[] sweep(String settledBelow, java.time.Duration retention) {
         return sessionFactory.fromTransaction(session -> session.doReturningWork(connection -> {
-            List<AppliedRecord> records = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("SELECT id, first_key, last_key FROM "
-                    + table("applied_entries") + " WHERE applied_at < ? ORDER BY applied_at LIMIT ?")) {
-                select.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
-                select.setInt(2, limit);
-                try (ResultSet r = select.executeQuery()) {
-                    while (r.next()) {
-                        records.add(new AppliedRecord(r.getLong(1), EntryKeys.toEntryId(r.getBigDecimal(2)),
-                                EntryKeys.toEntryId(r.getBigDecimal(3))));
-                    }
-                }
+            long marked;
+            long deleted;
+            try (PreparedStatement mark = connection.prepareStatement("UPDATE " + table("applied_entries")
+                    + " SET settled_at = now() WHERE settled_at IS NULL AND last_key < ?")) {
+                mark.setBigDecimal(1, EntryKeys.of(settledBelow));
+                marked = mark.executeUpdate();
             }
-            return records;
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table("applied_entries")
+                    + " WHERE settled_at < now() - make_interval(secs => ?)")) {
+                delete.setDouble(1, retention.toMillis() / 1000.0);
+                deleted = delete.executeUpdate();
+            }
+            return new long[] {marked, deleted};
+        }));
+    }
+
+    /** Rows of the applied-entries ledger (for the gauge and the tests). */
+    public long appliedEntryRows() {
+        return sessionFactory.fromTransaction(session -> session.doReturningWork(connection -> {
+            try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM "
+                    + table("applied_entries")); ResultSet r = count.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
         }));
     }
 

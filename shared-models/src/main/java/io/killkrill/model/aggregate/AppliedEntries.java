@@ -37,6 +37,10 @@ public class AppliedEntries {
     @Column(name = "applied_at", nullable = false)
     private Instant appliedAt;
 
+    /** When the sweep saw every entry of the range acknowledged; the row is deleted a retention period later. */
+    @Column(name = "settled_at")
+    private Instant settledAt;
+
     protected AppliedEntries() {
     }
 

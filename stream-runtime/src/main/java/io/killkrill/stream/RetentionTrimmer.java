@@ -1,8 +1,8 @@
-package io.killkrill.logworker.stream;
+package io.killkrill.stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XTrimParams;
@@ -19,6 +19,8 @@ import java.util.Optional;
  * nothing is pending, the entry after its last-delivered-id (XINFO GROUPS). The stream is trimmed with
  * {@code XTRIM MINID} to the smallest of these over all groups, so an unacknowledged entry, or one a group has
  * not read yet, is never removed. A stream without groups is left alone. Safe to run from several workers.
+ * The {@link StreamRuntime} runs it for the stream of every worker, so both streams stay bounded by what their
+ * groups still need.
  */
 public final class RetentionTrimmer {
     private static final Logger LOG = LoggerFactory.getLogger(RetentionTrimmer.class);
@@ -38,10 +40,10 @@ public final class RetentionTrimmer {
                              long lag) {
     }
 
-    private final JedisPooled redis;
+    private final UnifiedJedis redis;
     private final String stream;
 
-    public RetentionTrimmer(JedisPooled redis, String stream) {
+    public RetentionTrimmer(UnifiedJedis redis, String stream) {
         this.redis = redis;
         this.stream = stream;
     }

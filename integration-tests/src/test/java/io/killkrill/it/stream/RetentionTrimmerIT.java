@@ -1,8 +1,8 @@
-package io.killkrill.it.logworker;
+package io.killkrill.it.stream;
 
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
-import io.killkrill.logworker.stream.RetentionTrimmer;
+import io.killkrill.stream.RetentionTrimmer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

@@ -1,12 +1,12 @@
-package io.killkrill.logworker.stream;
+package io.killkrill.stream;
 
 import io.killkrill.model.DeadLetter;
 
 import java.util.Objects;
 
 /**
- * The final fate of one stream entry, as an {@link EntrySink} decided it. Only entries with a fate are
- * acknowledged; a dead-lettered entry is acknowledged only after its dead letter is in the dead-letter stream.
+ * The final fate of one stream entry, as a {@link StreamSink} decided it. Only entries with a fate are
+ * acknowledged; a dead-lettered entry is acknowledged in the same atomic step that writes its dead letter.
  */
 public sealed interface EntryFate {
     String entryId();

@@ -1,0 +1,532 @@
+package io.killkrill.stream;
+
+import dev.failsafe.function.CheckedSupplier;
+import io.killkrill.model.DeadLetterReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XClaimParams;
+import redis.clients.jedis.params.XPendingParams;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.StreamPendingEntry;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One consumer of a Redis Streams consumer group driving a {@link StreamSink}: the runtime both workers run (in
+ * the manner of Kafka Connect's {@code WorkerSinkTask}).
+ *
+ * <p>What it does, in order: creates the group when missing (from the start of the stream; also later, when a
+ * Redis restart without persistence or a deleted stream lost it: {@code NOGROUP}); replays the entries this
+ * consumer name left pending in an earlier life; then loops: every so often claims entries other consumers left
+ * pending longer than the claim idle time, and otherwise reads new entries ({@code XREADGROUP >}), optionally one
+ * batch ahead; hands each batch to the sink and settles the fates it returns atomically ({@link Settlement}).
+ *
+ * <p>Deliveries. An entry's delivery count (XPENDING) counts the times it was handed to a sink: new reads count
+ * one, redeliveries are fetched with XCLAIM (which counts one), while claiming itself ({@code XAUTOCLAIM JUSTID})
+ * and the heartbeat that keeps an in-flight batch claimed ({@code XCLAIM JUSTID}) count none. So a batch waiting
+ * out an outage inside {@link StreamSink#put} gathers no deliveries, and a batch whose worker died does. A claimed
+ * entry delivered once before goes back to the sink with its batch; one delivered twice or more (it failed, or
+ * killed its worker, twice) goes alone, so it cannot take others down with it; one delivered
+ * {@code maxDeliveries} times is dead-lettered {@code max_deliveries_exceeded} inside Redis, without its payload
+ * ever being loaded again. A batch whose {@code put} throws is handed over again one entry at a time.
+ *
+ * <p>Lifecycle: {@link #run()} on a thread of its own; {@link #stop()} makes it finish the batches it has read and
+ * return; interrupting the thread abandons them unacknowledged (they are claimed by another consumer later).
+ */
+public final class StreamConsumer<P> implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamConsumer.class);
+    private static final StreamEntryID ZERO = new StreamEntryID(0, 0);
+    private static final int CLAIM_CHUNK = 1_000;
+
+    private final UnifiedJedis redis;
+    private final ConsumerSettings settings;
+    private final StreamSink<P> sink;
+    private final StreamMetrics metrics;
+    private final Settlement settlement;
+    private final Retries readRetries;
+    private final Retries settleRetries;
+    private final Set<Batch> inFlight = ConcurrentHashMap.newKeySet();
+    private final BlockingQueue<Prepared<P>> readAhead = new ArrayBlockingQueue<>(1);
+    private volatile boolean stopping;
+    private volatile boolean reading;
+    private volatile Thread reader;
+    private StreamEntryID claimCursor = ZERO;
+    private long nextClaimAtNanos = System.nanoTime();
+
+    /** A batch as {@link StreamSink#prepare} left it, or the failure it threw. */
+    private record Prepared<P>(Batch batch, P prepared, RuntimeException failure) {
+    }
+
+    public StreamConsumer(UnifiedJedis redis, ConsumerSettings settings, StreamSink<P> sink, StreamMetrics metrics) {
+        this.redis = redis;
+        this.settings = settings;
+        this.sink = sink;
+        this.metrics = metrics;
+        this.settlement = new Settlement(redis, settings.stream(), settings.group(), settings.deadLetterStream(),
+                settings.deadLetterMaxLength());
+        Duration backoffCap = Duration.ofMillis(Math.min(5_000, Math.max(200, settings.claimIdle().toMillis() / 4)));
+        this.readRetries = Retries.untilStopped("read", "reading " + settings.stream() + " as "
+                        + settings.consumer(), StreamConsumer::isRedisFailure, Duration.ofMillis(100), backoffCap,
+                () -> !stopping);
+        this.settleRetries = Retries.untilStopped("ack", "settling a batch of " + settings.stream(),
+                StreamConsumer::isRedisFailure, Duration.ofMillis(100), backoffCap, () -> true);
+    }
+
+    public ConsumerSettings settings() {
+        return settings;
+    }
+
+    /** Whether the last attempt to read the stream succeeded: false while Redis or the group cannot be read. */
+    public boolean isReading() {
+        return reading;
+    }
+
+    public void stop() {
+        stopping = true;
+    }
+
+    @Override
+    public void run() {
+        LOG.info("stage=read consumer {} joins group {} of {}", settings.consumer(), settings.group(),
+                settings.stream());
+        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "heartbeat-" + settings.consumer());
+            t.setDaemon(true);
+            return t;
+        });
+        long every = settings.heartbeat().toMillis();
+        heartbeats.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+        try {
+            readRetries.run(this::ensureGroup);
+            replayOwnPending();
+            if (settings.readAhead()) {
+                startReader();
+            }
+            while (!stopping) {
+                step();
+            }
+            finishReadAhead();
+        } catch (InterruptedException e) {
+            LOG.warn("stage=ack consumer {} interrupted; the batches it holds stay pending for another consumer"
+                    + " to claim", settings.consumer());
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            if (!stopping) {
+                throw e;
+            }
+            LOG.warn("stage=ack consumer {} stopped while Redis failed ({}); what it holds stays pending",
+                    settings.consumer(), e.toString());
+        } finally {
+            heartbeats.shutdownNow();
+            Thread r = reader;
+            if (r != null) {
+                r.interrupt();
+            }
+            inFlight.clear();
+            reading = false;
+        }
+        LOG.info("stage=read consumer {} stopped", settings.consumer());
+    }
+
+    private void step() throws InterruptedException {
+        if (System.nanoTime() - nextClaimAtNanos >= 0) {
+            claimIdleEntries();
+        }
+        if (settings.readAhead()) {
+            Prepared<P> next = readAhead.poll(settings.blockTime().toMillis(), TimeUnit.MILLISECONDS);
+            if (next != null) {
+                deliver(next, true);
+            }
+        } else {
+            Batch batch = readNew();
+            if (!batch.isEmpty()) {
+                deliver(prepare(batch), true);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------- reading
+
+    private Batch readNew() throws InterruptedException {
+        Batch batch = readRetries.call(() -> group(() -> {
+            List<Map.Entry<String, List<StreamEntry>>> read = redis.xreadGroup(settings.group(),
+                    settings.consumer(), XReadGroupParams.xReadGroupParams().count(settings.batchSize())
+                            .block((int) settings.blockTime().toMillis()),
+                    Map.of(settings.stream(), StreamEntryID.UNRECEIVED_ENTRY));
+            List<StreamRecord> records = new ArrayList<>();
+            if (read != null) {
+                for (Map.Entry<String, List<StreamEntry>> perStream : read) {
+                    for (StreamEntry entry : perStream.getValue()) {
+                        records.add(new StreamRecord(entry.getID().toString(), fields(entry), 1));
+                    }
+                }
+            }
+            // '>' hands out the entries after the group's last delivered one: none in between is skipped
+            return new Batch(records, true);
+        }));
+        if (!batch.isEmpty()) {
+            inFlight.add(batch);
+        }
+        return batch;
+    }
+
+    private void startReader() {
+        Thread thread = new Thread(() -> {
+            try {
+                while (!stopping) {
+                    Batch batch = readNew();
+                    if (!batch.isEmpty()) {
+                        readAhead.put(prepare(batch));
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                if (!stopping) {
+                    LOG.error("stage=read read-ahead of {} failed; reading stops", settings.consumer(), e);
+                }
+            }
+        }, "read-ahead-" + settings.consumer());
+        thread.setDaemon(true);
+        reader = thread;
+        thread.start();
+    }
+
+    /** After a stop: what the read-ahead thread already read is still delivered and settled. */
+    private void finishReadAhead() throws InterruptedException {
+        Thread r = reader;
+        while (r != null) {
+            Prepared<P> next = readAhead.poll(100, TimeUnit.MILLISECONDS);
+            if (next != null) {
+                deliver(next, true);
+            } else if (!r.isAlive() && readAhead.isEmpty()) {
+                return;
+            }
+        }
+    }
+
+    private Prepared<P> prepare(Batch batch) {
+        try {
+            return new Prepared<>(batch, sink.prepare(batch), null);
+        } catch (RuntimeException e) {
+            return new Prepared<>(batch, null, e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- redelivery
+
+    /** Entries this consumer name left pending in an earlier life (a restart with the same KILLKRILL_CONSUMER_NAME). */
+    private void replayOwnPending() throws InterruptedException {
+        StreamEntryID from = StreamEntryID.MINIMUM_ID;
+        while (!stopping) {
+            StreamEntryID start = from;
+            List<StreamPendingEntry> pending = readRetries.call(() -> group(() -> redis.xpending(settings.stream(),
+                    settings.group(), XPendingParams.xPendingParams(start, StreamEntryID.MAXIMUM_ID,
+                            settings.batchSize()).consumer(settings.consumer()))));
+            if (pending.isEmpty()) {
+                return;
+            }
+            LOG.info("stage=read consumer {} replays {} entries it left pending before", settings.consumer(),
+                    pending.size());
+            redeliver(pending);
+            from = next(pending.get(pending.size() - 1).getID());
+        }
+    }
+
+    private void claimIdleEntries() throws InterruptedException {
+        Map.Entry<StreamEntryID, List<StreamEntryID>> claim = readRetries.call(() -> group(() ->
+                redis.xautoclaimJustId(settings.stream(), settings.group(), settings.consumer(),
+                        settings.claimIdle().toMillis(), claimCursor,
+                        XAutoClaimParams.xAutoClaimParams().count(settings.batchSize()))));
+        StreamEntryID cursor = claim.getKey();
+        claimCursor = cursor == null ? ZERO : cursor;
+        if (ZERO.equals(claimCursor)) {
+            // a whole pass over the pending entries: look again after a fraction of the idle time
+            nextClaimAtNanos = System.nanoTime() + Math.max(100, settings.claimIdle().toMillis() / 4) * 1_000_000L;
+        }
+        Set<String> held = heldIds();
+        List<String> ids = claim.getValue().stream().map(StreamEntryID::toString).filter(id -> !held.contains(id))
+                .toList();
+        if (ids.isEmpty()) {
+            return;
+        }
+        metrics.claimed.increment(ids.size());
+        LOG.info("stage=read consumer {} claimed {} entries idle longer than {} ms on {}", settings.consumer(),
+                ids.size(), settings.claimIdle().toMillis(), settings.stream());
+        redeliver(pendingOf(ids));
+    }
+
+    /** The pending entries (with their delivery counts) of {@code ids}, which this consumer holds. */
+    private List<StreamPendingEntry> pendingOf(List<String> ids) throws InterruptedException {
+        Set<String> wanted = new HashSet<>(ids);
+        StreamEntryID first = ids.stream().map(StreamEntryID::new).min(StreamEntryID::compareTo).orElseThrow();
+        StreamEntryID last = ids.stream().map(StreamEntryID::new).max(StreamEntryID::compareTo).orElseThrow();
+        int count = ids.size() + heldIds().size() + 16;
+        List<StreamPendingEntry> pending = readRetries.call(() -> group(() -> redis.xpending(settings.stream(),
+                settings.group(), XPendingParams.xPendingParams(first, last, count).consumer(settings.consumer()))));
+        return pending.stream().filter(p -> wanted.contains(p.getID().toString())).toList();
+    }
+
+    /**
+     * Hands pending entries to the sink again, by how often they were delivered before: the exhausted ones are
+     * dead-lettered, those delivered once go back as one batch, the others one at a time.
+     */
+    private void redeliver(List<StreamPendingEntry> pending) throws InterruptedException {
+        List<String> exhausted = new ArrayList<>();
+        List<String> once = new ArrayList<>();
+        List<String> suspects = new ArrayList<>();
+        Map<String, Long> deliveries = new HashMap<>();
+        for (StreamPendingEntry entry : pending) {
+            String id = entry.getID().toString();
+            deliveries.put(id, entry.getDeliveredTimes());
+            if (entry.getDeliveredTimes() >= settings.maxDeliveries()) {
+                exhausted.add(id);
+            } else if (entry.getDeliveredTimes() <= 1) {
+                once.add(id);
+            } else {
+                suspects.add(id);
+            }
+        }
+        if (!exhausted.isEmpty()) {
+            deadLetterExhausted(exhausted);
+        }
+        if (!once.isEmpty()) {
+            Batch batch = fetch(once, deliveries);
+            if (!batch.isEmpty()) {
+                deliver(prepare(batch), true);
+            }
+        }
+        for (String id : suspects) {
+            if (stopping) {
+                return;
+            }
+            Batch single = fetch(List.of(id), deliveries);
+            if (!single.isEmpty()) {
+                deliver(prepare(single), false);
+            }
+        }
+    }
+
+    /** XCLAIM (counting a delivery) of entries this consumer holds, with their payload. */
+    private Batch fetch(List<String> ids, Map<String, Long> deliveredBefore) throws InterruptedException {
+        StreamEntryID[] entryIds = ids.stream().map(StreamEntryID::new).toArray(StreamEntryID[]::new);
+        List<StreamEntry> entries = readRetries.call(() -> group(() -> redis.xclaim(settings.stream(),
+                settings.group(), settings.consumer(), 0, XClaimParams.xClaimParams(), entryIds)));
+        List<StreamRecord> records = new ArrayList<>(entries.size());
+        List<String> gone = new ArrayList<>();
+        Set<String> returned = new HashSet<>();
+        for (StreamEntry entry : entries) {
+            if (entry == null) {
+                continue;
+            }
+            String id = entry.getID().toString();
+            returned.add(id);
+            if (entry.getFields() == null) {
+                gone.add(id);
+            } else {
+                records.add(new StreamRecord(id, entry.getFields(), deliveredBefore.getOrDefault(id, 0L) + 1));
+            }
+        }
+        if (!gone.isEmpty()) {
+            // deleted from the stream while pending: nothing is left to process or to keep
+            settleRetries.call(() -> settlement.settle(gone.stream().<EntryFate>map(EntryFate.Completed::new).toList()));
+        }
+        records.sort((a, b) -> new StreamEntryID(a.id()).compareTo(new StreamEntryID(b.id())));
+        Batch batch = new Batch(records, false);
+        if (!batch.isEmpty()) {
+            inFlight.add(batch);
+        }
+        return batch;
+    }
+
+    private void deadLetterExhausted(List<String> ids) throws InterruptedException {
+        Settlement.Settled settled = settleRetries.call(() -> group(() -> settlement.deadLetterExhausted(ids,
+                settings.maxDeliveries(), settings.service(), settings.sinkStage().wireName())));
+        metrics.acknowledged.increment(settled.acknowledged());
+        metrics.maxDeliveriesExceeded.increment(settled.deadLettered());
+        metrics.deadLettered(DeadLetterReason.MAX_DELIVERIES_EXCEEDED, settings.sinkStage(), settled.deadLettered());
+        countTrimmedDeadLetters(settled);
+        if (settled.deadLettered() > 0) {
+            LOG.warn("stage={} {} entries of {} delivered {} times without being settled were dead-lettered"
+                            + " max_deliveries_exceeded: {}", settings.sinkStage().wireName(), settled.deadLettered(),
+                    settings.stream(), settings.maxDeliveries(), ids.size() <= 20 ? ids : ids.subList(0, 20));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ delivering
+
+    /**
+     * Hands a batch to the sink and settles what it returns. A batch the sink fails on is, when {@code isolate},
+     * handed over again one entry at a time; a single entry the sink fails on stays pending.
+     */
+    private void deliver(Prepared<P> prepared, boolean isolate) throws InterruptedException {
+        Batch batch = prepared.batch();
+        metrics.batchSize.record(batch.size());
+        metrics.delivered.increment(batch.size());
+        List<EntryFate> fates;
+        try {
+            if (prepared.failure() != null) {
+                throw prepared.failure();
+            }
+            fates = sink.put(prepared.prepared());
+        } catch (RuntimeException e) {
+            inFlight.remove(batch);
+            if (isolate && batch.size() > 1) {
+                LOG.error("stage={} the sink failed on a batch of {} entries of {}; handing them over one at a time"
+                        + " to isolate the bad one", settings.sinkStage().wireName(), batch.size(), settings.stream(), e);
+                metrics.isolated.increment(batch.size());
+                for (StreamRecord record : batch.records()) {
+                    if (stopping) {
+                        return;
+                    }
+                    redeliver(pendingOf(List.of(record.id())));
+                }
+            } else {
+                LOG.error("stage={} the sink failed on entry {} of {} (delivery {}); it stays pending and is"
+                                + " delivered again after {} ms, up to KILLKRILL_MAX_DELIVERIES={}",
+                        settings.sinkStage().wireName(), batch.records().get(0).id(), settings.stream(),
+                        batch.records().get(0).deliveries(), settings.claimIdle().toMillis(),
+                        settings.maxDeliveries(), e);
+            }
+            return;
+        }
+        try {
+            settle(batch, fates);
+        } finally {
+            inFlight.remove(batch);
+        }
+    }
+
+    private void settle(Batch batch, List<EntryFate> fates) throws InterruptedException {
+        if (fates.size() < batch.size()) {
+            LOG.warn("stage=ack the sink gave {} fates for {} entries; the others stay pending", fates.size(),
+                    batch.size());
+        }
+        if (fates.isEmpty()) {
+            return;
+        }
+        Settlement.Settled settled = settleRetries.call(() -> group(() -> settlement.settle(fates)));
+        metrics.acknowledged.increment(settled.acknowledged());
+        countTrimmedDeadLetters(settled);
+        for (EntryFate fate : fates) {
+            if (fate instanceof EntryFate.DeadLettered dead) {
+                metrics.deadLettered(dead.letter().reason(), dead.letter().stage(), 1);
+                LOG.warn("stage={} entry {} dead-lettered: {} {}", dead.letter().stage().wireName(), dead.entryId(),
+                        dead.letter().reason().code(), dead.letter().message());
+            }
+        }
+    }
+
+    private void countTrimmedDeadLetters(Settlement.Settled settled) {
+        if (settled.deadLettersTrimmed() > 0) {
+            metrics.deadLettersTrimmed.increment(settled.deadLettersTrimmed());
+            LOG.warn("stage=ack dead-letter stream {} is at its bound (KILLKRILL_DLQ_MAX_LENGTH={}): its {} oldest"
+                            + " dead letters were trimmed", settings.deadLetterStream(), settings.deadLetterMaxLength(),
+                    settled.deadLettersTrimmed());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ heartbeat
+
+    /**
+     * Re-claims the entries of every batch in flight (XCLAIM JUSTID: no delivery counted, no payload), so that no
+     * other consumer claims them while this one is alive (also while its sink waits out an outage), and records
+     * which are still pending for it. Runs on a thread of its own.
+     */
+    void heartbeat() {
+        for (Batch batch : inFlight) {
+            long at = System.nanoTime();
+            try {
+                Set<String> held = new HashSet<>();
+                List<StreamRecord> records = batch.records();
+                for (int i = 0; i < records.size(); i += CLAIM_CHUNK) {
+                    StreamEntryID[] ids = records.subList(i, Math.min(records.size(), i + CLAIM_CHUNK)).stream()
+                            .map(r -> new StreamEntryID(r.id())).toArray(StreamEntryID[]::new);
+                    redis.xclaimJustId(settings.stream(), settings.group(), settings.consumer(), 0,
+                            XClaimParams.xClaimParams(), ids).forEach(id -> held.add(id.toString()));
+                }
+                batch.confirmHeld(held, at);
+            } catch (RuntimeException e) {
+                LOG.debug("stage=read heartbeat of {} failed: {}", settings.consumer(), e.toString());
+            }
+        }
+    }
+
+    private Set<String> heldIds() {
+        Set<String> ids = new HashSet<>();
+        for (Batch batch : inFlight) {
+            batch.records().forEach(r -> ids.add(r.id()));
+        }
+        return ids;
+    }
+
+    // ------------------------------------------------------------------------------------ the group
+
+    private void ensureGroup() {
+        try {
+            // from the beginning: entries written before the first worker started are not skipped
+            redis.xgroupCreate(settings.stream(), settings.group(), ZERO, true);
+            LOG.info("stage=read created consumer group {} on {}", settings.group(), settings.stream());
+        } catch (JedisDataException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Runs a Redis call for the group; when the group is gone (NOGROUP: Redis restarted without persistence, the
+     * stream was deleted) recreates it from the start of the stream, says so, and fails this attempt so it is
+     * retried. Any failure makes {@link #isReading()} false until a call succeeds.
+     */
+    private <T> T group(CheckedSupplier<T> call) throws Throwable {
+        try {
+            T result = call.get();
+            reading = true;
+            return result;
+        } catch (JedisDataException e) {
+            reading = false;
+            if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
+                LOG.warn("stage=read consumer group {} of {} is missing (Redis lost it, or the stream was deleted);"
+                        + " recreating it from the start of the stream", settings.group(), settings.stream());
+                ensureGroup();
+                metrics.groupRecreated.increment();
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            reading = false;
+            throw e;
+        }
+    }
+
+    private static boolean isRedisFailure(Throwable e) {
+        return e instanceof JedisException;
+    }
+
+    private static Map<String, String> fields(StreamEntry entry) {
+        return entry.getFields() == null ? Map.of() : entry.getFields();
+    }
+
+    private static StreamEntryID next(StreamEntryID id) {
+        return id.getSequence() == Long.MAX_VALUE ? new StreamEntryID(id.getTime() + 1, 0)
+                : new StreamEntryID(id.getTime(), id.getSequence() + 1);
+    }
+}
