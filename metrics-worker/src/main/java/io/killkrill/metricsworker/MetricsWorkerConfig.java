@@ -81,6 +81,12 @@ public record MetricsWorkerConfig(URI redisUrl,
                 maxSeriesPerMetric, faultInjection, consumerName, runtime);
     }
 
+    public MetricsWorkerConfig withClaimIdle(Duration idle) {
+        return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
+                databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, idle, windows, maxLateness,
+                maxSeriesPerMetric, faultInjection, consumerName, runtime);
+    }
+
     public MetricsWorkerConfig withRuntime(ConsumerGroupSettings.Runtime newRuntime) {
         return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, claimIdle, windows, maxLateness,

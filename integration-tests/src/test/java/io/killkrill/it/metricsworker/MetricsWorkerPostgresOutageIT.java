@@ -62,4 +62,53 @@ class MetricsWorkerPostgresOutageIT {
             redis.client().del(fixture.streams.metrics(), fixture.streams.metricsDlq());
         }
     }
+
+    /**
+     * Regression test of issue 12's double count (1,001 stored for 1,000 samples after a PostgreSQL outage).
+     * Root cause: while a batch's transaction was retried, the read-ahead thread claimed the batch's own entries
+     * (idle longer than the claim time) and delivered them again as a second batch; once PostgreSQL was back the
+     * first batch committed and was acknowledged, and the second one's transaction pruned the first one's
+     * applied-entries row before recording its entries, so they were applied again. This forces exactly that
+     * interleaving: a claim idle time far shorter than the outage. Now the consumer keeps its in-flight entries
+     * claimed (heartbeat) so nothing is claimed, and ledger rows outlive the acknowledgement anyway.
+     * Proof: claimed stays 0 through an outage of many claim idle times; exactly 300 counted for 300 samples.
+     */
+    @Test
+    void aBatchRetryingItsTransactionIsNeitherClaimedNorCountedTwice(RedisService redis) throws Exception {
+        try (OwnPostgres postgres = OwnPostgres.create()) {
+            MetricsWorkerFixture fixture = new MetricsWorkerFixture(redis, postgres.service(), "owncl");
+            Instant window = closedMinute();
+            try (MetricsWorker worker = new MetricsWorker(fixture.config(postgres.service().jdbcUrl(), 50,
+                    List.of(Duration.ofSeconds(60)), 1000, FaultInjection.NONE)
+                    .withClaimIdle(Duration.ofMillis(400))).start()) {
+                for (int i = 0; i < 200; i++) {
+                    fixture.send(sample("own_claim", 1, Map.of("k", "v"), window.plusMillis(i)));
+                }
+                await("first 200 samples stored").atMost(Duration.ofSeconds(30))
+                        .until(() -> fixture.pending() == 0 && fixture.undelivered() == 0);
+                postgres.stop();
+                for (int i = 200; i < 300; i++) {
+                    fixture.send(sample("own_claim", 1, Map.of("k", "v"), window.plusMillis(i)));
+                }
+                await("worker retrying its batch transaction while PostgreSQL is down")
+                        .atMost(Duration.ofSeconds(30))
+                        .until(() -> worker.registry().counter("killkrill_metrics_worker_persist_retries").count() >= 2);
+                await("no entry claimed while its owner waits for PostgreSQL, for 3 s (7 claim idle times)")
+                        .during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                        .until(() -> claimed(worker) == 0 && fixture.pending() > 0);
+                postgres.start();
+                await("all 300 samples committed and acknowledged after PostgreSQL is back")
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> fixture.pending() == 0 && fixture.undelivered() == 0);
+                assertThat(claimed(worker)).isZero();
+            }
+            assertThat(fixture.totalCount()).isEqualTo(300);
+            assertThat(fixture.deadLetters()).isEmpty();
+            redis.client().del(fixture.streams.metrics(), fixture.streams.metricsDlq());
+        }
+    }
+
+    private static double claimed(MetricsWorker worker) {
+        return worker.registry().get("killkrill.stream.claimed").counter().count();
+    }
 }

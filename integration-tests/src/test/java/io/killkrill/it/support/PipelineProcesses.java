@@ -125,7 +125,7 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("KILLKRILL_ES_REQUEST_TIMEOUT", "10s");
         env.put("KILLKRILL_ES_RETRY_INITIAL_BACKOFF", "50ms");
         env.put("KILLKRILL_ES_RETRY_MAX_BACKOFF", "1s");
-        env.put("KILLKRILL_LOG_WORKER_TRIM_INTERVAL", "1s");
+        env.put("KILLKRILL_TRIM_INTERVAL", "1s");
         env.put("KILLKRILL_LOG_WORKER_SHUTDOWN_GRACE", "10s");
         env.putAll(extra);
         return register(new ServiceProcess("log-worker-" + consumer, ServiceJar.of("log-worker"), env,
@@ -146,6 +146,7 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("KILLKRILL_METRICS_READ_BLOCK", "200ms");
         env.put("KILLKRILL_CLAIM_IDLE_MS", "2000");
         env.put("KILLKRILL_WINDOWS", "60s");
+        env.put("KILLKRILL_TRIM_INTERVAL", "1s");
         env.putAll(extra);
         return register(new ServiceProcess("metrics-worker-" + consumer, ServiceJar.of("metrics-worker"), env,
                 URI.create("http://127.0.0.1:" + env.get("KILLKRILL_METRICS_WORKER_ADMIN_PORT") + "/health/ready")));
