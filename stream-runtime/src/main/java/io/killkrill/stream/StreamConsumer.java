@@ -22,11 +22,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -64,7 +64,8 @@ public final class StreamConsumer<P> implements Runnable {
     private final Retries readRetries;
     private final Retries settleRetries;
     private final Set<Batch> inFlight = ConcurrentHashMap.newKeySet();
-    private final BlockingQueue<Prepared<P>> readAhead = new ArrayBlockingQueue<>(1);
+    /** A hand-over, not a buffer: the read-ahead thread holds at most one batch beyond the one in the sink. */
+    private final BlockingQueue<Prepared<P>> readAhead = new SynchronousQueue<>();
     private volatile boolean stopping;
     private volatile boolean reading;
     private volatile Thread reader;
@@ -490,6 +491,8 @@ public final class StreamConsumer<P> implements Runnable {
                 throw e;
             }
         }
+        // listed in the group from the start (a blocking XREADGROUP that finds nothing does not create it)
+        redis.xgroupCreateConsumer(settings.stream(), settings.group(), settings.consumer());
     }
 
     /**

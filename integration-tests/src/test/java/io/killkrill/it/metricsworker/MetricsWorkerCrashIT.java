@@ -58,9 +58,9 @@ class MetricsWorkerCrashIT {
                         .until(() -> fixture.undelivered() == 0 && fixture.pending() == 0);
                 assertThat(fixture.totalCount()).as(second.output()).isEqualTo(300);
                 assertThat(second.output()).contains("skipped 100 samples applied before");
-                // the crashed worker's record (its entries now acknowledged by the second) is swept, and the
-                // second's own records are deleted once acknowledged: nothing accumulates
-                await("applied-entry records of acknowledged entries deleted").atMost(Duration.ofSeconds(30))
+                // every record (the crashed worker's, whose entries the second acknowledged, and the second's own)
+                // is swept a retention period (10 claim idle times) after its entries were acknowledged
+                await("applied-entry records of acknowledged entries deleted").atMost(Duration.ofSeconds(45))
                         .until(fixture::appliedEntryRows, n -> n == 0);
                 second.process().destroy(); // SIGTERM: finishes the batch in hand and exits 0
                 assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).isTrue();

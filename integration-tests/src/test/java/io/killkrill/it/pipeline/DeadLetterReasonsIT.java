@@ -34,7 +34,9 @@ class DeadLetterReasonsIT extends PipelineScenario {
     protected void startServices() {
         receivers = pipeline.receivers(Map.of("KILLKRILL_SYSLOG_MAX_MESSAGE_BYTES", "1KiB"));
         logWorkers.add(pipeline.logWorker("lw-1", Map.of("KILLKRILL_ES_MAX_ATTEMPTS", "2")));
-        metricsWorkers.add(pipeline.metricsWorker("mw-1", Map.of("KILLKRILL_MAX_SERIES_PER_METRIC", "2")));
+        // a small heap that dies on an entry far larger than itself: the poison that kills its worker every time
+        metricsWorkers.add(pipeline.metricsWorker("mw-1", Map.of("KILLKRILL_MAX_SERIES_PER_METRIC", "2",
+                "JAVA_TOOL_OPTIONS", "-Xmx80m -XX:+ExitOnOutOfMemoryError")));
         PipelineProcesses.startAll(receivers, logWorkers.get(0), metricsWorkers.get(0));
     }
 
@@ -48,7 +50,12 @@ class DeadLetterReasonsIT extends PipelineScenario {
      *   {@code host: long}, an event whose host is a name), {@code max_retries_exceeded} (a day's index with the
      *   read-only-allow-delete block: Elasticsearch answers the item 429, twice, KILLKRILL_ES_MAX_ATTEMPTS=2);</li>
      *   <li>metrics-worker: {@code too_late} (a sample two hours old, lateness 1 h), {@code cardinality_limit}
-     *   (a third label set, KILLKRILL_MAX_SERIES_PER_METRIC=2), {@code invalid_event} (an entry without name).</li>
+     *   (a third label set, KILLKRILL_MAX_SERIES_PER_METRIC=2), {@code invalid_event} (an entry without name),
+     *   {@code persist_rejected} (a sample PostgreSQL refuses: a CHECK constraint added to this test's schema),
+     *   {@code max_deliveries_exceeded} (an entry of 48 MB XADDed by another producer: the worker, at -Xmx80m
+     *   with ExitOnOutOfMemoryError, dies on every delivery and is restarted, as systemd or compose would, under
+     *   a new consumer name; after KILLKRILL_MAX_DELIVERIES=5 deliveries the entry is dead-lettered without
+     *   being loaded again).</li>
      * </ul>
      * Proof: the reasons in logs-dlq and metrics-dlq, as a set, equal {@code DeadLetterReason.values()}; each
      * provocation produced exactly one dead letter of its reason (invalid_event: two, one per stream) with the
@@ -84,11 +91,21 @@ class DeadLetterReasonsIT extends PipelineScenario {
                 "{\"name\":\"" + run + "_card\",\"value\":1,\"labels\":{\"k\":\"c\"}}")).accepted()).isEqualTo(4);
         jedis().xadd(streams.metrics(), StreamEntryID.NEW_ENTRY, Map.of(StreamEntry.SCHEMA_VERSION, "1",
                 StreamEntry.EVENT_ID, EventIds.next(), StreamEntry.DATA, "{\"value\":1}"));
+        try (var c = postgres.connect(); var statement = c.createStatement()) {
+            statement.execute("ALTER TABLE " + pipeline.schema() + ".window_aggregate ADD CONSTRAINT refuse_" + run
+                    + " CHECK (metric_name <> '" + run + "_refused')");
+        }
+        assertThat(postMetrics(List.of("{\"name\":\"" + run + "_refused\",\"value\":1}")).accepted()).isEqualTo(1);
+        String poison = jedis().xadd(streams.metrics(), StreamEntryID.NEW_ENTRY, Map.of(
+                StreamEntry.SCHEMA_VERSION, "1", StreamEntry.EVENT_ID, EventIds.next(),
+                StreamEntry.DATA, "{\"name\":\"" + run + "_poison\",\"value\":1,\"pad\":\"" + "p".repeat(48 << 20)
+                        + "\"}")).toString();
 
-        await("a dead letter of every reason, both groups drained").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> reasonsSeen().size() == DeadLetterReason.values().length && logsDrained()
-                        && metricsDrained());
+        await("a dead letter of every reason, both groups drained (the metrics-worker restarted whenever it died)")
+                .atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
+                .until(() -> restartIfDead(metricsWorker()) && reasonsSeen().size() == DeadLetterReason.values().length
+                        && logsDrained() && metricsDrained());
+        assertThat(metricsWorker().output()).as("the poison killed its worker").contains("OutOfMemoryError");
 
         assertThat(reasonsSeen()).isEqualTo(EnumSet.allOf(DeadLetterReason.class));
         Map<DeadLetterReason, Long> logs = countByReason(deadLetters(streams.logsDlq()));
@@ -98,7 +115,15 @@ class DeadLetterReasonsIT extends PipelineScenario {
                 DeadLetterReason.UNSUPPORTED_SCHEMA_VERSION, 1L, DeadLetterReason.INVALID_JSON, 1L,
                 DeadLetterReason.INDEX_REJECTED, 1L, DeadLetterReason.MAX_RETRIES_EXCEEDED, 1L));
         assertThat(metrics).containsExactlyInAnyOrderEntriesOf(Map.of(DeadLetterReason.TOO_LATE, 1L,
-                DeadLetterReason.CARDINALITY_LIMIT, 1L, DeadLetterReason.INVALID_EVENT, 1L));
+                DeadLetterReason.CARDINALITY_LIMIT, 1L, DeadLetterReason.INVALID_EVENT, 1L,
+                DeadLetterReason.PERSIST_REJECTED, 1L, DeadLetterReason.MAX_DELIVERIES_EXCEEDED, 1L));
+        DeadLetter exceeded = deadLetters(streams.metricsDlq()).stream()
+                .filter(l -> l.reason() == DeadLetterReason.MAX_DELIVERIES_EXCEEDED).findFirst().orElseThrow();
+        assertThat(exceeded.entryId()).contains(poison);
+        assertThat(exceeded.attempts()).isEqualTo(5);
+        assertThat(exceeded.original().get(StreamEntry.DATA)).hasSizeGreaterThan(48 << 20);
+        assertThat(stages(deadLetters(streams.metricsDlq()))).containsEntry(DeadLetterReason.PERSIST_REJECTED,
+                Stage.PERSIST);
         Map<DeadLetterReason, Stage> logStages = stages(deadLetters(streams.logsDlq()));
         assertThat(logStages).containsEntry(DeadLetterReason.SYSLOG_PARSE_ERROR, Stage.DECODE)
                 .containsEntry(DeadLetterReason.INDEX_REJECTED, Stage.BULK_INDEX)
@@ -111,6 +136,14 @@ class DeadLetterReasonsIT extends PipelineScenario {
         assertThat(stages(deadLetters(streams.metricsDlq()))).containsEntry(DeadLetterReason.TOO_LATE, Stage.AGGREGATE)
                 .containsEntry(DeadLetterReason.CARDINALITY_LIMIT, Stage.AGGREGATE);
         assertThat(indexed(run)).as("nothing of the run indexed: all its events were dead-lettered").isZero();
+    }
+
+    /** Starts the worker again if it died; always true (a step of the wait, not a condition). */
+    private static boolean restartIfDead(io.killkrill.it.support.ServiceProcess worker) {
+        if (!worker.alive()) {
+            worker.start();
+        }
+        return true;
     }
 
     private Set<DeadLetterReason> reasonsSeen() {

@@ -87,7 +87,8 @@ class KillkrillScriptIT {
             }
 
             Run status = killkrill(env, "status");
-            assertThat(status.output()).contains("receivers", "ready", "dead letters");
+            assertThat(status.output()).contains("receivers", "ready", "dead letters", "oldest pending",
+                    "deliveries past limit", "dead letters trimmed");
         } finally {
             Run down = killkrill(env, "down");
             assertThat(down.exitCode()).as("./killkrill down:%n%s", down.output()).isZero();
