@@ -15,6 +15,12 @@ import java.util.Optional;
 final class FieldReader {
     /** 9999-12-31T23:59:59.999Z: the last instant RFC 3339 can write. */
     static final long MAX_EPOCH_MILLIS = 253_402_300_799_999L;
+    /** 0000-01-01T00:00:00Z: the first instant RFC 3339 (a four-digit year) can write. */
+    static final Instant MIN_TIMESTAMP = Instant.parse("0000-01-01T00:00:00Z");
+    /** 9999-12-31T23:59:59.999999999Z: the last instant RFC 3339 can write. */
+    static final Instant MAX_TIMESTAMP = Instant.parse("9999-12-31T23:59:59.999999999Z");
+    private static final String TIMESTAMP_RANGE = "must be from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z"
+            + " (a four-digit year, as written and in UTC)";
     private static final double SECONDS_MILLIS_BOUNDARY = 100_000_000_000d;
 
     private final JsonNode object;
@@ -54,6 +60,20 @@ final class FieldReader {
             return Optional.empty();
         }
         return Optional.of(node.textValue());
+    }
+
+    /** An optional string of at most {@code maxLength} UTF-16 code units. */
+    Optional<String> optionalString(String field, int maxLength) {
+        Optional<String> value = optionalString(field);
+        if (value.isPresent() && value.get().length() > maxLength) {
+            error(field, tooLong(maxLength, value.get().length()));
+            return Optional.empty();
+        }
+        return value;
+    }
+
+    static String tooLong(int maxLength, int length) {
+        return "must be at most " + maxLength + " characters, got " + length;
     }
 
     /** A required string; an absent, non-string or blank value is an error. */
@@ -176,11 +196,26 @@ final class FieldReader {
             if (normalized.length() > 10 && normalized.charAt(10) == ' ') {
                 normalized = normalized.substring(0, 10) + 'T' + normalized.substring(11);
             }
-            return Optional.of(Rfc3339.parse(normalized));
+            OffsetDateTime time = Rfc3339.parse(normalized);
+            if (!inRange(time)) {
+                error(field, TIMESTAMP_RANGE + ", got '" + abbreviate(text) + "'");
+                return Optional.empty();
+            }
+            return Optional.of(time);
         } catch (DateTimeParseException e) {
             error(field, "must be an RFC 3339 date-time such as 2026-11-25T17:54:51.123Z, got '" + abbreviate(text) + "'");
             return Optional.empty();
         }
+    }
+
+    /**
+     * Whether a date-time has a four-digit year both as written and in UTC: Elasticsearch's {@code date} parses
+     * no other year (a five-digit one is a mapping error), and RFC 3339 writes no other.
+     */
+    static boolean inRange(OffsetDateTime time) {
+        Instant instant = time.toInstant();
+        return time.getYear() >= 0 && time.getYear() <= 9999
+                && !instant.isBefore(MIN_TIMESTAMP) && !instant.isAfter(MAX_TIMESTAMP);
     }
 
     static String abbreviate(String text) {

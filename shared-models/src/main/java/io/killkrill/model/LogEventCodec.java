@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -19,10 +20,37 @@ import java.util.regex.Pattern;
 /**
  * Validates log events and encodes them into, and decodes them from, stream entries.
  * The rules are written down in docs/contract.md; this class is their only implementation.
+ *
+ * <p>The {@code MAX_}/{@code MIN_} constants are the limits of the stored form: each keeps an accepted event
+ * within what the Elasticsearch index template holds (a {@code keyword} term is at most 32 766 UTF-8 bytes, a
+ * {@code flattened} key and value together too; {@code date} parses four-digit years only). docs/contract.md
+ * lists each with the store figure it comes from; lengths are in UTF-16 code units ({@link String#length()},
+ * at most 3 UTF-8 bytes each).
  */
 public final class LogEventCodec {
-    public static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    public static final int MAX_SERVICE_LENGTH = 64;
+    public static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_SERVICE_LENGTH + "}");
+    /** RFC 5424's HOSTNAME (and DNS names, 253) fit; far below a keyword term's 32 766 bytes. */
+    public static final int MAX_HOST_LENGTH = 255;
+    /** W3C trace context IDs are 32 and 16 hex digits; room for other schemes, far below a keyword term. */
+    public static final int MAX_TRACE_ID_LENGTH = 128;
+    public static final int MAX_SPAN_ID_LENGTH = 128;
     public static final int MAX_ATTRIBUTES = 128;
+    /**
+     * A {@code flattened} field indexes {@code key \0 value} as one term of at most 32 766 bytes; with a value of
+     * at most {@link #MAX_ATTRIBUTE_VALUE_LENGTH} code units (24 573 bytes) a key of 256 (768 bytes) always fits.
+     */
+    public static final int MAX_ATTRIBUTE_KEY_LENGTH = 256;
+    /** The template's {@code ignore_above} of {@code attributes}: a longer value would be kept but not searchable. */
+    public static final int MAX_ATTRIBUTE_VALUE_LENGTH = 8191;
+    /** Syslog metadata, keyword fields: APP-NAME as the TAG the RFC 3164 parser keeps (63) and the service (64). */
+    public static final int MAX_SYSLOG_APP_NAME_LENGTH = 64;
+    /** RFC 5424 section 6: PROCID 1-128, MSGID 1-32 printable characters. */
+    public static final int MAX_SYSLOG_PROC_ID_LENGTH = 128;
+    public static final int MAX_SYSLOG_MSG_ID_LENGTH = 32;
+    /** Elasticsearch {@code date} parses years 0000-9999 only (a five-digit year is a mapping error). */
+    public static final Instant MIN_TIMESTAMP = FieldReader.MIN_TIMESTAMP;
+    public static final Instant MAX_TIMESTAMP = FieldReader.MAX_TIMESTAMP;
 
     private LogEventCodec() {
     }
@@ -37,6 +65,7 @@ public final class LogEventCodec {
         }
         FieldReader reader = new FieldReader(node);
         Fields fields = readEventFields(reader);
+        context.syslog().ifPresent(syslog -> checkSyslogLengths(reader, syslog));
         if (!reader.errors().isEmpty()) {
             return Validated.invalid(reader.errors());
         }
@@ -142,7 +171,7 @@ public final class LogEventCodec {
         String message = reader.requiredString("message");
         String service = reader.requiredString("service");
         if (service != null && !isServiceName(service)) {
-            reader.error("service", "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'");
+            reader.error("service", "must be 1-" + MAX_SERVICE_LENGTH + " characters of A-Z, a-z, 0-9, '.', '_' or '-'");
         }
         Optional<OffsetDateTime> timestamp = reader.timestampRfc3339OrMillis("timestamp");
         Optional<Level> level = Optional.empty();
@@ -154,9 +183,9 @@ public final class LogEventCodec {
                         + FieldReader.abbreviate(levelText.get()) + "'");
             }
         }
-        Optional<String> host = reader.optionalString("host");
-        Optional<String> traceId = reader.optionalString("trace_id");
-        Optional<String> spanId = reader.optionalString("span_id");
+        Optional<String> host = reader.optionalString("host", MAX_HOST_LENGTH);
+        Optional<String> traceId = reader.optionalString("trace_id", MAX_TRACE_ID_LENGTH);
+        Optional<String> spanId = reader.optionalString("span_id", MAX_SPAN_ID_LENGTH);
         Map<String, Object> attributes = readAttributes(reader);
         return new Fields(message, service, timestamp, level, host, traceId, spanId, attributes);
     }
@@ -164,7 +193,7 @@ public final class LogEventCodec {
     /** Whether {@link #SERVICE} matches, checked without a regex: this runs for every event. */
     static boolean isServiceName(String service) {
         int length = service.length();
-        if (length < 1 || length > 64) {
+        if (length < 1 || length > MAX_SERVICE_LENGTH) {
             return false;
         }
         for (int i = 0; i < length; i++) {
@@ -198,8 +227,16 @@ public final class LogEventCodec {
             JsonNode value = field.getValue();
             if (key.isEmpty()) {
                 reader.error("attributes", "keys must not be empty");
+            } else if (key.length() > MAX_ATTRIBUTE_KEY_LENGTH) {
+                reader.error("attributes." + FieldReader.abbreviate(key),
+                        "keys must be at most " + MAX_ATTRIBUTE_KEY_LENGTH + " characters, got " + key.length());
             } else if (value.isTextual()) {
-                attributes.put(key, value.textValue());
+                if (value.textValue().length() > MAX_ATTRIBUTE_VALUE_LENGTH) {
+                    reader.error("attributes." + key,
+                            FieldReader.tooLong(MAX_ATTRIBUTE_VALUE_LENGTH, value.textValue().length()));
+                } else {
+                    attributes.put(key, value.textValue());
+                }
             } else if (value.isBoolean()) {
                 attributes.put(key, value.booleanValue());
             } else if (value.isIntegralNumber() && value.canConvertToLong()) {
@@ -229,14 +266,27 @@ public final class LogEventCodec {
         }
         int facility = integer(sys, "facility", 0, 23);
         int severity = integer(sys, "severity", 0, 7);
-        Optional<String> appName = sys.optionalString("app_name");
-        Optional<String> procId = sys.optionalString("proc_id");
-        Optional<String> msgId = sys.optionalString("msg_id");
+        Optional<String> appName = sys.optionalString("app_name", MAX_SYSLOG_APP_NAME_LENGTH);
+        Optional<String> procId = sys.optionalString("proc_id", MAX_SYSLOG_PROC_ID_LENGTH);
+        Optional<String> msgId = sys.optionalString("msg_id", MAX_SYSLOG_MSG_ID_LENGTH);
         List<FieldError> before = new ArrayList<>(reader.errors());
         if (before.stream().anyMatch(e -> e.field().startsWith("syslog"))) {
             return Optional.empty();
         }
         return Optional.of(new SyslogMetadata(format, facility, severity, appName, procId, msgId));
+    }
+
+    /** The syslog metadata a receiver parsed goes to keyword fields: the same limits as on the stream. */
+    private static void checkSyslogLengths(FieldReader reader, SyslogMetadata syslog) {
+        checkLength(reader, "syslog.app_name", syslog.appName(), MAX_SYSLOG_APP_NAME_LENGTH);
+        checkLength(reader, "syslog.proc_id", syslog.procId(), MAX_SYSLOG_PROC_ID_LENGTH);
+        checkLength(reader, "syslog.msg_id", syslog.msgId(), MAX_SYSLOG_MSG_ID_LENGTH);
+    }
+
+    private static void checkLength(FieldReader reader, String field, Optional<String> value, int maxLength) {
+        if (value.isPresent() && value.get().length() > maxLength) {
+            reader.error(field, FieldReader.tooLong(maxLength, value.get().length()));
+        }
     }
 
     private static int integer(FieldReader reader, String field, int min, int max) {

@@ -17,11 +17,36 @@ import java.util.regex.Pattern;
 /**
  * Validates metric samples and encodes them into, and decodes them from, stream entries.
  * Names and label names follow the Prometheus data model.
+ *
+ * <p>The {@code MAX_}/{@code MIN_} constants are the limits of the stored form: an accepted sample always fits
+ * the metrics-worker's PostgreSQL row and its quantile sketch. docs/contract.md lists each with the store figure
+ * it comes from.
  */
 public final class MetricSampleCodec {
     public static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     public static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+    /** {@code window_aggregate.metric_name varchar(255)}; names are ASCII, so also 255 bytes. */
+    public static final int MAX_NAME_LENGTH = 255;
     public static final int MAX_LABELS = 32;
+    public static final int MAX_LABEL_NAME_LENGTH = 128;
+    public static final int MAX_LABEL_VALUE_LENGTH = 1024;
+    /**
+     * UTF-8 bytes of the {@link #canonicalLabels canonical label text}. The binding figure is not the column
+     * ({@code labels varchar(65535)}) but the unique index on (metric_name, labels, window_seconds,
+     * window_start): a btree entry is at most 2704 bytes, and with a 255-byte name an incompressible label text
+     * of more than 2420 bytes makes the insert fail ({@code index row size ... exceeds btree version 4 maximum
+     * 2704}). 2048 leaves room for the entry's headers and alignment.
+     */
+    public static final int MAX_LABEL_SET_BYTES = 2048;
+    /**
+     * The largest magnitude the metrics-worker's DDSketch (1% relative accuracy, cubically interpolated
+     * mapping) can index: {@code IndexMapping.maxIndexableValue()}; beyond it {@code accept} throws. Smaller
+     * magnitudes down to 0 are all accepted (below {@code minIndexableValue}, 2.27e-308, into the zero bucket).
+     */
+    public static final double MAX_ABS_VALUE = 1.7798941929329858E308;
+    /** As for log events: RFC 3339's four-digit years. PostgreSQL's timestamptz holds 4713 BC to 294276 AD. */
+    public static final Instant MIN_TIMESTAMP = FieldReader.MIN_TIMESTAMP;
+    public static final Instant MAX_TIMESTAMP = FieldReader.MAX_TIMESTAMP;
 
     private MetricSampleCodec() {
     }
@@ -55,6 +80,36 @@ public final class MetricSampleCodec {
         source.put("type", sample.source().kind().wireName());
         sample.source().peer().ifPresent(peer -> source.put("peer", peer));
         return json;
+    }
+
+    /**
+     * The stored form of a label set: a JSON object with keys in sorted order, so equal label sets always give
+     * the same text (the metrics-worker keys its aggregates by it).
+     */
+    public static String canonicalLabels(Map<String, String> labels) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        new TreeMap<>(labels).forEach(json::put);
+        return Json.write(json);
+    }
+
+    /** UTF-8 length of a text; an unpaired surrogate counts as 3 bytes (the most an encoder may write for it). */
+    static int utf8Length(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     public static Map<String, String> toEntry(MetricSample sample) {
@@ -94,6 +149,8 @@ public final class MetricSampleCodec {
         String name = reader.requiredString("name");
         if (name != null && !METRIC_NAME.matcher(name).matches()) {
             reader.error("name", "must match the Prometheus metric name pattern [a-zA-Z_:][a-zA-Z0-9_:]*");
+        } else if (name != null && name.length() > MAX_NAME_LENGTH) {
+            reader.error("name", FieldReader.tooLong(MAX_NAME_LENGTH, name.length()));
         }
         double value = 0;
         JsonNode valueNode = reader.node("value");
@@ -101,6 +158,9 @@ public final class MetricSampleCodec {
             reader.error("value", "is required");
         } else if (!valueNode.isNumber() || !Double.isFinite(valueNode.doubleValue())) {
             reader.error("value", "must be a finite number");
+        } else if (Math.abs(valueNode.doubleValue()) > MAX_ABS_VALUE) {
+            reader.error("value", "must be from -" + MAX_ABS_VALUE + " to " + MAX_ABS_VALUE
+                    + " (the range the quantile sketch tracks), got " + valueNode.doubleValue());
         } else {
             value = valueNode.doubleValue();
         }
@@ -135,12 +195,25 @@ public final class MetricSampleCodec {
             Map.Entry<String, JsonNode> label = it.next();
             String key = label.getKey();
             if (!LABEL_NAME.matcher(key).matches() || key.startsWith("__")) {
-                reader.error("labels." + key,
+                reader.error("labels." + FieldReader.abbreviate(key),
                         "label names must match [a-zA-Z_][a-zA-Z0-9_]* and not start with '__'");
+            } else if (key.length() > MAX_LABEL_NAME_LENGTH) {
+                reader.error("labels." + FieldReader.abbreviate(key), "label names must be at most "
+                        + MAX_LABEL_NAME_LENGTH + " characters, got " + key.length());
             } else if (!label.getValue().isTextual()) {
                 reader.error("labels." + key, "must be a string");
+            } else if (label.getValue().textValue().length() > MAX_LABEL_VALUE_LENGTH) {
+                reader.error("labels." + key,
+                        FieldReader.tooLong(MAX_LABEL_VALUE_LENGTH, label.getValue().textValue().length()));
             } else {
                 labels.put(key, label.getValue().textValue());
+            }
+        }
+        if (!labels.isEmpty() && labels.size() == node.size()) {
+            int bytes = utf8Length(canonicalLabels(labels));
+            if (bytes > MAX_LABEL_SET_BYTES) {
+                reader.error("labels", "must take at most " + MAX_LABEL_SET_BYTES
+                        + " bytes as canonical JSON text (UTF-8, keys sorted), got " + bytes);
             }
         }
         return labels;

@@ -191,4 +191,73 @@ class LogEventCodecTest {
         assertThat(LogEventCodec.fromEntry(entry)).isInstanceOfSatisfying(EntryDecoding.Undecodable.class,
                 u -> assertThat(u.message()).contains("event_id"));
     }
+
+    // ---------------------------------------------------------------- limits of the stored form (issue 12)
+
+    private static String event(String extra) {
+        return "{\"message\":\"m\",\"service\":\"s\"," + extra + "}";
+    }
+
+    private static String quoted(String text) {
+        return Json.write(Json.MAPPER.getNodeFactory().textNode(text));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"host, 255", "trace_id, 128", "span_id, 128"})
+    void keywordStringsAreBoundedAtTheirLimit(String field, int limit) throws Exception {
+        assertThat(valid(event("\"" + field + "\":" + quoted("h".repeat(limit))))).isNotNull();
+        assertThat(errors(event("\"" + field + "\":" + quoted("h".repeat(limit + 1)))))
+                .containsExactly(new FieldError(field, "must be at most " + limit + " characters, got " + (limit + 1)));
+    }
+
+    @Test
+    void attributeKeysAndStringValuesAreBounded() throws Exception {
+        String longestKey = "k".repeat(LogEventCodec.MAX_ATTRIBUTE_KEY_LENGTH);
+        String longestValue = "\u20ac".repeat(LogEventCodec.MAX_ATTRIBUTE_VALUE_LENGTH);
+        assertThat(valid(event("\"attributes\":{" + quoted(longestKey) + ":" + quoted(longestValue) + "}"))
+                .attributes()).containsEntry(longestKey, longestValue);
+
+        assertThat(errors(event("\"attributes\":{" + quoted(longestKey + "k") + ":1,\"v\":"
+                + quoted(longestValue + "x") + "}")))
+                .extracting(FieldError::field).containsExactly("attributes." + FieldReader.abbreviate(longestKey + "k"),
+                        "attributes.v");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z", "9999-12-31T23:59:59+00:00",
+            "0000-01-01T00:00:00-01:00"})
+    void timestampsOfFourDigitYearsAreAccepted(String text) throws Exception {
+        assertThat(valid(event("\"timestamp\":\"" + text + "\"")).timestamp())
+                .isEqualTo(OffsetDateTime.parse(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"+10000-01-01T00:00:00Z", "-0001-12-31T23:59:59Z", "9999-12-31T23:00:00-05:00",
+            "0000-01-01T00:00:00+01:00", "+10000-01-01T05:00:00+18:00"})
+    void timestampsBeyondFourDigitYearsAsWrittenOrInUtcAreRejected(String text) throws Exception {
+        assertThat(errors(event("\"timestamp\":\"" + text + "\"")))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.field()).isEqualTo("timestamp");
+                    assertThat(e.reason()).startsWith("must be from 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z");
+                });
+    }
+
+    @Test
+    void syslogMetadataFromAReceiverIsBoundedLikeOnTheStream() throws Exception {
+        IngestContext syslog = new IngestContext(EventIds.next(), RECEIVED, Source.syslog("10.1.1.1:514"),
+                Optional.of(new SyslogMetadata(SyslogMetadata.RFC5424, 1, 6, Optional.of("a".repeat(65)),
+                        Optional.of("p".repeat(129)), Optional.of("m".repeat(33)))));
+        Validated<LogEvent> result = LogEventCodec.fromInput(json(event("\"level\":\"info\"")), syslog);
+
+        assertThat(result).isInstanceOfSatisfying(Validated.Invalid.class, invalid -> assertThat(invalid.errors())
+                .extracting(e -> ((FieldError) e).field())
+                .containsExactly("syslog.app_name", "syslog.proc_id", "syslog.msg_id"));
+        IngestContext atTheLimits = new IngestContext(EventIds.next(), RECEIVED, Source.syslog("10.1.1.1:514"),
+                Optional.of(new SyslogMetadata(SyslogMetadata.RFC5424, 1, 6, Optional.of("a".repeat(64)),
+                        Optional.of("p".repeat(128)), Optional.of("m".repeat(32)))));
+        Validated<LogEvent> stored = LogEventCodec.fromInput(json(event("\"level\":\"info\"")), atTheLimits);
+        assertThat(stored).isInstanceOf(Validated.Valid.class);
+        LogEvent accepted = ((Validated.Valid<LogEvent>) stored).value();
+        assertThat(LogEventCodec.fromEntry(LogEventCodec.toEntry(accepted))).isEqualTo(new EntryDecoding.Decoded<>(accepted));
+    }
 }

@@ -39,12 +39,22 @@ class LogEventEncodingTest {
         SplittableRandom random = new SplittableRandom(12);
         for (int i = 0; i < 2_000; i++) {
             LogEvent event = randomEvent(random);
-            if (event.message().isBlank() || !LogEventCodec.isServiceName(event.service())) {
+            if (event.message().isBlank() || !LogEventCodec.isServiceName(event.service())
+                    || !withinStoredLimits(event)) {
                 continue;
             }
             assertThat(LogEventCodec.fromEntry(LogEventCodec.toEntry(event)))
                     .isEqualTo(new EntryDecoding.Decoded<>(event));
         }
+    }
+
+    /** The random shapes go beyond the limits of the stored form (years, syslog IDs); those are refused. */
+    private static boolean withinStoredLimits(LogEvent event) {
+        return FieldReader.inRange(event.timestamp()) && event.syslog().map(s ->
+                s.appName().map(String::length).orElse(0) <= LogEventCodec.MAX_SYSLOG_APP_NAME_LENGTH
+                        && s.procId().map(String::length).orElse(0) <= LogEventCodec.MAX_SYSLOG_PROC_ID_LENGTH
+                        && s.msgId().map(String::length).orElse(0) <= LogEventCodec.MAX_SYSLOG_MSG_ID_LENGTH)
+                .orElse(true);
     }
 
     @Test

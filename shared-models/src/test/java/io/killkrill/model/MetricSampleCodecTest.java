@@ -122,4 +122,98 @@ class MetricSampleCodecTest {
                 .isInstanceOfSatisfying(EntryDecoding.Undecodable.class,
                         u -> assertThat(u.reason()).isEqualTo(DeadLetterReason.INVALID_JSON));
     }
+
+    // ---------------------------------------------------------------- limits of the stored form (issue 12)
+
+    private static String quoted(String text) {
+        return Json.write(Json.MAPPER.getNodeFactory().textNode(text));
+    }
+
+    /** Regression: a 300-character name was accepted and made the worker's transaction fail (varchar(255)). */
+    @Test
+    void namesAreAtMostTheColumnsLength() throws Exception {
+        assertThat(valid("{\"name\":\"" + "n".repeat(255) + "\",\"value\":1}").name()).hasSize(255);
+        assertThat(errors("{\"name\":\"" + "n".repeat(300) + "\",\"value\":1}"))
+                .containsExactly(new FieldError("name", "must be at most 255 characters, got 300"));
+    }
+
+    /** Regression: a value beyond the sketch's range made the worker's accept throw. */
+    @ParameterizedTest
+    @ValueSource(strings = {"1.7798941929329858E308", "-1.7798941929329858E308", "1e308", "-1e308", "5e-324",
+            "-5e-324", "2.2250738585072014E-308", "-0.0", "0", "1e-400"})
+    void valuesTheSketchTracksAreAccepted(String json) throws Exception {
+        MetricSample sample = valid("{\"name\":\"m\",\"value\":" + json + "}");
+
+        assertThat(sample.value()).isEqualTo(Double.parseDouble(json));
+        assertThat(MetricSampleCodec.fromEntry(MetricSampleCodec.toEntry(sample)))
+                .isEqualTo(new EntryDecoding.Decoded<>(sample));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.779894192932986E308", "-1.779894192932986E308", "1.7976931348623157E308", "1e309"})
+    void valuesBeyondTheSketchsRangeAreRejected(String json) throws Exception {
+        assertThat(errors("{\"name\":\"m\",\"value\":" + json + "}")).extracting(FieldError::field)
+                .containsExactly("value");
+    }
+
+    @Test
+    void labelNamesAndValuesAreBounded() throws Exception {
+        String longestName = "l".repeat(MetricSampleCodec.MAX_LABEL_NAME_LENGTH);
+        String longestValue = "v".repeat(MetricSampleCodec.MAX_LABEL_VALUE_LENGTH);
+        assertThat(valid("{\"name\":\"m\",\"value\":1,\"labels\":{\"" + longestName + "\":\"" + longestValue
+                + "\"}}").labels()).containsEntry(longestName, longestValue);
+
+        assertThat(errors("{\"name\":\"m\",\"value\":1,\"labels\":{\"" + longestName + "l\":\"v\",\"k\":\""
+                + longestValue + "v\"}}")).extracting(FieldError::field)
+                .containsExactly("labels." + FieldReader.abbreviate(longestName + "l"), "labels.k");
+    }
+
+    @Test
+    void theCanonicalLabelTextIsBoundedInUtf8Bytes() throws Exception {
+        // {"a":"<1024 x>","b":"<336 euro signs, 3 bytes each>x"} = 15 + 1024 + 1008 + 1 = 2048 bytes
+        Map<String, String> labels = new java.util.TreeMap<>(Map.of("a", "x".repeat(1024),
+                "b", "\u20ac".repeat(336) + "x"));
+        String canonical = MetricSampleCodec.canonicalLabels(labels);
+        assertThat(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(2048);
+        assertThat(MetricSampleCodec.utf8Length(canonical)).isEqualTo(2048);
+        assertThat(valid("{\"name\":\"m\",\"value\":1,\"labels\":" + canonical + "}").labels()).isEqualTo(labels);
+
+        labels.put("b", labels.get("b") + "x");
+        assertThat(errors("{\"name\":\"m\",\"value\":1,\"labels\":" + MetricSampleCodec.canonicalLabels(labels)
+                + "}")).containsExactly(new FieldError("labels", "must take at most 2048 bytes as canonical JSON text "
+                + "(UTF-8, keys sorted), got 2049"));
+    }
+
+    @Test
+    void escapesCountInTheCanonicalText() throws Exception {
+        // a control character is written as a six-character escape in the stored text
+        String value = "\u0001".repeat(MetricSampleCodec.MAX_LABEL_VALUE_LENGTH);
+        Map<String, String> labels = new java.util.TreeMap<>();
+        labels.put("a", value);
+        labels.put("b", "x");
+        assertThat(errors("{\"name\":\"m\",\"value\":1,\"labels\":" + MetricSampleCodec.canonicalLabels(labels)
+                + "}")).extracting(FieldError::field).containsExactly("labels");
+    }
+
+    @Test
+    void utf8LengthCountsSupplementaryCharactersAsFourBytesAndLoneSurrogatesAsThree() {
+        assertThat(MetricSampleCodec.utf8Length("a\u00e9\u20ac\uD83D\uDE00")).isEqualTo(1 + 2 + 3 + 4);
+        assertThat(MetricSampleCodec.utf8Length("\uD83D")).isEqualTo(3);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\"+10000-01-01T00:00:00Z\"", "\"-0001-01-01T00:00:00Z\"", "\"9999-12-31T23:00:00-05:00\"",
+            "253402300800000"})
+    void timestampsBeyondFourDigitYearsAreRejected(String json) throws Exception {
+        assertThat(errors("{\"name\":\"m\",\"value\":1,\"timestamp\":" + json + "}"))
+                .extracting(FieldError::field).containsExactly("timestamp");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"'\"9999-12-31T23:59:59.999999999Z\"', 9999-12-31T23:59:59.999999999Z",
+            "'\"0000-01-01T00:00:00Z\"', 0000-01-01T00:00:00Z", "253402300799999, 9999-12-31T23:59:59.999Z"})
+    void timestampsAtTheLimitsAreAccepted(String json, String expected) throws Exception {
+        assertThat(valid("{\"name\":\"m\",\"value\":1,\"timestamp\":" + json + "}").timestamp())
+                .isEqualTo(Instant.parse(expected));
+    }
 }

@@ -59,4 +59,77 @@ class BacklogIT {
             assertThat(jedis.xlen(stream)).isEqualTo(15);
         }
     }
+
+    private static final byte[] FIVE_SAMPLES = ("[" + String.join(",", java.util.Collections.nCopies(5,
+            "{\"name\":\"backlog_probe\",\"value\":1}")) + "]").getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * The limit covers the metrics stream too: over it, a metrics POST (JSON or Prometheus text) is refused with
+     * 429 + Retry-After and counted as {@code killkrill_rejected_total{kind="metrics",reason="backlog"}}, while
+     * logs, whose stream is under the limit, are still accepted. Fails if only the logs stream is watched.
+     */
+    @Test
+    void aMetricsPostIsRefusedWhenTheMetricsStreamIsOverTheLimit(RedisService redis) throws Exception {
+        try (ReceiversUnderTest service = ReceiversUnderTest.start(redis, "backlog-metrics",
+                c -> c.withLimits(1024 * 1024, 100, 64 * 1024, 8))) {
+            String stream = service.streams.metrics();
+            var jedis = service.redis;
+            jedis.xgroupCreate(stream, service.streams.metricsGroup(), new StreamEntryID(), true);
+
+            assertThat(service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES).statusCode()).isEqualTo(202);
+            assertThat(service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES).statusCode()).isEqualTo(202);
+            await("the metrics stream's backlog of 10 is measured").atMost(Duration.ofSeconds(10))
+                    .until(() -> service.get("/metrics").body()
+                            .contains("killkrill_backlog_entries{stream=\"" + stream + "\"} 10.0"));
+
+            HttpResponse<String> refused = service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            assertThat(refused.body()).contains(stream);
+            HttpResponse<String> text = service.post("/api/v1/metrics", "text/plain; version=0.0.4",
+                    "backlog_probe 1\n".getBytes(StandardCharsets.UTF_8));
+            assertThat(text.statusCode()).as("Prometheus text is refused too").isEqualTo(429);
+            assertThat(text.headers().firstValue("Retry-After")).isPresent();
+            assertThat(jedis.xlen(stream)).as("nothing of the refused requests was stored").isEqualTo(10);
+            assertThat(rejectedForBacklog(service.get("/metrics").body(), "metrics")).isEqualTo(2.0);
+
+            assertThat(service.post("/api/v1/logs", "application/json", FIVE).statusCode())
+                    .as("the logs stream is under the limit: logs are still accepted").isEqualTo(202);
+            assertThat(rejectedForBacklog(service.get("/metrics").body(), "logs")).isZero();
+        }
+    }
+
+    /**
+     * Each stream is measured on its own: a logs key that cannot be measured (here it holds a string, so XLEN
+     * answers WRONGTYPE) does not stop the metrics stream's backlog from being measured and enforced. Before,
+     * the failure on the logs stream ended every refresh, and metrics were never refused.
+     */
+    @Test
+    void theMetricsStreamIsWatchedEvenWhenTheLogsStreamCannotBeMeasured(RedisService redis) throws Exception {
+        try (ReceiversUnderTest service = ReceiversUnderTest.start(redis, "backlog-isolated",
+                c -> c.withLimits(1024 * 1024, 100, 64 * 1024, 8))) {
+            String stream = service.streams.metrics();
+            var jedis = service.redis;
+            jedis.set(service.streams.logs(), "not a stream");
+            jedis.xgroupCreate(stream, service.streams.metricsGroup(), new StreamEntryID(), true);
+
+            assertThat(service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES).statusCode()).isEqualTo(202);
+            assertThat(service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES).statusCode()).isEqualTo(202);
+            await("the metrics stream's backlog of 10 is measured").atMost(Duration.ofSeconds(10))
+                    .until(() -> service.get("/metrics").body()
+                            .contains("killkrill_backlog_entries{stream=\"" + stream + "\"} 10.0"));
+
+            HttpResponse<String> refused = service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES);
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            assertThat(jedis.xlen(stream)).isEqualTo(10);
+        }
+    }
+
+    /** The value of {@code killkrill_rejected_total{kind=<kind>,reason="backlog",source="http"}}, 0 when absent. */
+    private static double rejectedForBacklog(String page, String kind) {
+        return page.lines().filter(l -> l.startsWith("killkrill_rejected_total{") && l.contains("kind=\"" + kind + "\"")
+                        && l.contains("reason=\"backlog\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
 }

@@ -2,8 +2,8 @@ package io.killkrill.metricsworker.aggregate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.killkrill.model.Json;
+import io.killkrill.model.MetricSampleCodec;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -15,10 +15,9 @@ public final class LabelSets {
     private LabelSets() {
     }
 
+    /** The contract's canonical text, whose length the receivers bound ({@code MAX_LABEL_SET_BYTES}). */
     public static String canonical(Map<String, String> labels) {
-        ObjectNode json = Json.MAPPER.createObjectNode();
-        new TreeMap<>(labels).forEach(json::put);
-        return Json.write(json);
+        return MetricSampleCodec.canonicalLabels(labels);
     }
 
     public static SortedMap<String, String> parse(String canonical) {

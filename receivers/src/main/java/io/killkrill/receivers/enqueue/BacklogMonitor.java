@@ -18,6 +18,11 @@ import java.util.concurrent.TimeUnit;
  * cached number instead of asking Redis. Backlog of a stream: for each consumer group, entries not yet delivered
  * ({@code lag}) plus delivered but not acknowledged ({@code pending}), the largest over groups; the stream length
  * when it has no group (or Redis cannot tell the lag).
+ *
+ * <p>Both streams are watched alike: an HTTP request is refused when the stream it writes to is over the limit
+ * ({@link #overLimit}); syslog TCP, which writes only logs, pauses on {@link #logsBelowLimit}. Each stream is
+ * measured on its own, so one that cannot be measured (its key holds another type, say) keeps its last figure
+ * without freezing the other's.
  */
 public final class BacklogMonitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BacklogMonitor.class);
@@ -28,7 +33,7 @@ public final class BacklogMonitor implements AutoCloseable {
     private final long maxBacklog;
     private final Map<String, Long> backlog = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
-    private volatile boolean logsOverLimit;
+    private final Map<String, Boolean> reportedOverLimit = new ConcurrentHashMap<>();
     private final String logsStream;
 
     public BacklogMonitor(StreamWriter writer, String logsStream, String metricsStream, long maxBacklog,
@@ -39,6 +44,7 @@ public final class BacklogMonitor implements AutoCloseable {
         this.maxBacklog = maxBacklog;
         streams.forEach(s -> {
             backlog.put(s, 0L);
+            reportedOverLimit.put(s, false);
             metrics.backlogGauge(s, () -> backlog.getOrDefault(s, 0L));
         });
         refresh();
@@ -61,7 +67,7 @@ public final class BacklogMonitor implements AutoCloseable {
 
     /** Whether syslog (logs stream) should keep reading, as far as the backlog goes. */
     public boolean logsBelowLimit() {
-        return !logsOverLimit;
+        return !overLimit(logsStream);
     }
 
     private void refresh() {
@@ -71,18 +77,29 @@ public final class BacklogMonitor implements AutoCloseable {
             }
             try (Jedis jedis = writer.pool().getResource()) {
                 for (String stream : streams) {
-                    backlog.put(stream, measure(jedis, stream));
+                    refresh(jedis, stream);
                 }
-            }
-            boolean over = overLimit(logsStream);
-            if (over != logsOverLimit) {
-                logsOverLimit = over;
-                LOG.info("stage=enqueue backlog of {} is {} (limit {}): {}", logsStream, backlog(logsStream),
-                        maxBacklog, over ? "refusing new input" : "accepting again");
-                writer.notifyFlowChange();
             }
         } catch (RuntimeException e) {
             LOG.warn("stage=enqueue backlog check failed: {}", e.toString());
+        }
+    }
+
+    private void refresh(Jedis jedis, String stream) {
+        try {
+            backlog.put(stream, measure(jedis, stream));
+        } catch (RuntimeException e) {
+            LOG.warn("stage=enqueue backlog check of {} failed, keeping {}: {}", stream, backlog(stream),
+                    e.toString());
+            return;
+        }
+        boolean over = overLimit(stream);
+        if (over != reportedOverLimit.put(stream, over)) {
+            LOG.info("stage=enqueue backlog of {} is {} (limit {}): {}", stream, backlog(stream), maxBacklog,
+                    over ? "refusing new input to it" : "accepting again");
+            if (stream.equals(logsStream)) {
+                writer.notifyFlowChange();
+            }
         }
     }
 
