@@ -15,8 +15,12 @@ public final class Json {
     public static final ObjectMapper MAPPER = new ObjectMapper();
 
     static {
+        // strings as long as what a stream entry may hold: sizes are bounded where input arrives (body and
+        // message limits), and a dead letter must stay readable whatever its original entry's size (Jackson's
+        // default, 20M characters, made a dead-lettered 48 MB entry unreadable for the DeadLetterTool)
         MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
                 .maxNestingDepth(64)
+                .maxStringLength(Integer.MAX_VALUE)
                 .build());
     }
 

@@ -66,6 +66,7 @@ public final class StreamConsumer<P> implements Runnable {
     private final Set<Batch> inFlight = ConcurrentHashMap.newKeySet();
     /** A hand-over, not a buffer: the read-ahead thread holds at most one batch beyond the one in the sink. */
     private final BlockingQueue<Prepared<P>> readAhead = new SynchronousQueue<>();
+    private final Object prepareLock = new Object();
     private volatile boolean stopping;
     private volatile boolean reading;
     private volatile Thread reader;
@@ -224,11 +225,14 @@ public final class StreamConsumer<P> implements Runnable {
         }
     }
 
+    /** One {@link StreamSink#prepare} at a time: the read-ahead thread and redeliveries both prepare. */
     private Prepared<P> prepare(Batch batch) {
-        try {
-            return new Prepared<>(batch, sink.prepare(batch), null);
-        } catch (RuntimeException e) {
-            return new Prepared<>(batch, null, e);
+        synchronized (prepareLock) {
+            try {
+                return new Prepared<>(batch, sink.prepare(batch), null);
+            } catch (RuntimeException e) {
+                return new Prepared<>(batch, null, e);
+            }
         }
     }
 

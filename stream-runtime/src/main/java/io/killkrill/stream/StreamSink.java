@@ -7,7 +7,7 @@ import java.util.List;
  * of Kafka Connect's {@code SinkTask}. The {@link StreamConsumer} drives it; a sink never talks to the stream.
  *
  * <p>Lifecycle of one batch: {@link #prepare} (pure work such as decoding; may run on the consumer's read-ahead
- * thread while the previous batch is still in {@link #put}) -> {@link #put} (on the consumer thread, one batch
+ * thread while the previous batch is still in {@link #put}; never two at once) -> {@link #put} (on the consumer thread, one batch
  * at a time) -> the consumer settles the fates it returned: dead letters written and entries acknowledged in one
  * atomic step.
  *
