@@ -68,9 +68,11 @@ public final class LogEventSink implements EntrySink {
                 details.put("error_type", error.type());
                 details.put("error_reason", error.reason());
             });
-            String message = "Elasticsearch answered " + result.outcome().status()
-                    + result.outcome().error().map(e -> " " + e.type() + ": " + e.reason()).orElse("")
-                    + " after " + result.attempts() + " attempt(s)";
+            String error = result.outcome().error().map(e -> " " + e.type() + ": " + e.reason()).orElse("");
+            String message = result.attempts() == 0
+                    ? "not sent to Elasticsearch:" + error
+                    : "Elasticsearch answered " + result.outcome().status() + error + " after " + result.attempts()
+                    + " attempt(s)";
             DeadLetter letter = DeadLetter.ofEntry(stream, entryId, byEntryId.get(entryId).fields(),
                     Stage.BULK_INDEX, result.deadLetterReason().orElseThrow(), message, result.attempts(), SERVICE)
                     .withDetails(details);

@@ -4,7 +4,6 @@ import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
-import io.killkrill.logworker.elasticsearch.Backoff;
 import io.killkrill.logworker.elasticsearch.BulkIndexer;
 import io.killkrill.logworker.elasticsearch.BulkTransport;
 import io.killkrill.logworker.elasticsearch.ElasticsearchClients;
@@ -81,7 +80,8 @@ public final class LogWorker implements AutoCloseable {
 
     /** Installs the index template (retrying while Elasticsearch is not there), then starts the loops. */
     private void bootstrap() {
-        IndexTemplateInstaller installer = new IndexTemplateInstaller(elasticsearch, config.indexPrefix());
+        IndexTemplateInstaller installer = new IndexTemplateInstaller(elasticsearch, config.indexPrefix(),
+                config.esReplicas());
         RetryPolicy<Object> retry = RetryPolicy.builder().handle(Exception.class)
                 .abortOn(InterruptedException.class)
                 .withBackoff(config.retryInitialBackoff(), config.retryMaxBackoff()).withJitter(0.25)
@@ -97,15 +97,15 @@ public final class LogWorker implements AutoCloseable {
         }
         LOG.info("index template {} installed for {}-*", installer.templateName(), config.indexPrefix());
         String version = LogWorkerConfig.killkrillVersion();
-        Backoff backoff = new Backoff(config.retryInitialBackoff(), config.retryMaxBackoff(), 0.25);
+        BulkIndexer.Settings bulk = new BulkIndexer.Settings(config.esMaxBulkBytes(), config.esRetryDeadline(),
+                config.retryInitialBackoff(), config.retryMaxBackoff());
         synchronized (this) {
             if (closed) {
                 return;
             }
             for (int i = 1; i <= config.concurrency(); i++) {
                 String name = config.concurrency() == 1 ? config.consumerName() : config.consumerName() + "-" + i;
-                BulkIndexer indexer = new BulkIndexer(BulkTransport.of(elasticsearch),
-                        config.esMaxAttempts(), backoff, registry);
+                BulkIndexer indexer = new BulkIndexer(BulkTransport.of(elasticsearch), bulk, registry);
                 LogEventSink sink = new LogEventSink(config.streams().logs(),
                         new Enricher(config.indexPrefix(), config.environment(), version, Clock.systemUTC()), indexer);
                 StreamGroupConsumer consumer = new StreamGroupConsumer(redis, new StreamGroupConsumer.Settings(
