@@ -116,6 +116,11 @@ public final class BulkIndexer {
                 .build();
     }
 
+    /** The largest bulk body this indexer sends. */
+    public long maxBulkBytes() {
+        return settings.maxBulkBytes();
+    }
+
     /** One final result per document, in the order given. */
     public List<IndexResult> index(List<IndexDocument> documents) throws InterruptedException {
         Call call = new Call(documents);
