@@ -36,9 +36,15 @@ public final class Enricher {
         this.clock = clock;
     }
 
-    /** {@code <prefix>-YYYY.MM.DD} of the event time in UTC. */
+    /**
+     * {@code <prefix>-YYYY.MM.DD} of the day, in UTC, the receivers received the event: not of the event's own
+     * time, which a client sets to any day (a thousand distinct dates would make a thousand indices, until the
+     * node's shard limit refuses everyone's documents). The event time stays in {@code @timestamp}, the way
+     * data streams route by arrival. Receipt rather than processing time: it is in the entry, so every delivery
+     * and every replay of an entry goes to the same index, where its {@code _id} makes it a 409, not a copy.
+     */
     public String indexFor(LogEvent event) {
-        return indexPrefix + "-" + DAY.format(event.timestamp().toInstant());
+        return indexPrefix + "-" + DAY.format(event.receivedAt());
     }
 
     /**

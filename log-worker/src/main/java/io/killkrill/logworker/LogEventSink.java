@@ -46,7 +46,40 @@ public final class LogEventSink implements StreamSink<Batch> {
         return put(batch.records());
     }
 
+    /**
+     * Indexes the batch in slices of at most the bulk byte budget (by the entries' size), one slice's documents
+     * in memory at a time: a batch of a dozen 9 MB events must not hold a second copy of all of them. The
+     * {@link BulkIndexer} cuts each slice's requests by the exact body size. An interrupt between slices
+     * abandons the batch; the entries of slices already indexed are redelivered and answered 409 (indexed).
+     */
     public List<EntryFate> put(List<StreamRecord> batch) throws InterruptedException {
+        List<EntryFate> fates = new ArrayList<>(batch.size());
+        List<StreamRecord> slice = new ArrayList<>();
+        long sliceBytes = 0;
+        for (StreamRecord record : batch) {
+            long bytes = approximateBytes(record);
+            if (!slice.isEmpty() && sliceBytes + bytes > indexer.maxBulkBytes()) {
+                fates.addAll(index(slice));
+                slice = new ArrayList<>();
+                sliceBytes = 0;
+            }
+            slice.add(record);
+            sliceBytes += bytes;
+        }
+        fates.addAll(index(slice));
+        return fates;
+    }
+
+    /** About what the entry's document takes in a bulk body: its fields' text (the document adds ~0.5 KB). */
+    private static long approximateBytes(StreamRecord record) {
+        long bytes = 512;
+        for (Map.Entry<String, String> field : record.fields().entrySet()) {
+            bytes += field.getKey().length() + field.getValue().length();
+        }
+        return bytes;
+    }
+
+    private List<EntryFate> index(List<StreamRecord> batch) throws InterruptedException {
         List<EntryFate> fates = new ArrayList<>(batch.size());
         List<IndexDocument> documents = new ArrayList<>(batch.size());
         Map<String, StreamRecord> byEntryId = new LinkedHashMap<>();
@@ -79,11 +112,14 @@ public final class LogEventSink implements StreamSink<Batch> {
                 details.put("error_type", error.type());
                 details.put("error_reason", error.reason());
             });
-            String message = "Elasticsearch answered " + result.outcome().status()
-                    + result.outcome().error().map(e -> " " + e.type() + ": " + e.reason()).orElse("")
-                    + " after " + result.attempts() + " attempt(s)";
+            String error = result.outcome().error().map(e -> " " + e.type() + ": " + e.reason()).orElse("");
+            String message = result.attempts() == 0
+                    ? "not sent to Elasticsearch:" + error
+                    : "Elasticsearch answered " + result.outcome().status() + error + " after " + result.attempts()
+                    + " attempt(s)";
             DeadLetter letter = DeadLetter.ofEntry(stream, entryId, byEntryId.get(entryId).fields(),
-                    Stage.BULK_INDEX, result.deadLetterReason().orElseThrow(), message, result.attempts(), SERVICE)
+                    Stage.BULK_INDEX, result.deadLetterReason().orElseThrow(), message,
+                    Math.max(1, result.attempts()), SERVICE) // a dead letter counts at least one attempt
                     .withDetails(details);
             fates.add(new EntryFate.DeadLettered(entryId, letter));
         }

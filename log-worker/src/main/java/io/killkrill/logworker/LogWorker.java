@@ -1,10 +1,6 @@
 package io.killkrill.logworker;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
-import dev.failsafe.Failsafe;
-import dev.failsafe.FailsafeException;
-import dev.failsafe.RetryPolicy;
-import io.killkrill.logworker.elasticsearch.Backoff;
 import io.killkrill.logworker.elasticsearch.BulkIndexer;
 import io.killkrill.logworker.elasticsearch.BulkTransport;
 import io.killkrill.logworker.elasticsearch.ElasticsearchClients;
@@ -12,6 +8,7 @@ import io.killkrill.logworker.elasticsearch.IndexTemplateInstaller;
 import io.killkrill.model.Stage;
 import io.killkrill.stream.Batch;
 import io.killkrill.stream.ConsumerSettings;
+import io.killkrill.stream.Retries;
 import io.killkrill.stream.StreamRuntime;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -70,23 +67,21 @@ public final class LogWorker implements AutoCloseable {
 
     /** Installs the index template (retrying while Elasticsearch is not there), then starts the loops. */
     private void bootstrap() {
-        IndexTemplateInstaller installer = new IndexTemplateInstaller(elasticsearch, config.indexPrefix());
-        RetryPolicy<Object> retry = RetryPolicy.builder().handle(Exception.class)
-                .abortOn(InterruptedException.class)
-                .withBackoff(config.retryInitialBackoff(), config.retryMaxBackoff()).withJitter(0.25)
-                .withMaxRetries(-1)
-                .onRetry(e -> LOG.warn("stage=bulk_index cannot install index template {} yet: {}",
-                        installer.templateName(), String.valueOf(e.getLastException())))
-                .build();
+        IndexTemplateInstaller installer = new IndexTemplateInstaller(elasticsearch, config.indexPrefix(),
+                config.esReplicas());
+        Retries retries = Retries.untilStopped("bulk_index", "installing index template "
+                + installer.templateName(), e -> e instanceof Exception, config.retryInitialBackoff(),
+                config.retryMaxBackoff(), () -> !closed);
         try {
-            Failsafe.with(retry).run(installer::install);
-        } catch (FailsafeException e) {
+            retries.run(installer::install);
+        } catch (InterruptedException | RuntimeException e) {
             LOG.warn("stage=bulk_index stopped before the index template was installed");
             return;
         }
         LOG.info("index template {} installed for {}-*", installer.templateName(), config.indexPrefix());
         String version = LogWorkerConfig.killkrillVersion();
-        Backoff backoff = new Backoff(config.retryInitialBackoff(), config.retryMaxBackoff(), 0.25);
+        BulkIndexer.Settings bulk = new BulkIndexer.Settings(config.esMaxBulkBytes(), config.esRetryDeadline(),
+                config.retryInitialBackoff(), config.retryMaxBackoff());
         synchronized (this) {
             if (closed) {
                 return;
@@ -99,7 +94,7 @@ public final class LogWorker implements AutoCloseable {
                     config.runtime().trimInterval(), config.runtime().consumerExpiry()),
                     () -> new LogEventSink(config.streams().logs(),
                             new Enricher(config.indexPrefix(), config.environment(), version, Clock.systemUTC()),
-                            new BulkIndexer(BulkTransport.of(elasticsearch), config.esMaxAttempts(), backoff, registry)),
+                            new BulkIndexer(BulkTransport.of(elasticsearch), bulk, registry)),
                     registry).start();
         }
     }

@@ -30,7 +30,9 @@ public record LogWorkerConfig(URI redisUrl,
                               int concurrency,
                               Duration claimIdle,
                               Duration esRequestTimeout,
-                              int esMaxAttempts,
+                              Duration esRetryDeadline,
+                              long esMaxBulkBytes,
+                              int esReplicas,
                               Duration retryInitialBackoff,
                               Duration retryMaxBackoff,
                               ConsumerGroupSettings.Runtime runtime,
@@ -46,10 +48,14 @@ public record LogWorkerConfig(URI redisUrl,
         Objects.requireNonNull(blockTime, "blockTime");
         Objects.requireNonNull(claimIdle, "claimIdle");
         Objects.requireNonNull(esRequestTimeout, "esRequestTimeout");
+        Objects.requireNonNull(esRetryDeadline, "esRetryDeadline");
         Objects.requireNonNull(retryInitialBackoff, "retryInitialBackoff");
         Objects.requireNonNull(retryMaxBackoff, "retryMaxBackoff");
         Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        if (esMaxBulkBytes < 1) {
+            throw new IllegalArgumentException("esMaxBulkBytes must be positive, got " + esMaxBulkBytes);
+        }
     }
 
     public static LogWorkerConfig from(Config config) {
@@ -65,7 +71,9 @@ public record LogWorkerConfig(URI redisUrl,
                 config.get(LogWorkerSettings.CONCURRENCY),
                 Duration.ofMillis(config.get(ConsumerGroupSettings.CLAIM_IDLE_MS)),
                 config.get(LogWorkerSettings.ES_REQUEST_TIMEOUT),
-                config.get(LogWorkerSettings.ES_MAX_ATTEMPTS),
+                config.get(LogWorkerSettings.ES_RETRY_DEADLINE),
+                config.get(LogWorkerSettings.ES_MAX_BULK_BYTES),
+                config.get(LogWorkerSettings.ES_REPLICAS),
                 config.get(LogWorkerSettings.ES_RETRY_INITIAL_BACKOFF),
                 config.get(LogWorkerSettings.ES_RETRY_MAX_BACKOFF),
                 ConsumerGroupSettings.Runtime.from(config),
@@ -77,57 +85,122 @@ public record LogWorkerConfig(URI redisUrl,
     public static LogWorkerConfig defaults(URI redisUrl, StreamNames streams, URI elasticsearchUrl, String indexPrefix) {
         Config config = LogWorkerSettings.DEFINITION.parse(java.util.Map.of());
         LogWorkerConfig d = from(config);
-        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, d.environment, d.consumerName,
-                d.batchSize, d.blockTime, d.concurrency, d.claimIdle, d.esRequestTimeout, d.esMaxAttempts,
-                d.retryInitialBackoff, d.retryMaxBackoff, d.runtime, d.shutdownGrace, 0);
+        return d.with(b -> {
+            b.redisUrl = redisUrl;
+            b.streams = streams;
+            b.elasticsearchUrl = elasticsearchUrl;
+            b.indexPrefix = indexPrefix;
+            b.adminPort = 0;
+        });
     }
 
     public LogWorkerConfig withElasticsearchUrl(URI url) {
-        return new LogWorkerConfig(redisUrl, streams, url, indexPrefix, environment, consumerName, batchSize,
-                blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, runtime, shutdownGrace, adminPort);
+        return with(b -> b.elasticsearchUrl = url);
     }
 
     public LogWorkerConfig withConsumer(String name, int loops) {
-        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, name, batchSize,
-                blockTime, loops, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, runtime, shutdownGrace, adminPort);
+        return with(b -> {
+            b.consumerName = name;
+            b.concurrency = loops;
+        });
     }
 
     public LogWorkerConfig withBatch(int size, Duration block) {
-        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName, size,
-                block, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, runtime, shutdownGrace, adminPort);
+        return with(b -> {
+            b.batchSize = size;
+            b.blockTime = block;
+        });
     }
 
-    public LogWorkerConfig withRetries(Duration requestTimeout, int maxAttempts, Duration initial, Duration max) {
-        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
-                batchSize, blockTime, concurrency, claimIdle, requestTimeout, maxAttempts, initial, max,
-                runtime, shutdownGrace, adminPort);
+    /** Request timeout, how long pushed-back documents are retried, and the backoff between attempts. */
+    public LogWorkerConfig withRetries(Duration requestTimeout, Duration deadline, Duration initial, Duration max) {
+        return with(b -> {
+            b.esRequestTimeout = requestTimeout;
+            b.esRetryDeadline = deadline;
+            b.retryInitialBackoff = initial;
+            b.retryMaxBackoff = max;
+        });
+    }
+
+    public LogWorkerConfig withMaxBulkBytes(long bytes) {
+        return with(b -> b.esMaxBulkBytes = bytes);
+    }
+
+    public LogWorkerConfig withReplicas(int replicas) {
+        return with(b -> b.esReplicas = replicas);
     }
 
     public LogWorkerConfig withClaimIdle(Duration idle) {
-        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
-                batchSize, blockTime, concurrency, idle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, runtime, shutdownGrace, adminPort);
+        return with(b -> b.claimIdle = idle);
     }
 
     public LogWorkerConfig withTrimInterval(Duration interval) {
-        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
-                batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, runtime.withTrimInterval(interval), shutdownGrace, adminPort);
+        return with(b -> b.runtime = b.runtime.withTrimInterval(interval));
     }
 
     public LogWorkerConfig withRuntime(ConsumerGroupSettings.Runtime newRuntime) {
-        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
-                batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, newRuntime, shutdownGrace, adminPort);
+        return with(b -> b.runtime = newRuntime);
     }
 
     public LogWorkerConfig withEnvironment(String name) {
-        return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, name, consumerName,
-                batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esMaxAttempts, retryInitialBackoff,
-                retryMaxBackoff, runtime, shutdownGrace, adminPort);
+        return with(b -> b.environment = name);
+    }
+
+    private LogWorkerConfig with(java.util.function.Consumer<Builder> change) {
+        Builder b = new Builder(this);
+        change.accept(b);
+        return b.build();
+    }
+
+    /** Mutable copy used only by the {@code with...} methods, so each names just what it changes. */
+    private static final class Builder {
+        URI redisUrl;
+        StreamNames streams;
+        URI elasticsearchUrl;
+        String indexPrefix;
+        String environment;
+        String consumerName;
+        int batchSize;
+        Duration blockTime;
+        int concurrency;
+        Duration claimIdle;
+        Duration esRequestTimeout;
+        Duration esRetryDeadline;
+        long esMaxBulkBytes;
+        int esReplicas;
+        Duration retryInitialBackoff;
+        Duration retryMaxBackoff;
+        ConsumerGroupSettings.Runtime runtime;
+        Duration shutdownGrace;
+        int adminPort;
+
+        Builder(LogWorkerConfig c) {
+            redisUrl = c.redisUrl;
+            streams = c.streams;
+            elasticsearchUrl = c.elasticsearchUrl;
+            indexPrefix = c.indexPrefix;
+            environment = c.environment;
+            consumerName = c.consumerName;
+            batchSize = c.batchSize;
+            blockTime = c.blockTime;
+            concurrency = c.concurrency;
+            claimIdle = c.claimIdle;
+            esRequestTimeout = c.esRequestTimeout;
+            esRetryDeadline = c.esRetryDeadline;
+            esMaxBulkBytes = c.esMaxBulkBytes;
+            esReplicas = c.esReplicas;
+            retryInitialBackoff = c.retryInitialBackoff;
+            retryMaxBackoff = c.retryMaxBackoff;
+            runtime = c.runtime;
+            shutdownGrace = c.shutdownGrace;
+            adminPort = c.adminPort;
+        }
+
+        LogWorkerConfig build() {
+            return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
+                    batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esRetryDeadline, esMaxBulkBytes,
+                    esReplicas, retryInitialBackoff, retryMaxBackoff, runtime, shutdownGrace, adminPort);
+        }
     }
 
     /** KillKrill's version, from the build (a filtered resource), so it is right in-process and in the jar. */

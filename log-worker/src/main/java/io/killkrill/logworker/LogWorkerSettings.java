@@ -28,18 +28,29 @@ public final class LogWorkerSettings {
             SettingType.string(), "development", "Written into every document as 'environment'.");
     public static final Setting<String> ES_INDEX_PREFIX = Setting.of("KILLKRILL_ES_INDEX_PREFIX",
             SettingType.matching("[a-z0-9][a-z0-9._-]{0,200}", "lower-case letters, digits and ._-"), "logs",
-            "Documents go to <prefix>-YYYY.MM.DD (event time, UTC); the index template matches <prefix>-*.");
+            "Documents go to <prefix>-YYYY.MM.DD, the day (UTC) the receivers received the event (its @timestamp"
+                    + " stays the event time); the index template matches <prefix>-*.");
     public static final Setting<Duration> ES_REQUEST_TIMEOUT = Setting.of("KILLKRILL_ES_REQUEST_TIMEOUT",
             SettingType.duration(Duration.ofMillis(100), Duration.ofMinutes(10)), "10s",
             "Connect and socket timeout of every Elasticsearch request; a slower answer counts as a failure"
                     + " and the request is retried.");
-    public static final Setting<Integer> ES_MAX_ATTEMPTS = Setting.of("KILLKRILL_ES_MAX_ATTEMPTS",
-            SettingType.integer(1, 100), "6",
-            "Attempts for a document Elasticsearch answers with 429 or 5xx before it is dead-lettered"
-                    + " (max_retries_exceeded).");
+    public static final Setting<Duration> ES_RETRY_DEADLINE = Setting.of("KILLKRILL_ES_RETRY_DEADLINE",
+            SettingType.duration(Duration.ofSeconds(1), Duration.ofDays(7)), "2h",
+            "How long documents Elasticsearch pushes back on (429, 5xx, cluster_block_exception such as the"
+                    + " flood-stage disk watermark) are retried, their entries pending, before they are"
+                    + " dead-lettered (max_retries_exceeded). Whole-request outages are retried without limit.");
+    public static final Setting<Long> ES_MAX_BULK_BYTES = Setting.of("KILLKRILL_ES_MAX_BULK_BYTES",
+            SettingType.bytes(64 * 1024, 100L * 1024 * 1024), "20MiB",
+            "Largest bulk request body; a batch above it is sent in several requests. Keep it below"
+                    + " Elasticsearch's http.max_content_length (100mb by default). A document larger than this"
+                    + " is dead-lettered (index_rejected) without being sent.");
+    public static final Setting<Integer> ES_REPLICAS = Setting.of("KILLKRILL_ES_REPLICAS",
+            SettingType.integer(0, 10), "1",
+            "index.number_of_replicas of the indices the worker creates (set by its index template); 0 on a"
+                    + " single-node cluster.");
     public static final Setting<Duration> ES_RETRY_INITIAL_BACKOFF = Setting.of("KILLKRILL_ES_RETRY_INITIAL_BACKOFF",
             SettingType.duration(Duration.ofMillis(1), Duration.ofMinutes(1)), "200ms",
-            "First retry delay; doubles each attempt, with 25% jitter.");
+            "First retry delay; doubles each attempt, with 25% jitter, up to KILLKRILL_ES_RETRY_MAX_BACKOFF.");
     public static final Setting<Duration> ES_RETRY_MAX_BACKOFF = Setting.of("KILLKRILL_ES_RETRY_MAX_BACKOFF",
             SettingType.duration(Duration.ofMillis(10), Duration.ofMinutes(10)), "30s",
             "Longest retry delay, for documents and for whole requests during an outage.");
@@ -50,8 +61,8 @@ public final class LogWorkerSettings {
 
     public static final ConfigDef DEFINITION = ConfigDef.of("log-worker", CommonSettings.ALL,
             ConsumerGroupSettings.ALL, ELASTICSEARCH_URL, ADMIN_PORT, BATCH_SIZE, BLOCK_TIME, CONCURRENCY,
-            ENVIRONMENT, ES_INDEX_PREFIX, ES_REQUEST_TIMEOUT, ES_MAX_ATTEMPTS, ES_RETRY_INITIAL_BACKOFF,
-            ES_RETRY_MAX_BACKOFF, SHUTDOWN_GRACE);
+            ENVIRONMENT, ES_INDEX_PREFIX, ES_REQUEST_TIMEOUT, ES_RETRY_DEADLINE, ES_MAX_BULK_BYTES, ES_REPLICAS,
+            ES_RETRY_INITIAL_BACKOFF, ES_RETRY_MAX_BACKOFF, SHUTDOWN_GRACE);
 
     private LogWorkerSettings() {
     }

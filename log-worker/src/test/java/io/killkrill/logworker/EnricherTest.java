@@ -27,10 +27,19 @@ class EnricherTest {
         return ((Validated.Valid<LogEvent>) LogEventCodec.fromInput(Json.MAPPER.readTree(json), context)).value();
     }
 
+    /**
+     * Regression (issue 12, item 4): the index came from each event's own date, so events dated on 1,000 days
+     * made 1,000 indices. Any event time, past or future, lands in the receipt day's index.
+     */
     @Test
-    void theDailyIndexFollowsTheEventTimeInUtc() throws Exception {
-        LogEvent event = event("{\"message\":\"m\",\"service\":\"s\",\"timestamp\":\"2026-03-05T01:00:00+02:00\"}");
-        assertThat(enricher.indexFor(event)).isEqualTo("logs-2026.03.04");
+    void theDailyIndexIsTheReceiptDayInUtcWhateverTheEventTime() throws Exception {
+        for (String timestamp : new String[] {"2026-03-05T01:00:00+02:00", "1999-12-31T23:59:59Z",
+                "2091-07-01T12:00:00Z", "2026-03-05T00:30:00Z"}) {
+            LogEvent event = event("{\"message\":\"m\",\"service\":\"s\",\"timestamp\":\"" + timestamp + "\"}");
+            assertThat(enricher.indexFor(event)).as(timestamp).isEqualTo("logs-2026.03.04");
+            assertThat(Json.MAPPER.readTree(enricher.document(event)).get("@timestamp").asText())
+                    .as("@timestamp stays the event time").isEqualTo(timestamp);
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -56,13 +57,18 @@ public record Retries(String stage, String what, Predicate<Throwable> retriable,
         return new Retries(stage, what, retriable, initial, max, deadline, keepGoing, action);
     }
 
-    private <T> RetryPolicy<T> policy() {
+    private <T> RetryPolicy<T> policy(Predicate<T> again, Consumer<T> onResultRetry) {
         var builder = RetryPolicy.<T>builder()
                 .handleIf(e -> !(e instanceof InterruptedException) && keepGoing.getAsBoolean() && retriable.test(e))
+                .handleResultIf(result -> keepGoing.getAsBoolean() && again.test(result))
                 .withBackoff(initial, max.compareTo(initial) > 0 ? max : initial.plusMillis(1))
                 .withJitter(0.25)
                 .withMaxRetries(-1)
                 .onRetry(e -> {
+                    if (e.getLastException() == null) {
+                        onResultRetry.accept(e.getLastResult());
+                        return;
+                    }
                     onRetry.run();
                     LOG.warn("stage={} {} failed (attempt {}), retrying: {}", stage, what, e.getAttemptCount(),
                             String.valueOf(e.getLastException()));
@@ -79,8 +85,18 @@ public record Retries(String stage, String what, Predicate<Throwable> retriable,
      * ends the wait with {@link InterruptedException}.
      */
     public <T> T call(CheckedSupplier<T> call) throws InterruptedException {
+        return callWhile(call, result -> false, result -> { });
+    }
+
+    /**
+     * Like {@link #call}, and also calls again (with the same backoff and deadline) while {@code again} holds
+     * for the result; the result of the last call is returned when the deadline passes. {@code onResultRetry}
+     * hears of each such result before the retry.
+     */
+    public <T> T callWhile(CheckedSupplier<T> call, Predicate<T> again, Consumer<T> onResultRetry)
+            throws InterruptedException {
         try {
-            return Failsafe.with(this.<T>policy()).get(call);
+            return Failsafe.with(this.policy(again, onResultRetry)).get(call);
         } catch (FailsafeException e) {
             if (e.getCause() instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
                 Thread.interrupted();

@@ -114,7 +114,7 @@ class StoreLimitsIT {
     void theInstalledIndexTemplateHoldsEveryEventTheContractAccepts(ElasticsearchService elasticsearch)
             throws Exception {
         String prefix = ElasticsearchService.uniqueIndex("store-limits");
-        IndexTemplateInstaller installer = new IndexTemplateInstaller(elasticsearch.client(), prefix);
+        IndexTemplateInstaller installer = new IndexTemplateInstaller(elasticsearch.client(), prefix, 0);
         String index = prefix + "-2026.01.01";
         HttpClient http = HttpClient.newHttpClient();
         try {

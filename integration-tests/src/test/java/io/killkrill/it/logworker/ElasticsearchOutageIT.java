@@ -44,7 +44,7 @@ class ElasticsearchOutageIT {
     @Test
     void aTimedOutElasticsearchIsRetriedUntilItRecoversAndEveryDocumentIsIndexedOnce() {
         try (LogWorker worker = new LogWorker(fixture.config().withElasticsearchUrl(proxy.uri())
-                .withRetries(Duration.ofMillis(700), 4, Duration.ofMillis(100), Duration.ofMillis(800))).start()) {
+                .withRetries(Duration.ofMillis(700), Duration.ofHours(1), Duration.ofMillis(100), Duration.ofMillis(800))).start()) {
             await("the worker installed its template and joined the group").atMost(Duration.ofSeconds(30))
                     .until(() -> !worker.consumerNames().isEmpty());
             proxy.mode(FaultProxy.Mode.BLACKHOLE);

@@ -27,6 +27,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,6 +41,7 @@ import java.util.Set;
  * Redis hold.
  */
 final class LogStreamFixture {
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd").withZone(ZoneOffset.UTC);
     final RedisService redis;
     final ElasticsearchService elasticsearch;
     final StreamNames streams;
@@ -57,7 +60,8 @@ final class LogStreamFixture {
                 .withBatch(200, Duration.ofMillis(200))
                 .withConsumer("it-" + EventIds.next().substring(24), 1)
                 .withTrimInterval(Duration.ofMillis(500))
-                .withRetries(Duration.ofSeconds(5), 4, Duration.ofMillis(50), Duration.ofMillis(500));
+                .withRetries(Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofMillis(50), Duration.ofMillis(500))
+                .withReplicas(0);
     }
 
     JedisPooled jedis() {
@@ -97,6 +101,21 @@ final class LogStreamFixture {
             pipeline.sync();
         }
         return events;
+    }
+
+    /** The index the worker writes an event received at {@code receivedAt} to: the receipt day, UTC. */
+    String indexOf(Instant receivedAt) {
+        return indexPrefix + "-" + DAY.format(receivedAt);
+    }
+
+    /** The names of the indices the worker created (the test's prefix). */
+    Set<String> indices() {
+        try {
+            return elasticsearch.client().indices().get(g -> g.index(indexPattern()).allowNoIndices(true))
+                    .result().keySet();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     String indexPattern() {

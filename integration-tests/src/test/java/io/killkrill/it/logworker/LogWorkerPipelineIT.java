@@ -74,8 +74,8 @@ class LogWorkerPipelineIT {
             Map<String, Hit<ObjectNode>> byId = fixture.documents().stream()
                     .collect(Collectors.toMap(Hit::id, h -> h));
             Hit<ObjectNode> httpHit = byId.get(http.eventId());
-            // 01:00+02:00 on the 5th is 23:00 UTC on the 4th: the daily index follows UTC
-            assertThat(httpHit.index()).isEqualTo(fixture.indexPrefix + "-2026.03.04");
+            // the daily index is the receipt day (UTC), whatever the event time; @timestamp keeps the event time
+            assertThat(httpHit.index()).isEqualTo(fixture.indexOf(http.receivedAt()));
             ObjectNode doc = httpHit.source();
             assertThat(doc.get("@timestamp").asText()).isEqualTo("2026-03-05T01:00:00.25+02:00");
             assertThat(doc.get("message").asText()).isEqualTo("payment accepted");
@@ -96,19 +96,24 @@ class LogWorkerPipelineIT {
             assertThat(doc.get("source").get("peer").asText()).isEqualTo("10.1.2.3:40000");
 
             Hit<ObjectNode> syslogHit = byId.get(syslog.eventId());
-            assertThat(syslogHit.index()).isEqualTo(fixture.indexPrefix + "-2026.03.06");
+            assertThat(syslogHit.index()).isEqualTo(fixture.indexOf(syslog.receivedAt()));
             assertThat(syslogHit.source().get("level").asText()).isEqualTo("critical");
             assertThat(syslogHit.source().get("source").get("type").asText()).isEqualTo("syslog");
 
             // the template made service a keyword and message text with a keyword sub-field
             var mapping = fixture.elasticsearch.client().indices()
-                    .getMapping(m -> m.index(fixture.indexPrefix + "-2026.03.04")).result().values().iterator()
+                    .getMapping(m -> m.index(fixture.indexOf(http.receivedAt()))).result().values().iterator()
                     .next().mappings().properties();
             assertThat(mapping.get("service").isKeyword()).isTrue();
             assertThat(mapping.get("message").isText()).isTrue();
             assertThat(mapping.get("message").text().fields()).containsKey("keyword");
             assertThat(mapping.get("@timestamp").isDate()).isTrue();
             assertThat(mapping.get("attributes").isFlattened()).isTrue();
+            var settings = fixture.elasticsearch.client().indices()
+                    .getSettings(g -> g.index(fixture.indexOf(http.receivedAt()))).result().values().iterator().next()
+                    .settings();
+            assertThat(settings.index() != null ? settings.index().numberOfReplicas() : settings.numberOfReplicas())
+                    .as("KILLKRILL_ES_REPLICAS=0 applied through the index template").isEqualTo("0");
 
             assertThat(fixture.deadLetterCount()).isZero();
             assertThat(fixture.jedis().xpending(fixture.streams.logs(), fixture.streams.logGroup()).getTotal())

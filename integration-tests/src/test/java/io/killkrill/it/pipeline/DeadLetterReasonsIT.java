@@ -4,6 +4,12 @@ import io.killkrill.it.support.PipelineProcesses;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.DeadLetterReason;
 import io.killkrill.model.EventIds;
+import io.killkrill.model.IngestContext;
+import io.killkrill.model.Json;
+import io.killkrill.model.LogEvent;
+import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.Source;
+import io.killkrill.model.Validated;
 import io.killkrill.model.Stage;
 import io.killkrill.model.StreamEntry;
 import org.junit.jupiter.api.Test;
@@ -16,6 +22,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -33,7 +40,7 @@ class DeadLetterReasonsIT extends PipelineScenario {
     @Override
     protected void startServices() {
         receivers = pipeline.receivers(Map.of("KILLKRILL_SYSLOG_MAX_MESSAGE_BYTES", "1KiB"));
-        logWorkers.add(pipeline.logWorker("lw-1", Map.of("KILLKRILL_ES_MAX_ATTEMPTS", "2")));
+        logWorkers.add(pipeline.logWorker("lw-1", Map.of("KILLKRILL_ES_RETRY_DEADLINE", "1s")));
         // a small heap that dies on an entry far larger than itself: the poison that kills its worker every time
         metricsWorkers.add(pipeline.metricsWorker("mw-1", Map.of("KILLKRILL_MAX_SERIES_PER_METRIC", "2",
                 "JAVA_TOOL_OPTIONS", "-Xmx80m -XX:+ExitOnOutOfMemoryError")));
@@ -46,9 +53,10 @@ class DeadLetterReasonsIT extends PipelineScenario {
      *   <li>receivers: {@code syslog_parse_error} (a TCP line that is no syslog), {@code message_too_large}
      *   (a 2000-byte message, limit 1 KiB), {@code invalid_event} (an RFC 5424 message without MSG);</li>
      *   <li>log-worker: {@code unsupported_schema_version} and {@code invalid_json} (entries an other producer
-     *   XADDed: schema_version 2, data not JSON), {@code index_rejected} (a day's index pre-created with
-     *   {@code host: long}, an event whose host is a name), {@code max_retries_exceeded} (a day's index with the
-     *   read-only-allow-delete block: Elasticsearch answers the item 429, twice, KILLKRILL_ES_MAX_ATTEMPTS=2);</li>
+     *   XADDed: schema_version 2, data not JSON), {@code index_rejected} (the receipt day's index
+     *   pre-created with {@code host: long}, an event whose host is a name), {@code max_retries_exceeded} (an
+     *   entry received on 2026-03-05, whose index has the read-only-allow-delete block: Elasticsearch answers
+     *   the item 429 until KILLKRILL_ES_RETRY_DEADLINE=1s has passed);</li>
      *   <li>metrics-worker: {@code too_late} (a sample two hours old, lateness 1 h), {@code cardinality_limit}
      *   (a third label set, KILLKRILL_MAX_SERIES_PER_METRIC=2), {@code invalid_event} (an entry without name),
      *   {@code persist_rejected} (a sample PostgreSQL refuses: a CHECK constraint added to this test's schema),
@@ -65,10 +73,12 @@ class DeadLetterReasonsIT extends PipelineScenario {
     void everyDeadLetterReasonIsProducedEndToEnd() throws Exception {
         String run = run("reasons");
         var indices = elasticsearch.client().indices();
-        indices.create(c -> c.index(pipeline.indexPrefix() + "-2026.03.04")
-                .withJson(new StringReader("{\"mappings\":{\"properties\":{\"host\":{\"type\":\"long\"}}}}")));
-        indices.create(c -> c.index(pipeline.indexPrefix() + "-2026.03.05")
-                .withJson(new StringReader("{\"settings\":{\"index.blocks.read_only_allow_delete\":true}}")));
+        for (String index : receiptDayIndices()) {
+            indices.create(c -> c.index(index).withJson(new StringReader("{\"settings\":{\"number_of_replicas\":0},"
+                    + "\"mappings\":{\"properties\":{\"host\":{\"type\":\"long\"}}}}")));
+        }
+        indices.create(c -> c.index(pipeline.indexPrefix() + "-2026.03.05").withJson(new StringReader(
+                "{\"settings\":{\"number_of_replicas\":0,\"index.blocks.read_only_allow_delete\":true}}")));
 
         // receivers
         syslogTcp(List.of("this is not syslog " + run, "<134>1 2026-01-15T10:00:00Z web-1 " + run + " - - -",
@@ -79,9 +89,14 @@ class DeadLetterReasonsIT extends PipelineScenario {
         jedis().xadd(streams.logs(), StreamEntryID.NEW_ENTRY, Map.of(StreamEntry.SCHEMA_VERSION, "1",
                 StreamEntry.EVENT_ID, EventIds.next(), StreamEntry.DATA, "not json " + run));
         assertThat(postLogs(List.of(
-                "{\"message\":\"conflict\",\"service\":\"" + run + "\",\"host\":\"abc\",\"timestamp\":\"2026-03-04T08:00:00Z\"}",
-                "{\"message\":\"blocked\",\"service\":\"" + run + "\",\"timestamp\":\"2026-03-05T08:00:00Z\"}"))
-                .accepted()).isEqualTo(2);
+                "{\"message\":\"conflict\",\"service\":\"" + run + "\",\"host\":\"abc\",\"timestamp\":\"2026-03-04T08:00:00Z\"}"))
+                .accepted()).isEqualTo(1);
+        // received on 2026-03-05 (as a receiver would have written it that day): routed to the blocked index
+        IngestContext receivedThen = new IngestContext(EventIds.next(), Instant.parse("2026-03-05T08:00:00Z"),
+                Source.http("10.0.0.1:1"), Optional.empty());
+        LogEvent blockedEvent = ((Validated.Valid<LogEvent>) LogEventCodec.fromInput(Json.MAPPER.readTree(
+                "{\"message\":\"blocked\",\"service\":\"" + run + "\"}"), receivedThen)).value();
+        jedis().xadd(streams.logs(), StreamEntryID.NEW_ENTRY, LogEventCodec.toEntry(blockedEvent));
         // metrics-worker
         long twoHoursAgo = Instant.now().minusSeconds(7200).getEpochSecond();
         assertThat(postMetrics(List.of(
@@ -131,8 +146,9 @@ class DeadLetterReasonsIT extends PipelineScenario {
                 .containsEntry(DeadLetterReason.INVALID_JSON, Stage.VALIDATE);
         DeadLetter blocked = deadLetters(streams.logsDlq()).stream()
                 .filter(l -> l.reason() == DeadLetterReason.MAX_RETRIES_EXCEEDED).findFirst().orElseThrow();
-        assertThat(blocked.attempts()).isEqualTo(2);
-        assertThat(blocked.details()).containsEntry("status", "429");
+        assertThat(blocked.attempts()).as("retried until the deadline").isGreaterThanOrEqualTo(2);
+        assertThat(blocked.details()).containsEntry("status", "429")
+                .containsEntry("error_type", "cluster_block_exception");
         assertThat(stages(deadLetters(streams.metricsDlq()))).containsEntry(DeadLetterReason.TOO_LATE, Stage.AGGREGATE)
                 .containsEntry(DeadLetterReason.CARDINALITY_LIMIT, Stage.AGGREGATE);
         assertThat(indexed(run)).as("nothing of the run indexed: all its events were dead-lettered").isZero();

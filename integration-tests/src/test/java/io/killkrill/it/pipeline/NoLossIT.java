@@ -75,7 +75,7 @@ class NoLossIT extends PipelineScenario {
     /**
      * 20,000 NDJSON lines in 20 requests: per ten lines, one broken JSON line and one event without service
      * (both rejected by the receivers, listed in the 202's errors), one event the receivers accept but
-     * Elasticsearch refuses (its day's index was created beforehand with {@code host} as {@code long}, the
+     * Elasticsearch refuses (the receipt day's index was created beforehand with {@code host} as {@code long}, the
      * event's host is a name: mapper_parsing_exception), and seven good events.
      * Proof: sent = accepted + rejected (20,000 = 16,000 + 4,000, from the answers); accepted = indexed +
      * dead-lettered (16,000 = 14,000 + 2,000, from Elasticsearch and the logs DLQ); every dead letter is
@@ -85,8 +85,11 @@ class NoLossIT extends PipelineScenario {
     @Test
     void twentyThousandMixedLinesReconcileSentAcceptedIndexedAndDeadLettered() throws Exception {
         String run = run("mixed");
-        elasticsearch.client().indices().create(c -> c.index(pipeline.indexPrefix() + "-2026.03.04")
-                .withJson(new StringReader("{\"mappings\":{\"properties\":{\"host\":{\"type\":\"long\"}}}}")));
+        for (String index : receiptDayIndices()) {
+            elasticsearch.client().indices().create(c -> c.index(index).withJson(new StringReader(
+                    "{\"settings\":{\"number_of_replicas\":0},"
+                            + "\"mappings\":{\"properties\":{\"host\":{\"type\":\"long\"}}}}")));
+        }
         long accepted = 0;
         long rejected = 0;
         for (int request = 0; request < 20; request++) {

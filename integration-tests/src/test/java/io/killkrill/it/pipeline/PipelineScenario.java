@@ -455,4 +455,16 @@ public abstract class PipelineScenario {
     protected static List<ServiceProcess> list(ServiceProcess... processes) {
         return List.of(processes);
     }
+
+    /**
+     * The indices events received from now until the end of the test go to: the log-worker names them after
+     * the receipt day (UTC), so today's and, should the test cross midnight, tomorrow's.
+     */
+    protected List<String> receiptDayIndices() {
+        java.time.format.DateTimeFormatter day = java.time.format.DateTimeFormatter.ofPattern("yyyy.MM.dd")
+                .withZone(java.time.ZoneOffset.UTC);
+        java.time.Instant now = java.time.Instant.now();
+        return List.of(pipeline.indexPrefix() + "-" + day.format(now),
+                pipeline.indexPrefix() + "-" + day.format(now.plus(Duration.ofDays(1))));
+    }
 }

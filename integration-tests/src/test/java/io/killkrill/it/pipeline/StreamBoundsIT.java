@@ -1,6 +1,8 @@
 package io.killkrill.it.pipeline;
 
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.util.SafeEncoder;
 
 import java.time.Duration;
 
@@ -47,7 +49,8 @@ class StreamBoundsIT extends PipelineScenario {
     }
 
     private long usedMemory() {
-        return jedis().info("memory").lines().filter(l -> l.startsWith("used_memory:"))
+        String info = SafeEncoder.encode((byte[]) jedis().sendCommand(Protocol.Command.INFO, "memory"));
+        return info.lines().filter(l -> l.startsWith("used_memory:"))
                 .mapToLong(l -> Long.parseLong(l.substring("used_memory:".length()).trim())).findFirst()
                 .orElseThrow();
     }

@@ -123,6 +123,7 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("KILLKRILL_CLAIM_IDLE_MS", "2000");
         env.put("KILLKRILL_ENVIRONMENT", "it");
         env.put("KILLKRILL_ES_REQUEST_TIMEOUT", "10s");
+        env.put("KILLKRILL_ES_REPLICAS", "0");
         env.put("KILLKRILL_ES_RETRY_INITIAL_BACKOFF", "50ms");
         env.put("KILLKRILL_ES_RETRY_MAX_BACKOFF", "1s");
         env.put("KILLKRILL_TRIM_INTERVAL", "1s");

@@ -5,12 +5,13 @@ import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.json.JsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import jakarta.json.stream.JsonParser;
 import org.apache.http.entity.ContentType;
 import org.apache.http.nio.entity.NByteArrayEntity;
+import org.apache.http.util.EntityUtils;
 import org.elasticsearch.client.Request;
 import org.elasticsearch.client.Response;
+import org.elasticsearch.client.ResponseException;
 import org.elasticsearch.client.RestClient;
 
 import java.io.IOException;
@@ -18,7 +19,10 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** Sends one bulk request. Any exception is a whole-request failure, retried by {@link BulkIndexer}. */
+/**
+ * Sends one bulk request. An error answer to the whole request is a {@link BulkRequestFailure} (its status and
+ * Elasticsearch's error); any other exception (refused, timed out) is an outage. {@link BulkIndexer} decides.
+ */
 @FunctionalInterface
 public interface BulkTransport {
     /**
@@ -46,7 +50,15 @@ public interface BulkTransport {
             Request request = new Request("POST", "/_bulk");
             request.addParameter("filter_path", RESPONSE_FIELDS);
             request.setEntity(new NByteArrayEntity(body(documents), ndjson));
-            Response response = rest.performRequest(request); // a non-2xx answer throws ResponseException
+            Response response;
+            try {
+                response = rest.performRequest(request);
+            } catch (ResponseException e) {
+                Response answer = e.getResponse();
+                byte[] error = answer.getEntity() == null ? new byte[0] : EntityUtils.toByteArray(answer.getEntity());
+                throw BulkRequestFailure.of(answer.getStatusLine().getStatusCode(),
+                        answer.getStatusLine().getReasonPhrase(), error);
+            }
             try (InputStream in = response.getEntity().getContent();
                  JsonParser parser = mapper.jsonProvider().createParser(in)) {
                 return BulkResponse._DESERIALIZER.deserialize(parser, mapper);
@@ -54,24 +66,44 @@ public interface BulkTransport {
         };
     }
 
-    /** {@code {"create":{"_index":...,"_id":...}}} and the document, one line each, for every document. */
+    /**
+     * {@code {"create":{"_index":...,"_id":...}}} and the document, one line each, for every document, in one
+     * array of exactly {@link #lineBytes} per document (no growing buffer, no final copy: with documents of
+     * several MB, the body is the worker's largest allocation).
+     */
     static byte[] body(List<IndexDocument> documents) {
         JsonStringEncoder encoder = JsonStringEncoder.getInstance();
-        int size = 0;
+        long size = 0;
         for (IndexDocument document : documents) {
-            size += document.document().length + 96;
+            size += lineBytes(document);
         }
-        ByteArrayBuilder body = new ByteArrayBuilder(size);
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("a bulk body of " + size + " bytes does not fit in one array");
+        }
+        byte[] body = new byte[(int) size];
+        int at = 0;
         for (IndexDocument document : documents) {
-            body.write(CREATE_INDEX);
-            body.write(encoder.quoteAsUTF8(document.index()));
-            body.write(ID);
-            body.write(encoder.quoteAsUTF8(document.id()));
-            body.write(END_OF_ACTION);
-            body.write(document.document());
-            body.write('\n');
+            at = put(body, at, CREATE_INDEX);
+            at = put(body, at, encoder.quoteAsUTF8(document.index()));
+            at = put(body, at, ID);
+            at = put(body, at, encoder.quoteAsUTF8(document.id()));
+            at = put(body, at, END_OF_ACTION);
+            at = put(body, at, document.document());
+            body[at++] = '\n';
         }
-        return body.toByteArray();
+        return body;
+    }
+
+    /** How many bytes {@code document} takes in a bulk body: its action line and its document line. */
+    static long lineBytes(IndexDocument document) {
+        JsonStringEncoder encoder = JsonStringEncoder.getInstance();
+        return CREATE_INDEX.length + encoder.quoteAsUTF8(document.index()).length + ID.length
+                + encoder.quoteAsUTF8(document.id()).length + END_OF_ACTION.length + document.document().length + 1L;
+    }
+
+    private static int put(byte[] body, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, body, at, bytes.length);
+        return at + bytes.length;
     }
 
     byte[] CREATE_INDEX = "{\"create\":{\"_index\":\"".getBytes(StandardCharsets.UTF_8);

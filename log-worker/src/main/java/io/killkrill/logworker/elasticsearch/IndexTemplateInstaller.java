@@ -10,15 +10,19 @@ import java.io.StringReader;
  * {@code level} and {@code host}; text {@code message} with a {@code keyword} sub-field; date
  * {@code @timestamp}; and {@code attributes} as {@code flattened}, so that one client sending a number
  * where another sent text cannot make the index refuse everyone's documents. Unknown top-level fields are not
- * indexed ({@code dynamic: false}) but stay in {@code _source}.
+ * indexed ({@code dynamic: false}) but stay in {@code _source}. The template also sets the replica count, so a
+ * single-node cluster is not left yellow with replicas it cannot allocate.
  */
 public final class IndexTemplateInstaller {
     private final ElasticsearchClient client;
     private final String prefix;
+    private final int replicas;
 
-    public IndexTemplateInstaller(ElasticsearchClient client, String prefix) {
+    /** @param replicas {@code index.number_of_replicas} of every index the template matches (0 on one node) */
+    public IndexTemplateInstaller(ElasticsearchClient client, String prefix, int replicas) {
         this.client = client;
         this.prefix = prefix;
+        this.replicas = replicas;
     }
 
     public String templateName() {
@@ -36,6 +40,7 @@ public final class IndexTemplateInstaller {
                   "priority": 200,
                   "_meta": {"managed_by": "killkrill log-worker"},
                   "template": {
+                    "settings": {"index": {"number_of_replicas": %d}},
                     "mappings": {
                       "dynamic": false,
                       "properties": {
@@ -69,6 +74,6 @@ public final class IndexTemplateInstaller {
                     }
                   }
                 }
-                """.formatted(prefix);
+                """.formatted(prefix, replicas);
     }
 }

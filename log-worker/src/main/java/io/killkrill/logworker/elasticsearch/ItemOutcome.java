@@ -13,10 +13,16 @@ import java.util.Optional;
  * @param error  Elasticsearch's error type and reason, when the item failed
  */
 public record ItemOutcome(Type type, int status, Optional<ItemError> error) {
+    /** Elasticsearch's error type for an index or cluster block; its status depends on the block. */
+    public static final String CLUSTER_BLOCK = "cluster_block_exception";
+
     public enum Type {
         /** In the index, now or from an earlier delivery: final. */
         INDEXED,
-        /** 429 or 5xx: send this document again, with backoff. */
+        /**
+         * Backpressure, not a bad document: 429, 5xx, or a {@code cluster_block_exception} (flood-stage disk
+         * watermark: 429; read-only index: 403). Send it again, with backoff, up to the retry deadline.
+         */
         RETRY,
         /** Refused for good (mapping or parsing error, other 4xx): final. */
         DEAD_LETTER
@@ -51,7 +57,7 @@ public record ItemOutcome(Type type, int status, Optional<ItemError> error) {
         if (status == 409 && item.operationType() == OperationType.Create) {
             return new ItemOutcome(Type.INDEXED, status, error);
         }
-        if (status == 429 || status >= 500) {
+        if (status == 429 || status >= 500 || error.map(e -> CLUSTER_BLOCK.equals(e.type())).orElse(false)) {
             return new ItemOutcome(Type.RETRY, status, error);
         }
         return new ItemOutcome(Type.DEAD_LETTER, status, error);
