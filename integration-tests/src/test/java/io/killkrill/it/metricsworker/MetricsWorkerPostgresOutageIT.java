@@ -108,6 +108,47 @@ class MetricsWorkerPostgresOutageIT {
         }
     }
 
+    /**
+     * Issue 12: a PostgreSQL that turns read-only (SQLSTATE 25006, as an old primary after a failover) must not
+     * wedge the pool: the failure is waited out like an outage (entries pending, nothing dead-lettered), the
+     * connection that answered it is evicted, and once the server is writable again the next attempt stores the
+     * batch, within a few retry intervals (backoff capped at 5 s). Proof: retries counted while read-only,
+     * then exactly 100 stored within 15 s of the server turning writable, none dead-lettered.
+     */
+    @Test
+    void aPostgresThatTurnsReadOnlyIsWaitedOutAndTheBatchStoredOnceItIsWritableAgain(RedisService redis)
+            throws Exception {
+        try (OwnPostgres postgres = OwnPostgres.create()) {
+            MetricsWorkerFixture fixture = new MetricsWorkerFixture(redis, postgres.service(), "readonly");
+            Instant window = closedMinute();
+            try (MetricsWorker worker = new MetricsWorker(fixture.config(postgres.service().jdbcUrl(), 50,
+                    List.of(Duration.ofSeconds(60)), 1000, FaultInjection.NONE)).start()) {
+                readOnly(postgres, true);
+                for (int i = 0; i < 100; i++) {
+                    fixture.send(sample("read_only", 1, Map.of("k", "v"), window.plusMillis(i)));
+                }
+                await("worker retrying while PostgreSQL is read-only").atMost(Duration.ofSeconds(30))
+                        .until(() -> worker.registry().counter("killkrill_metrics_worker_persist_retries").count() >= 3);
+                assertThat(fixture.pending()).as("nothing acknowledged while read-only").isPositive();
+                readOnly(postgres, false);
+                await("all 100 stored soon after PostgreSQL is writable again").atMost(Duration.ofSeconds(15))
+                        .until(() -> fixture.pending() == 0 && fixture.undelivered() == 0);
+            }
+            assertThat(fixture.totalCount()).isEqualTo(100);
+            assertThat(fixture.deadLetters()).isEmpty();
+            redis.client().del(fixture.streams.metrics(), fixture.streams.metricsDlq());
+        }
+    }
+
+    private static void readOnly(OwnPostgres postgres, boolean on) throws Exception {
+        try (var c = postgres.service().connect(); var s = c.createStatement()) {
+            c.setAutoCommit(true);
+            s.execute("SET default_transaction_read_only = off"); // this session may write the setting back
+            s.execute("ALTER SYSTEM SET default_transaction_read_only = " + (on ? "on" : "off"));
+            s.execute("SELECT pg_reload_conf()");
+        }
+    }
+
     private static double claimed(MetricsWorker worker) {
         return worker.registry().get("killkrill.stream.claimed").counter().count();
     }
