@@ -47,8 +47,9 @@ public final class LogWorker implements AutoCloseable {
 
     public synchronized LogWorker start() {
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        pool.setMaxTotal(config.concurrency() + 4);
-        pool.setMaxIdle(config.concurrency() + 4);
+        // per consumer loop: its (blocking) reads and its heartbeat; plus maintenance, readiness and spare
+        pool.setMaxTotal(2 * config.concurrency() + 4);
+        pool.setMaxIdle(2 * config.concurrency() + 4);
         int redisTimeout = (int) Math.max(2_000, config.blockTime().toMillis() + 5_000);
         redis = new JedisPooled(pool, config.redisUrl(), redisTimeout);
         elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(),

@@ -3,12 +3,12 @@ package io.killkrill.metricsworker;
 import io.killkrill.metricsworker.store.AggregateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.killkrill.stream.RetentionTrimmer;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
-import redis.clients.jedis.resps.StreamGroupInfo;
-import redis.clients.jedis.resps.StreamPendingSummary;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Keeps the applied-entries ledger small without ever letting an entry be applied twice.
@@ -21,23 +21,21 @@ import java.time.Duration;
  * before) broke this: a copy claimed while the owner retried its transaction was applied again after the owner
  * acknowledged and pruned.
  *
- * <p>Each sweep: the bound below which every entry is acknowledged is the group's oldest pending entry (or, with
- * nothing pending, the entry after the last delivered one); rows entirely below it are marked settled, rows
+ * <p>Each sweep: the bound below which every entry is acknowledged is the group's oldest needed entry
+ * ({@link RetentionTrimmer.GroupState#oldestNeeded}: its oldest pending one, or the one after the last delivered); rows entirely below it are marked settled, rows
  * settled longer than the retention are deleted. Safe to run from every replica at once.
  */
 final class AppliedEntriesSweeper {
     private static final Logger LOG = LoggerFactory.getLogger(AppliedEntriesSweeper.class);
 
-    private final UnifiedJedis redis;
+    private final RetentionTrimmer trimmer;
     private final AggregateStore store;
-    private final String stream;
     private final String group;
     private final Duration retention;
 
     AppliedEntriesSweeper(UnifiedJedis redis, AggregateStore store, String stream, String group, Duration claimIdle) {
-        this.redis = redis;
+        this.trimmer = new RetentionTrimmer(redis, stream);
         this.store = store;
-        this.stream = stream;
         this.group = group;
         this.retention = retention(claimIdle);
     }
@@ -54,21 +52,12 @@ final class AppliedEntriesSweeper {
 
     void sweep() {
         try {
-            StreamEntryID lastDelivered = null;
-            for (StreamGroupInfo info : redis.xinfoGroups(stream)) {
-                if (info.getName().equals(group)) {
-                    lastDelivered = info.getLastDeliveredId();
-                }
-            }
-            if (lastDelivered == null) {
+            Optional<StreamEntryID> below = trimmer.groups().stream().filter(g -> g.group().equals(group))
+                    .findFirst().map(RetentionTrimmer.GroupState::oldestNeeded);
+            if (below.isEmpty()) {
                 return;
             }
-            StreamEntryID below = next(lastDelivered);
-            StreamPendingSummary pending = redis.xpending(stream, group);
-            if (pending.getTotal() > 0 && pending.getMinId() != null && pending.getMinId().compareTo(below) < 0) {
-                below = pending.getMinId();
-            }
-            long[] swept = store.sweep(below.toString(), retention);
+            long[] swept = store.sweep(below.get().toString(), retention);
             if (swept[1] > 0) {
                 LOG.info("stage=persist deleted {} applied-entry records settled more than {} ago", swept[1],
                         retention);
@@ -77,10 +66,5 @@ final class AppliedEntriesSweeper {
             LOG.warn("stage=persist sweeping the applied-entry records failed (harmless, next time): {}",
                     e.toString());
         }
-    }
-
-    private static StreamEntryID next(StreamEntryID id) {
-        return id.getSequence() == Long.MAX_VALUE ? new StreamEntryID(id.getTime() + 1, 0)
-                : new StreamEntryID(id.getTime(), id.getSequence() + 1);
     }
 }

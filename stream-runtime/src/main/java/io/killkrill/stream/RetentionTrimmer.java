@@ -38,6 +38,11 @@ public final class RetentionTrimmer {
      */
     public record GroupState(String group, long pending, StreamEntryID lastDelivered, Optional<StreamEntryID> oldestPending,
                              long lag) {
+        /** The oldest entry the group may still need: every entry below it is acknowledged by the group. */
+        public StreamEntryID oldestNeeded() {
+            StreamEntryID afterLast = next(lastDelivered);
+            return oldestPending.filter(p -> p.compareTo(afterLast) < 0).orElse(afterLast);
+        }
     }
 
     private final UnifiedJedis redis;
@@ -49,22 +54,13 @@ public final class RetentionTrimmer {
     }
 
     public Trim trimOnce() {
-        List<StreamGroupInfo> infos;
-        try {
-            infos = redis.xinfoGroups(stream);
-        } catch (JedisException e) {
-            if (e.getMessage() != null && e.getMessage().contains("no such key")) {
-                return new Trim(Optional.empty(), 0, List.of());
-            }
-            throw e;
-        }
-        if (infos.isEmpty()) {
+        List<GroupState> groups = groups();
+        if (groups.isEmpty()) {
             return new Trim(Optional.empty(), 0, List.of());
         }
-        List<GroupState> groups = infos.stream().map(this::state).toList();
         StreamEntryID keepFrom = null;
         for (GroupState group : groups) {
-            StreamEntryID needed = group.oldestPending().orElseGet(() -> next(group.lastDelivered()));
+            StreamEntryID needed = group.oldestNeeded();
             if (keepFrom == null || needed.compareTo(keepFrom) < 0) {
                 keepFrom = needed;
             }
@@ -74,6 +70,18 @@ public final class RetentionTrimmer {
             LOG.debug("stage=ack trimmed {} entries below {} from {}", removed, keepFrom, stream);
         }
         return new Trim(Optional.of(keepFrom), removed, groups);
+    }
+
+    /** Every group's state on the stream (XINFO GROUPS, and XPENDING where something is pending); none without one. */
+    public List<GroupState> groups() {
+        try {
+            return redis.xinfoGroups(stream).stream().map(this::state).toList();
+        } catch (JedisException e) {
+            if (e.getMessage() != null && e.getMessage().contains("no such key")) {
+                return List.of();
+            }
+            throw e;
+        }
     }
 
     private GroupState state(StreamGroupInfo info) {
@@ -89,7 +97,8 @@ public final class RetentionTrimmer {
         return new GroupState(info.getName(), info.getPending(), info.getLastDeliveredId(), oldest, lagValue);
     }
 
-    private static StreamEntryID next(StreamEntryID id) {
+    /** The smallest entry ID after {@code id}. */
+    public static StreamEntryID next(StreamEntryID id) {
         return id.getSequence() == Long.MAX_VALUE ? new StreamEntryID(id.getTime() + 1, 0)
                 : new StreamEntryID(id.getTime(), id.getSequence() + 1);
     }

@@ -252,7 +252,7 @@ public final class StreamConsumer<P> implements Runnable {
             LOG.info("stage=read consumer {} replays {} entries it left pending before", settings.consumer(),
                     pending.size());
             redeliver(pending);
-            from = next(pending.get(pending.size() - 1).getID());
+            from = RetentionTrimmer.next(pending.get(pending.size() - 1).getID());
         }
     }
 
@@ -530,10 +530,5 @@ public final class StreamConsumer<P> implements Runnable {
 
     private static Map<String, String> fields(StreamEntry entry) {
         return entry.getFields() == null ? Map.of() : entry.getFields();
-    }
-
-    private static StreamEntryID next(StreamEntryID id) {
-        return id.getSequence() == Long.MAX_VALUE ? new StreamEntryID(id.getTime() + 1, 0)
-                : new StreamEntryID(id.getTime(), id.getSequence() + 1);
     }
 }

@@ -48,6 +48,36 @@ class StreamBoundsIT extends PipelineScenario {
                 .isLessThan(16L << 20);
     }
 
+    /**
+     * Issue 12: events dated on 1,000 distinct days (500 from 1990 on, 500 from 2030 on) and one of today, through
+     * the receivers. Proof: the indices created for this pipeline stay within the documented bound (one per
+     * receipt day: 1, or 2 across midnight UTC), none is dead-lettered for lack of shards or otherwise, all 1,001
+     * are indexed once, the event of today among them.
+     */
+    @Test
+    void eventsDatedOnAThousandDaysMakeNoMoreIndicesThanReceiptDays() throws Exception {
+        String run = run("days");
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        java.time.LocalDate past = java.time.LocalDate.of(1990, 1, 1);
+        java.time.LocalDate future = java.time.LocalDate.of(2030, 1, 1);
+        for (int i = 0; i < 1_000; i++) {
+            java.time.LocalDate day = i < 500 ? past.plusDays(i) : future.plusDays(i - 500);
+            lines.add("{\"message\":\"" + run + "-" + i + "\",\"service\":\"" + run + "\",\"timestamp\":\""
+                    + day + "T12:00:00Z\"}");
+        }
+        lines.add("{\"message\":\"" + run + "-today\",\"service\":\"" + run + "\"}");
+        assertThat(postLogs(lines).accepted()).isEqualTo(1_001);
+
+        awaitLogs(run, 1_001, 0, Duration.ofSeconds(60));
+        var indices = elasticsearch.client().indices().get(g -> g.index(pipeline.indexPrefix() + "-*")
+                .allowNoIndices(true)).result().keySet();
+        assertThat(indices).as("one index per receipt day").hasSizeBetween(1, 2);
+        assertThat(indexed(run)).isEqualTo(1_001);
+        assertThat(duplicateMessages(run)).isEmpty();
+        assertThat(indexedMessages(run)).contains(run + "-today", run + "-0", run + "-999");
+        assertThat(deadLettersOf(streams.logsDlq(), run)).isEmpty();
+    }
+
     private long usedMemory() {
         String info = SafeEncoder.encode((byte[]) jedis().sendCommand(Protocol.Command.INFO, "memory"));
         return info.lines().filter(l -> l.startsWith("used_memory:"))
