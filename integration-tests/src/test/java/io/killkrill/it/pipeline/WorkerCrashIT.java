@@ -2,13 +2,29 @@ package io.killkrill.it.pipeline;
 
 import io.killkrill.it.support.PipelineProcesses;
 import io.killkrill.it.support.ServiceProcess;
+import io.killkrill.model.EventIds;
+import io.killkrill.model.IngestContext;
+import io.killkrill.model.Json;
+import io.killkrill.model.LogEvent;
+import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.Source;
+import io.killkrill.model.StreamEntry;
+import io.killkrill.model.Validated;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamConsumerInfo;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -88,7 +104,60 @@ class WorkerCrashIT extends PipelineScenario {
         }
     }
 
-    /** Waits until {@code victim} holds pending entries, SIGKILLs it, returns how many it left pending. */
+    /**
+     * Issue 12: a worker killed between its dead-letter XADD and its XACK left the entry pending, and its
+     * redelivery wrote a second dead letter. Now both are one Lua script. Three rounds of 1,000 entries XADDed
+     * in one pipeline, valid and invalid (data not JSON) alternating, so every batch both indexes (tens of ms in
+     * Elasticsearch) and dead-letters; a log-worker replica is SIGKILLed while it holds a batch, and restarted as
+     * a new consumer. Proof: the kills orphaned pending entries; at the end exactly 1,500 indexed (no duplicate)
+     * and exactly 1,500 dead letters of the run, one per invalid entry ID (their set equals the set written),
+     * drained.
+     */
+    @Test
+    void workersKilledWhileDeadLetteringLeaveExactlyOneDeadLetterPerFailedEntry() {
+        String run = run("dlkill");
+        Set<String> invalid = new HashSet<>();
+        long orphaned = 0;
+        int n = 0;
+        for (int round = 0; round < 3; round++) {
+            List<Response<StreamEntryID>> bad = new ArrayList<>();
+            try (var pipe = jedis().pipelined()) {
+                for (int i = 0; i < 500; i++, n++) {
+                    pipe.xadd(streams.logs(), StreamEntryID.NEW_ENTRY,
+                            LogEventCodec.toEntry(event(run, n)));
+                    bad.add(pipe.xadd(streams.logs(), StreamEntryID.NEW_ENTRY, Map.of(
+                            StreamEntry.SCHEMA_VERSION, "1",
+                            StreamEntry.EVENT_ID, EventIds.next(),
+                            StreamEntry.DATA, "not json " + run + " " + n)));
+                }
+                pipe.sync();
+            }
+            bad.forEach(r -> invalid.add(r.get().toString()));
+            orphaned += killOneHolding(logWorkers, round, streams.logs(), streams.logGroup());
+        }
+        awaitLogs(run, 1_500, 1_500, Duration.ofSeconds(120));
+        await("log group drained").atMost(Duration.ofSeconds(60)).until(this::logsDrained);
+
+        assertThat(orphaned).as("entries the killed workers left pending").isPositive();
+        assertThat(indexed(run)).isEqualTo(1_500);
+        List<String> lettered = deadLettersOf(streams.logsDlq(), run).stream()
+                .map(l -> l.entryId().orElseThrow()).toList();
+        assertThat(lettered).as("one dead letter per failed entry").hasSize(1_500).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(lettered)).isEqualTo(invalid);
+    }
+
+    private static LogEvent event(String run, int n) {
+        var context = new IngestContext(EventIds.next(), Instant.now(),
+                Source.http("127.0.0.1:1"), Optional.empty());
+        try {
+            var validated = LogEventCodec.fromInput(Json.MAPPER.readTree(
+                    "{\"message\":\"" + run + "-" + n + "\",\"service\":\"" + run + "\"}"), context);
+            return ((Validated.Valid<LogEvent>) validated).value();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
      * Waits until a replica holds pending entries (the round's turn first, when both do: one replica may read
      * the whole load before the other polls), SIGKILLs it, restarts it as a new consumer and returns how many
