@@ -85,8 +85,9 @@ public final class StreamConsumer<P> implements Runnable {
         this.settlement = new Settlement(redis, settings.stream(), settings.group(), settings.deadLetterStream(),
                 settings.deadLetterMaxLength());
         Duration backoffCap = Duration.ofMillis(Math.min(5_000, Math.max(200, settings.claimIdle().toMillis() / 4)));
+        // reading waits out any failure (a read loop that died would stall the consumer silently)
         this.readRetries = Retries.untilStopped("read", "reading " + settings.stream() + " as "
-                        + settings.consumer(), StreamConsumer::isRedisFailure, Duration.ofMillis(100), backoffCap,
+                        + settings.consumer(), e -> e instanceof RuntimeException, Duration.ofMillis(100), backoffCap,
                 () -> !stopping);
         this.settleRetries = Retries.untilStopped("ack", "settling a batch of " + settings.stream(),
                 StreamConsumer::isRedisFailure, Duration.ofMillis(100), backoffCap, () -> true);
