@@ -89,6 +89,10 @@ class StreamRuntimeIT {
         assertThat(completed.keySet()).containsExactlyInAnyOrderElementsOf(good);
         assertThat(completed.values()).as("each good entry completed once").allMatch(n -> n.get() == 1);
         assertThat(registry.get("killkrill.stream.max_deliveries_exceeded").counter().count()).isEqualTo(1);
+        // isolation: the poison's 99 batch mates went to the sink alone right after the failed batch, once more
+        // only (without it they would wait out the claim idle time and fail again with the poison)
+        assertThat(good).allMatch(id -> deliveries.get(id).get() <= 2);
+        assertThat(registry.get("killkrill.stream.isolated").counter().count()).isEqualTo(100);
     }
 
     /**

@@ -81,6 +81,12 @@ public record MetricsWorkerConfig(URI redisUrl,
                 maxSeriesPerMetric, faultInjection, consumerName, runtime);
     }
 
+    public MetricsWorkerConfig withConsumerName(String name) {
+        return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
+                databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, claimIdle, windows, maxLateness,
+                maxSeriesPerMetric, faultInjection, name, runtime);
+    }
+
     public MetricsWorkerConfig withClaimIdle(Duration idle) {
         return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, idle, windows, maxLateness,

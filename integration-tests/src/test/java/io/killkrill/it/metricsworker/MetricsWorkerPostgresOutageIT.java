@@ -71,16 +71,20 @@ class MetricsWorkerPostgresOutageIT {
      * applied-entries row before recording its entries, so they were applied again. This forces exactly that
      * interleaving: a claim idle time far shorter than the outage. Now the consumer keeps its in-flight entries
      * claimed (heartbeat) so nothing is claimed, and ledger rows outlive the acknowledgement anyway.
-     * Proof: claimed stays 0 through an outage of many claim idle times; exactly 300 counted for 300 samples.
+     * Two replicas share the group, so a batch its owner leaves idle would be claimed by the other. Proof:
+     * claimed stays 0 on both through an outage of many claim idle times; exactly 300 counted for 300 samples.
      */
     @Test
     void aBatchRetryingItsTransactionIsNeitherClaimedNorCountedTwice(RedisService redis) throws Exception {
         try (OwnPostgres postgres = OwnPostgres.create()) {
             MetricsWorkerFixture fixture = new MetricsWorkerFixture(redis, postgres.service(), "owncl");
             Instant window = closedMinute();
-            try (MetricsWorker worker = new MetricsWorker(fixture.config(postgres.service().jdbcUrl(), 50,
-                    List.of(Duration.ofSeconds(60)), 1000, FaultInjection.NONE)
-                    .withClaimIdle(Duration.ofMillis(400))).start()) {
+            var config = fixture.config(postgres.service().jdbcUrl(), 50, List.of(Duration.ofSeconds(60)), 1000,
+                    FaultInjection.NONE).withClaimIdle(Duration.ofMillis(400));
+            // a second replica in the group: it would claim whatever the first leaves idle
+            try (MetricsWorker worker = new MetricsWorker(config).start();
+                 MetricsWorker replica = new MetricsWorker(config.withConsumerName(
+                         io.killkrill.config.ConsumerGroupSettings.uniqueConsumerName())).start()) {
                 for (int i = 0; i < 200; i++) {
                     fixture.send(sample("own_claim", 1, Map.of("k", "v"), window.plusMillis(i)));
                 }
@@ -95,12 +99,12 @@ class MetricsWorkerPostgresOutageIT {
                         .until(() -> worker.registry().counter("killkrill_metrics_worker_persist_retries").count() >= 2);
                 await("no entry claimed while its owner waits for PostgreSQL, for 3 s (7 claim idle times)")
                         .during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
-                        .until(() -> claimed(worker) == 0 && fixture.pending() > 0);
+                        .until(() -> claimed(worker) + claimed(replica) == 0 && fixture.pending() > 0);
                 postgres.start();
                 await("all 300 samples committed and acknowledged after PostgreSQL is back")
                         .atMost(Duration.ofSeconds(60))
                         .until(() -> fixture.pending() == 0 && fixture.undelivered() == 0);
-                assertThat(claimed(worker)).isZero();
+                assertThat(claimed(worker) + claimed(replica)).isZero();
             }
             assertThat(fixture.totalCount()).isEqualTo(300);
             assertThat(fixture.deadLetters()).isEmpty();
