@@ -50,8 +50,10 @@ class MetricsWorkerCrashIT {
             assertThat(fixture.totalCount()).isEqualTo(100);
             assertThat(fixture.pending()).isIn(100L, 200L);
 
+            // a short claim idle time: the orphans are claimed sooner, and the ledger's retention (10 claim idle
+            // times after acknowledgement) ends within seconds
             var healthy = fixture.config(postgres.jdbcUrl(), 100, List.of(Duration.ofSeconds(60)), 1000,
-                    FaultInjection.NONE);
+                    FaultInjection.NONE).withClaimIdle(Duration.ofMillis(500));
             try (MetricsWorkerProcess second = MetricsWorkerProcess.start(healthy, freePort())) {
                 await("restarted worker claims the crashed one's entries and settles all 300")
                         .atMost(Duration.ofSeconds(60))
