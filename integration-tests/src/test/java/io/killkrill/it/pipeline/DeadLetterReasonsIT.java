@@ -118,7 +118,7 @@ class DeadLetterReasonsIT extends PipelineScenario {
 
         await("a dead letter of every reason, both groups drained (the metrics-worker restarted whenever it died)")
                 .atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
-                .until(() -> restartIfDead(metricsWorker()) && reasonsSeen().size() == DeadLetterReason.values().length
+                .until(() -> restartDead(List.of(metricsWorker())) && reasonsSeen().size() == DeadLetterReason.values().length
                         && logsDrained() && metricsDrained());
         assertThat(metricsWorker().output()).as("the poison killed its worker").contains("OutOfMemoryError");
 
@@ -152,14 +152,6 @@ class DeadLetterReasonsIT extends PipelineScenario {
         assertThat(stages(deadLetters(streams.metricsDlq()))).containsEntry(DeadLetterReason.TOO_LATE, Stage.AGGREGATE)
                 .containsEntry(DeadLetterReason.CARDINALITY_LIMIT, Stage.AGGREGATE);
         assertThat(indexed(run)).as("nothing of the run indexed: all its events were dead-lettered").isZero();
-    }
-
-    /** Starts the worker again if it died; always true (a step of the wait, not a condition). */
-    private static boolean restartIfDead(io.killkrill.it.support.ServiceProcess worker) {
-        if (!worker.alive()) {
-            worker.start();
-        }
-        return true;
     }
 
     private Set<DeadLetterReason> reasonsSeen() {

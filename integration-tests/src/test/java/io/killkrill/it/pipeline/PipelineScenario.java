@@ -452,6 +452,19 @@ public abstract class PipelineScenario {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
+    /**
+     * Starts again every one of {@code workers} that died, as systemd or compose would; always true, so that a
+     * wait can do it on every poll ({@code until(() -> restartDead(workers) && condition)}).
+     */
+    protected static boolean restartDead(List<ServiceProcess> workers) {
+        for (ServiceProcess worker : workers) {
+            if (!worker.alive()) {
+                worker.start();
+            }
+        }
+        return true;
+    }
+
     protected static List<ServiceProcess> list(ServiceProcess... processes) {
         return List.of(processes);
     }

@@ -63,14 +63,4 @@ class PoisonEntryIT extends PipelineScenario {
         assertThat(logWorkers.stream().map(ServiceProcess::output).filter(o -> o.contains("OutOfMemoryError")))
                 .as("the poison killed its workers").isNotEmpty();
     }
-
-    /** Starts again every worker that died; always true (a step of the wait, not a condition). */
-    private static boolean restartDead(List<ServiceProcess> workers) {
-        for (ServiceProcess worker : workers) {
-            if (!worker.alive()) {
-                worker.start();
-            }
-        }
-        return true;
-    }
 }
