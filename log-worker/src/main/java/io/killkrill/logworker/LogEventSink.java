@@ -41,22 +41,18 @@ public final class LogEventSink implements StreamSink<Batch> {
         return batch;
     }
 
-    @Override
-    public List<EntryFate> put(Batch batch) throws InterruptedException {
-        return put(batch.records());
-    }
-
     /**
      * Indexes the batch in slices of at most the bulk byte budget (by the entries' size), one slice's documents
      * in memory at a time: a batch of a dozen 9 MB events must not hold a second copy of all of them. The
      * {@link BulkIndexer} cuts each slice's requests by the exact body size. An interrupt between slices
      * abandons the batch; the entries of slices already indexed are redelivered and answered 409 (indexed).
      */
-    public List<EntryFate> put(List<StreamRecord> batch) throws InterruptedException {
+    @Override
+    public List<EntryFate> put(Batch batch) throws InterruptedException {
         List<EntryFate> fates = new ArrayList<>(batch.size());
         List<StreamRecord> slice = new ArrayList<>();
         long sliceBytes = 0;
-        for (StreamRecord record : batch) {
+        for (StreamRecord record : batch.records()) {
             long bytes = approximateBytes(record);
             if (!slice.isEmpty() && sliceBytes + bytes > indexer.maxBulkBytes()) {
                 fates.addAll(index(slice));

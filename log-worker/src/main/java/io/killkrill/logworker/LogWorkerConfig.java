@@ -138,10 +138,6 @@ public record LogWorkerConfig(URI redisUrl,
         return with(b -> b.runtime = b.runtime.withTrimInterval(interval));
     }
 
-    public LogWorkerConfig withRuntime(ConsumerGroupSettings.Runtime newRuntime) {
-        return with(b -> b.runtime = newRuntime);
-    }
-
     public LogWorkerConfig withEnvironment(String name) {
         return with(b -> b.environment = name);
     }

@@ -93,12 +93,6 @@ public record MetricsWorkerConfig(URI redisUrl,
                 maxSeriesPerMetric, faultInjection, consumerName, runtime);
     }
 
-    public MetricsWorkerConfig withRuntime(ConsumerGroupSettings.Runtime newRuntime) {
-        return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
-                databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, claimIdle, windows, maxLateness,
-                maxSeriesPerMetric, faultInjection, consumerName, newRuntime);
-    }
-
     /** The defaults of the stream runtime's settings (tests that build a config by hand). */
     public static ConsumerGroupSettings.Runtime defaultRuntime() {
         return ConsumerGroupSettings.Runtime.from(MetricsWorkerSettings.DEFINITION.parse(java.util.Map.of()));

@@ -60,14 +60,6 @@ public final class ConsumerGroupSettings {
         public Runtime withTrimInterval(Duration interval) {
             return new Runtime(maxDeliveries, deadLetterMaxLength, interval, consumerExpiry);
         }
-
-        public Runtime withMaxDeliveries(int max) {
-            return new Runtime(max, deadLetterMaxLength, trimInterval, consumerExpiry);
-        }
-
-        public Runtime withConsumerExpiry(Duration expiry) {
-            return new Runtime(maxDeliveries, deadLetterMaxLength, trimInterval, expiry);
-        }
     }
 
     /** The configured consumer name, or {@link #uniqueConsumerName()}. */

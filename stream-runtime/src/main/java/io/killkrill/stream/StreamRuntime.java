@@ -80,10 +80,6 @@ public final class StreamRuntime<P> implements AutoCloseable {
         return consumers.stream().map(c -> c.settings().consumer()).toList();
     }
 
-    public StreamMetrics metrics() {
-        return metrics;
-    }
-
     /** Trim, remove departed consumers, refresh the gauges; a failure is logged and tried again next time. */
     void maintain() {
         ConsumerSettings base = settings.consumer();

@@ -38,11 +38,7 @@ class BacklogIT {
             var jedis = service.redis;
             jedis.xgroupCreate(stream, service.streams.logGroup(), new StreamEntryID(), true);
 
-            assertThat(service.post("/api/v1/logs", "application/json", FIVE).statusCode()).isEqualTo(202);
-            assertThat(service.post("/api/v1/logs", "application/json", FIVE).statusCode()).isEqualTo(202);
-            await("the backlog of 10 is measured").atMost(Duration.ofSeconds(10))
-                    .until(() -> service.get("/metrics").body()
-                            .contains("killkrill_backlog_entries{stream=\"" + stream + "\"} 10.0"));
+            fillBacklogOfTen(service, "/api/v1/logs", FIVE, stream);
             HttpResponse<String> refused = service.post("/api/v1/logs", "application/json", FIVE);
             assertThat(refused.statusCode()).isEqualTo(429);
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
@@ -58,6 +54,16 @@ class BacklogIT {
                     .until(() -> service.post("/api/v1/logs", "application/json", FIVE).statusCode() == 202);
             assertThat(jedis.xlen(stream)).isEqualTo(15);
         }
+    }
+
+    /** Two accepted requests of five items each, then waits until the receivers measure the backlog of 10. */
+    private static void fillBacklogOfTen(ReceiversUnderTest service, String path, byte[] fiveItems, String stream)
+            throws Exception {
+        assertThat(service.post(path, "application/json", fiveItems).statusCode()).isEqualTo(202);
+        assertThat(service.post(path, "application/json", fiveItems).statusCode()).isEqualTo(202);
+        await("the backlog of 10 on " + stream + " is measured").atMost(Duration.ofSeconds(10))
+                .until(() -> service.get("/metrics").body()
+                        .contains("killkrill_backlog_entries{stream=\"" + stream + "\"} 10.0"));
     }
 
     private static final byte[] FIVE_SAMPLES = ("[" + String.join(",", java.util.Collections.nCopies(5,
@@ -76,11 +82,7 @@ class BacklogIT {
             var jedis = service.redis;
             jedis.xgroupCreate(stream, service.streams.metricsGroup(), new StreamEntryID(), true);
 
-            assertThat(service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES).statusCode()).isEqualTo(202);
-            assertThat(service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES).statusCode()).isEqualTo(202);
-            await("the metrics stream's backlog of 10 is measured").atMost(Duration.ofSeconds(10))
-                    .until(() -> service.get("/metrics").body()
-                            .contains("killkrill_backlog_entries{stream=\"" + stream + "\"} 10.0"));
+            fillBacklogOfTen(service, "/api/v1/metrics", FIVE_SAMPLES, stream);
 
             HttpResponse<String> refused = service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES);
             assertThat(refused.statusCode()).isEqualTo(429);
@@ -113,11 +115,7 @@ class BacklogIT {
             jedis.set(service.streams.logs(), "not a stream");
             jedis.xgroupCreate(stream, service.streams.metricsGroup(), new StreamEntryID(), true);
 
-            assertThat(service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES).statusCode()).isEqualTo(202);
-            assertThat(service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES).statusCode()).isEqualTo(202);
-            await("the metrics stream's backlog of 10 is measured").atMost(Duration.ofSeconds(10))
-                    .until(() -> service.get("/metrics").body()
-                            .contains("killkrill_backlog_entries{stream=\"" + stream + "\"} 10.0"));
+            fillBacklogOfTen(service, "/api/v1/metrics", FIVE_SAMPLES, stream);
 
             HttpResponse<String> refused = service.post("/api/v1/metrics", "application/json", FIVE_SAMPLES);
             assertThat(refused.statusCode()).isEqualTo(429);
