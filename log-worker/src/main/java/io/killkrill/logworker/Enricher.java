@@ -2,6 +2,7 @@ package io.killkrill.logworker;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.killkrill.model.EventIds;
 import io.killkrill.model.Json;
 import io.killkrill.model.LogEvent;
 import io.killkrill.model.SyslogMetadata;
@@ -37,14 +38,16 @@ public final class Enricher {
     }
 
     /**
-     * {@code <prefix>-YYYY.MM.DD} of the day, in UTC, the receivers received the event: not of the event's own
-     * time, which a client sets to any day (a thousand distinct dates would make a thousand indices, until the
-     * node's shard limit refuses everyone's documents). The event time stays in {@code @timestamp}, the way
-     * data streams route by arrival. Receipt rather than processing time: it is in the entry, so every delivery
-     * and every replay of an entry goes to the same index, where its {@code _id} makes it a 409, not a copy.
+     * {@code <prefix>-YYYY.MM.DD} of the day, in UTC, of the event ID's UUIDv7 time: the moment the receivers
+     * received the event, or for a client's own {@code event_id} the moment the client made it (the contract
+     * bounds it to a week before receipt). Not the event's own time, which a client sets to any day (a thousand
+     * distinct dates would make a thousand indices, until the node's shard limit refuses everyone's documents):
+     * the event time stays in {@code @timestamp}, the way data streams route by arrival. The ID rather than
+     * processing time: every delivery and every replay of an entry, and every copy of an event a client sent
+     * twice with its own ID, goes to the same index, where the {@code _id} makes it a 409, not a copy.
      */
     public String indexFor(LogEvent event) {
-        return indexPrefix + "-" + DAY.format(event.receivedAt());
+        return indexPrefix + "-" + DAY.format(Instant.ofEpochMilli(EventIds.epochMillis(event.eventId())));
     }
 
     /**

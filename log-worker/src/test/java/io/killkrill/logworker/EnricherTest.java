@@ -22,9 +22,15 @@ class EnricherTest {
             Clock.fixed(Instant.parse("2026-03-04T23:00:00.350Z"), ZoneOffset.UTC));
 
     private static LogEvent event(String json) throws Exception {
-        IngestContext context = new IngestContext("0190a0b0-0000-7000-8000-000000000001", RECEIVED,
+        IngestContext context = new IngestContext(idMadeAt(RECEIVED), RECEIVED,
                 Source.http("10.0.0.1:5000"), Optional.empty());
         return ((Validated.Valid<LogEvent>) LogEventCodec.fromInput(Json.MAPPER.readTree(json), context)).value();
+    }
+
+    /** A UUIDv7 whose time is {@code at}, as the receiver makes one when it receives an event. */
+    static String idMadeAt(Instant at) {
+        long millis = at.toEpochMilli();
+        return String.format("%08x-%04x-7000-8000-000000000001", millis >>> 16, millis & 0xffff);
     }
 
     /**
@@ -42,6 +48,23 @@ class EnricherTest {
         }
     }
 
+    /**
+     * Issue 13: an event a client sent with its own ID goes to the index of the ID's day, whenever it is received,
+     * so a copy resent after midnight meets the first one's {@code _id} instead of making a second document.
+     */
+    @Test
+    void anEventWithTheClientsOwnIdGoesToTheIndexOfTheIdsDay() throws Exception {
+        String id = idMadeAt(Instant.parse("2026-03-04T22:59:00Z"));
+        LogEvent first = event("{\"message\":\"m\",\"service\":\"s\",\"event_id\":\"" + id + "\"}");
+        IngestContext nextDay = new IngestContext(idMadeAt(Instant.parse("2026-03-05T00:10:00Z")),
+                Instant.parse("2026-03-05T00:10:00Z"), Source.http("10.0.0.1:5000"), Optional.empty());
+        LogEvent resent = ((Validated.Valid<LogEvent>) LogEventCodec.fromInput(Json.MAPPER.readTree(
+                "{\"message\":\"m\",\"service\":\"s\",\"event_id\":\"" + id + "\"}"), nextDay)).value();
+
+        assertThat(resent.eventId()).isEqualTo(first.eventId());
+        assertThat(enricher.indexFor(resent)).isEqualTo(enricher.indexFor(first)).isEqualTo("logs-2026.03.04");
+    }
+
     @Test
     void theDocumentCarriesTheEventAndTheEnrichment() throws Exception {
         JsonNode doc = Json.MAPPER.readTree(enricher.document(event("""
@@ -50,7 +73,7 @@ class EnricherTest {
         assertThat(doc.get("@timestamp").asText()).isEqualTo("2026-03-04T22:59:59Z");
         assertThat(doc.get("level").asText()).isEqualTo("warn");
         assertThat(doc.get("attributes").get("k").asLong()).isEqualTo(1);
-        assertThat(doc.get("event_id").asText()).isEqualTo("0190a0b0-0000-7000-8000-000000000001");
+        assertThat(doc.get("event_id").asText()).isEqualTo(idMadeAt(RECEIVED));
         assertThat(doc.get("received_at").asText()).isEqualTo("2026-03-04T23:00:00.100Z");
         assertThat(doc.get("processed_at").asText()).isEqualTo("2026-03-04T23:00:00.350Z");
         assertThat(doc.get("ingest_lag_ms").asLong()).isEqualTo(250);

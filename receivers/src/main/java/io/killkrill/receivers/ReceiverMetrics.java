@@ -1,6 +1,7 @@
 package io.killkrill.receivers;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -80,6 +81,34 @@ public final class ReceiverMetrics {
 
     public void abandonedOnShutdown(int entries) {
         rejected("syslog", "logs", "shutdown_redis_unavailable", entries);
+    }
+
+    /** A round trip whose replies were lost, resolved from its marker once Redis answered again. */
+    public void inDoubtResolved(int storedEntries, int notStoredEntries) {
+        counter("killkrill.in.doubt.resolved", "Entries of writes in doubt (connection cut before the reply), by "
+                + "what Redis held afterwards", "outcome", "stored").increment(storedEntries);
+        counter("killkrill.in.doubt.resolved", "Entries of writes in doubt (connection cut before the reply), by "
+                + "what Redis held afterwards", "outcome", "not_stored").increment(notStoredEntries);
+    }
+
+    /** Entries of writes in doubt when the receiver stopped with Redis still down: their outcome is unknown. */
+    public void inDoubtOnShutdown(int entries) {
+        counter("killkrill.in.doubt.unresolved", "Entries whose write was in doubt when the receiver stopped "
+                + "with Redis down").increment(entries);
+    }
+
+    /** 1 while the flow gate lets syslog TCP, TLS and RELP read, 0 while they are paused. */
+    public void flowGateGauge(Supplier<Number> value) {
+        Gauge.builder("killkrill.flow.gate.open", value)
+                .description("1 while the receivers read from syslog TCP/TLS/RELP connections, 0 while paused")
+                .register(registry);
+    }
+
+    /** Datagrams the kernel dropped on the syslog UDP socket (its receive buffer full), read from /proc. */
+    public void udpKernelDrops(Supplier<Number> drops) {
+        FunctionCounter.builder("killkrill.udp.kernel.drops", drops, d -> d.get().doubleValue())
+                .description("Syslog UDP datagrams the kernel dropped before the receiver read them (receive buffer "
+                        + "full; RcvbufErrors)").register(registry);
     }
 
     public void backlogGauge(String stream, Supplier<Number> value) {

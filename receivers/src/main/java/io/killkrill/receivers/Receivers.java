@@ -1,6 +1,8 @@
 package io.killkrill.receivers;
 
 import io.killkrill.receivers.enqueue.BacklogMonitor;
+import io.killkrill.receivers.enqueue.FlowGate;
+import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
 import io.killkrill.receivers.http.HttpReceiver;
 import io.killkrill.receivers.syslog.SyslogIngest;
@@ -27,6 +29,8 @@ public final class Receivers implements AutoCloseable {
     private final ReceiverMetrics metrics;
     private final StreamWriter writer;
     private final BacklogMonitor backlog;
+    private final FlowGate gate;
+    private final IdempotencyStore idempotency;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final HttpReceiver http;
@@ -34,9 +38,11 @@ public final class Receivers implements AutoCloseable {
 
     private Receivers(ReceiversConfig config) throws Exception {
         metrics = new ReceiverMetrics();
-        writer = new StreamWriter(config.redisUri(), metrics);
+        writer = new StreamWriter(config.redisUri(), config.streams().logs(), metrics);
         backlog = new BacklogMonitor(writer, config.streams().logs(), config.streams().metrics(),
                 config.maxBacklog(), metrics);
+        gate = new FlowGate(writer, backlog, config.streams().logs(), metrics);
+        idempotency = new IdempotencyStore(writer, config.streams().logs(), config.idempotencyTtl());
         boss = new NioEventLoopGroup(1);
         workers = new NioEventLoopGroup();
         try {
@@ -46,11 +52,11 @@ public final class Receivers implements AutoCloseable {
             SyslogIngest ingest = new SyslogIngest(config.streams().logs(), config.streams().logsDlq(),
                     config.syslogMaxMessageBytes(), writer, metrics);
             syslog = new SyslogReceiver(boss, workers, config.syslogPort(), config.syslogUdp(),
-                    config.syslogTls().map(t -> new SyslogReceiver.TlsListener(t.port(), t.certificate(),
-                            t.privateKey())), ingest, writer,
-                    () -> writer.acceptingMore() && backlog.logsBelowLimit(), metrics);
+                    config.udpReceiveBuffer(), config.syslogTls().map(t -> new SyslogReceiver.TlsListener(t.port(),
+                            t.certificate(), t.privateKey())), ingest, gate, metrics);
         } catch (Exception e) {
             shutdownGroups();
+            idempotency.close();
             backlog.close();
             writer.close();
             throw e;
@@ -79,6 +85,7 @@ public final class Receivers implements AutoCloseable {
         http.close();
         syslog.close();
         shutdownGroups();
+        idempotency.close();
         backlog.close();
         writer.close();
         LOG.info("receivers stopped");

@@ -7,6 +7,7 @@ import io.killkrill.config.StreamNames;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,7 +18,8 @@ import java.util.Optional;
  */
 public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, int syslogPort, boolean syslogUdp,
                               Optional<SyslogTls> syslogTls, int syslogMaxMessageBytes, long httpMaxBodyBytes,
-                              int httpMaxItems, long maxBacklog, List<String> apiKeys) {
+                              int httpMaxItems, long maxBacklog, List<String> apiKeys, int udpReceiveBuffer,
+                              Duration idempotencyTtl) {
 
     /** TLS syslog listener: port and PEM files. */
     public record SyslogTls(int port, Path certificate, Path privateKey) {
@@ -27,6 +29,7 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
         Objects.requireNonNull(redisUri, "redisUri");
         Objects.requireNonNull(streams, "streams");
         Objects.requireNonNull(syslogTls, "syslogTls");
+        Objects.requireNonNull(idempotencyTtl, "idempotencyTtl");
         apiKeys = List.copyOf(apiKeys);
     }
 
@@ -49,27 +52,29 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
                 Math.toIntExact(config.get(ReceiversSettings.SYSLOG_MAX_MESSAGE_BYTES)),
                 config.get(ReceiversSettings.HTTP_MAX_BODY_BYTES), config.get(ReceiversSettings.HTTP_MAX_ITEMS),
                 config.get(ReceiversSettings.MAX_BACKLOG),
-                config.optional(ReceiversSettings.API_KEYS).orElse(List.of()));
+                config.optional(ReceiversSettings.API_KEYS).orElse(List.of()),
+                Math.toIntExact(config.get(ReceiversSettings.SYSLOG_UDP_RECEIVE_BUFFER)),
+                config.get(ReceiversSettings.IDEMPOTENCY_TTL));
     }
 
     /** Defaults for tests: ephemeral ports, everything else as documented. */
     public static ReceiversConfig forTest(URI redisUri, StreamNames streams) {
         return new ReceiversConfig(redisUri, streams, 0, 0, true, Optional.empty(), 64 * 1024,
-                10L * 1024 * 1024, 10_000, 1_000_000, List.of());
+                10L * 1024 * 1024, 10_000, 1_000_000, List.of(), 4 * 1024 * 1024, Duration.ofHours(24));
     }
 
     public ReceiversConfig withApiKeys(List<String> keys) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls,
-                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, keys);
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, keys, udpReceiveBuffer, idempotencyTtl);
     }
 
     public ReceiversConfig withLimits(long maxBodyBytes, int maxItems, int maxSyslogMessageBytes, long backlog) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls,
-                maxSyslogMessageBytes, maxBodyBytes, maxItems, backlog, apiKeys);
+                maxSyslogMessageBytes, maxBodyBytes, maxItems, backlog, apiKeys, udpReceiveBuffer, idempotencyTtl);
     }
 
     public ReceiversConfig withSyslogTls(SyslogTls tls) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, Optional.of(tls),
-                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys);
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, udpReceiveBuffer, idempotencyTtl);
     }
 }

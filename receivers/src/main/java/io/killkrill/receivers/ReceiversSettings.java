@@ -5,6 +5,7 @@ import io.killkrill.config.ConfigDef;
 import io.killkrill.config.Setting;
 import io.killkrill.config.SettingType;
 
+import java.time.Duration;
 import java.util.List;
 
 /** The receivers' settings, declared once. */
@@ -40,9 +41,20 @@ public final class ReceiversSettings {
             SettingType.list(), "Comma-separated API keys; when set, the ingestion endpoints require "
                     + "'Authorization: Bearer <key>' or 'X-API-Key: <key>'.").asSecret();
 
+    public static final Setting<Long> SYSLOG_UDP_RECEIVE_BUFFER = Setting.of("KILLKRILL_SYSLOG_UDP_RECEIVE_BUFFER",
+            SettingType.bytes(64 * 1024, 1024L * 1024 * 1024), "4MiB",
+            "Receive buffer (SO_RCVBUF) of the syslog UDP socket: what a burst can queue in the kernel before it "
+                    + "drops datagrams (counted in killkrill_udp_kernel_drops_total). Linux caps it at "
+                    + "net.core.rmem_max; the receivers log a warning when they got less.");
+    public static final Setting<Duration> IDEMPOTENCY_TTL = Setting.of("KILLKRILL_IDEMPOTENCY_TTL",
+            SettingType.duration(Duration.ofMinutes(1), Duration.ofDays(30)), "24h",
+            "How long the answer to an HTTP request with an Idempotency-Key is kept in Redis: a repeat within it "
+                    + "stores nothing and gets the same answer (with Idempotent-Replayed: true).");
+
     public static final ConfigDef DEFINITION = ConfigDef.of("receivers", CommonSettings.ALL,
             HTTP_PORT, SYSLOG_PORT, SYSLOG_UDP, SYSLOG_TLS_PORT, SYSLOG_TLS_CERT, SYSLOG_TLS_KEY,
-            SYSLOG_MAX_MESSAGE_BYTES, HTTP_MAX_BODY_BYTES, HTTP_MAX_ITEMS, MAX_BACKLOG, API_KEYS);
+            SYSLOG_MAX_MESSAGE_BYTES, SYSLOG_UDP_RECEIVE_BUFFER, HTTP_MAX_BODY_BYTES, HTTP_MAX_ITEMS, MAX_BACKLOG, API_KEYS,
+            IDEMPOTENCY_TTL);
 
     private ReceiversSettings() {
     }

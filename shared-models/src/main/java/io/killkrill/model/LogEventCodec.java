@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -52,6 +54,11 @@ public final class LogEventCodec {
     public static final Instant MIN_TIMESTAMP = FieldReader.MIN_TIMESTAMP;
     public static final Instant MAX_TIMESTAMP = FieldReader.MAX_TIMESTAMP;
 
+    /** How old (by its UUIDv7 time) a client's own {@code event_id} may be when it is received. */
+    public static final Duration MAX_CLIENT_EVENT_ID_AGE = Duration.ofDays(7);
+    /** How far ahead of the receiver's clock a client's own {@code event_id} may be. */
+    public static final Duration MAX_CLIENT_EVENT_ID_LEAD = Duration.ofMinutes(5);
+
     private LogEventCodec() {
     }
 
@@ -65,12 +72,13 @@ public final class LogEventCodec {
         }
         FieldReader reader = new FieldReader(node);
         Fields fields = readEventFields(reader);
+        Optional<String> eventId = readClientEventId(reader, context.receivedAt());
         context.syslog().ifPresent(syslog -> checkSyslogLengths(reader, syslog));
         if (!reader.errors().isEmpty()) {
             return Validated.invalid(reader.errors());
         }
         OffsetDateTime timestamp = fields.timestamp.orElseGet(() -> context.receivedAt().atOffset(ZoneOffset.UTC));
-        return Validated.valid(new LogEvent(context.eventId(), timestamp, context.receivedAt(),
+        return Validated.valid(new LogEvent(eventId.orElse(context.eventId()), timestamp, context.receivedAt(),
                 fields.level.orElse(Level.INFO), fields.service, fields.message, fields.host, fields.traceId,
                 fields.spanId, fields.attributes, context.source(), context.syslog()));
     }
@@ -188,6 +196,35 @@ public final class LogEventCodec {
         Optional<String> spanId = reader.optionalString("span_id", MAX_SPAN_ID_LENGTH);
         Map<String, Object> attributes = readAttributes(reader);
         return new Fields(message, service, timestamp, level, host, traceId, spanId, attributes);
+    }
+
+    /**
+     * A client's own {@code event_id}: a UUIDv7 in canonical form (any case; stored lower-case), created at most
+     * {@link #MAX_CLIENT_EVENT_ID_AGE} before and {@link #MAX_CLIENT_EVENT_ID_LEAD} after it is received. It becomes
+     * the event's ID, so an event a client sends twice (in two requests, over two transports) is one document:
+     * the ID is the document's {@code _id}, and its UUIDv7 time picks the daily index. The window bounds the days
+     * clients can make indices for.
+     */
+    private static Optional<String> readClientEventId(FieldReader reader, Instant receivedAt) {
+        Optional<String> text = reader.optionalString("event_id", 36);
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        String id = text.get().toLowerCase(Locale.ROOT);
+        if (!EventIds.isValid(id)) {
+            reader.error("event_id", "must be a UUIDv7 (RFC 9562) in canonical form, got '"
+                    + FieldReader.abbreviate(text.get()) + "'");
+            return Optional.empty();
+        }
+        Instant created = Instant.ofEpochMilli(EventIds.epochMillis(id));
+        if (created.isBefore(receivedAt.minus(MAX_CLIENT_EVENT_ID_AGE))
+                || created.isAfter(receivedAt.plus(MAX_CLIENT_EVENT_ID_LEAD))) {
+            reader.error("event_id", "its UUIDv7 time (" + created + ") must be at most "
+                    + MAX_CLIENT_EVENT_ID_AGE.toDays() + " days before and " + MAX_CLIENT_EVENT_ID_LEAD.toMinutes()
+                    + " minutes after the time it is received");
+            return Optional.empty();
+        }
+        return Optional.of(id);
     }
 
     /** Whether {@link #SERVICE} matches, checked without a regex: this runs for every event. */

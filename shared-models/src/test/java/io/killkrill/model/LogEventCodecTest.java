@@ -7,6 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -190,6 +191,45 @@ class LogEventCodecTest {
 
         assertThat(LogEventCodec.fromEntry(entry)).isInstanceOfSatisfying(EntryDecoding.Undecodable.class,
                 u -> assertThat(u.message()).contains("event_id"));
+    }
+
+    /** A UUIDv7 whose time is {@code at}. */
+    private static String idMadeAt(Instant at) {
+        long millis = at.toEpochMilli();
+        return String.format("%08x-%04x-7abc-9def-0123456789ab", millis >>> 16, millis & 0xffff);
+    }
+
+    /** Issue 13: a client's own event_id (UUIDv7, any case) is the event's ID, lower-cased. */
+    @Test
+    void aClientsOwnEventIdBecomesTheEventId() throws Exception {
+        String id = idMadeAt(RECEIVED.minusSeconds(3600));
+        LogEvent event = valid(event("\"event_id\":\"" + id.toUpperCase(java.util.Locale.ROOT) + "\""));
+
+        assertThat(event.eventId()).isEqualTo(id);
+        assertThat(LogEventCodec.fromEntry(LogEventCodec.toEntry(event)))
+                .isInstanceOfSatisfying(EntryDecoding.Decoded.class, d -> assertThat(((LogEvent) d.value()).eventId())
+                        .isEqualTo(id));
+    }
+
+    /** Issue 13: an event_id that is not a UUIDv7, or made outside [receipt - 7 days, receipt + 5 min], is an item error. */
+    @ParameterizedTest
+    @ValueSource(strings = {"\"not-a-uuid\"", "\"9b2f3c0e-4d5a-4b6c-8d7e-0f1a2b3c4d5e\"", "42", "\"\"",
+            "\"019abbd6-1f6e-7c3a-9a51-52f1f0e1f4a2x\""})
+    void aMalformedClientEventIdIsRejected(String value) throws Exception {
+        assertThat(errors(event("\"event_id\":" + value))).extracting(FieldError::field).containsExactly("event_id");
+    }
+
+    @Test
+    void aClientEventIdMadeOutsideTheWindowIsRejected() throws Exception {
+        assertThat(valid(event("\"event_id\":\"" + idMadeAt(RECEIVED.minus(Duration.ofDays(7)).plusSeconds(1))
+                + "\"")).eventId()).as("just inside: a week old").isNotEqualTo(CONTEXT.eventId());
+        assertThat(valid(event("\"event_id\":\"" + idMadeAt(RECEIVED.plus(Duration.ofMinutes(5))) + "\"")).eventId())
+                .as("just inside: five minutes ahead").isNotEqualTo(CONTEXT.eventId());
+        for (Instant made : new Instant[] {RECEIVED.minus(Duration.ofDays(7)).minusSeconds(1),
+                RECEIVED.plus(Duration.ofMinutes(5)).plusMillis(1), Instant.EPOCH}) {
+            assertThat(errors(event("\"event_id\":\"" + idMadeAt(made) + "\""))).as("made %s", made)
+                    .singleElement().satisfies(e -> assertThat(e.reason()).contains("UUIDv7 time"));
+        }
     }
 
     // ---------------------------------------------------------------- limits of the stored form (issue 12)

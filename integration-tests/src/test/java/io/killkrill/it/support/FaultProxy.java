@@ -14,10 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A fault-injecting TCP proxy between code under test and a real server. {@link Mode#FORWARD} passes bytes
  * both ways; {@link Mode#BLACKHOLE} accepts connections and swallows everything without ever answering (the
- * client times out); {@link Mode#REFUSE} closes every connection, new and open (the client sees resets).
+ * client times out); {@link Mode#REFUSE} closes every connection, new and open (the client sees resets);
+ * {@link Mode#CUT_REPLIES} passes the client's bytes to the server but, when the server answers, closes the
+ * connection instead of passing the answer on: the server did what it was asked, the client never learns it.
  */
 public final class FaultProxy implements AutoCloseable {
-    public enum Mode { FORWARD, BLACKHOLE, REFUSE }
+    public enum Mode { FORWARD, BLACKHOLE, REFUSE, CUT_REPLIES }
 
     private final InetSocketAddress target;
     private final ServerSocket server;
@@ -62,8 +64,8 @@ public final class FaultProxy implements AutoCloseable {
                 upstream.connect(target, 5_000);
                 open.add(client);
                 open.add(upstream);
-                pump(client, upstream, "up");
-                pump(upstream, client, "down");
+                pump(client, upstream, false);
+                pump(upstream, client, true);
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -72,14 +74,17 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to, String direction) {
+    private void pump(Socket from, Socket to, boolean replies) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
                     Mode now = mode;
-                    if (now == Mode.FORWARD) {
+                    if (now == Mode.CUT_REPLIES && replies) {
+                        break;
+                    }
+                    if (now == Mode.FORWARD || now == Mode.CUT_REPLIES) {
                         out.write(buffer, 0, n);
                         out.flush();
                     } else if (now == Mode.REFUSE) {
@@ -95,7 +100,7 @@ public final class FaultProxy implements AutoCloseable {
                 open.remove(from);
                 open.remove(to);
             }
-        }, "fault-proxy-" + direction);
+        }, "fault-proxy-" + (replies ? "down" : "up"));
         thread.setDaemon(true);
         thread.start();
     }

@@ -62,6 +62,11 @@ public final class OwnRedis implements AutoCloseable {
         }
     }
 
+    /** SIGKILL: no shutdown, no final fsync; with appendonly a restart reloads what was written to the AOF. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
         client.close();

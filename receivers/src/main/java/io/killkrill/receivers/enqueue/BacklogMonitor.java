@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * when it has no group (or Redis cannot tell the lag).
  *
  * <p>Both streams are watched alike: an HTTP request is refused when the stream it writes to is over the limit
- * ({@link #overLimit}); syslog TCP, which writes only logs, pauses on {@link #logsBelowLimit}. Each stream is
+ * ({@link #overLimit}); the {@link FlowGate} reads it for every transport. Each stream is
  * measured on its own, so one that cannot be measured (its key holds another type, say) keeps its last figure
  * without freezing the other's.
  */
@@ -63,11 +63,6 @@ public final class BacklogMonitor implements AutoCloseable {
 
     public boolean overLimit(String stream) {
         return backlog(stream) > maxBacklog;
-    }
-
-    /** Whether syslog (logs stream) should keep reading, as far as the backlog goes. */
-    public boolean logsBelowLimit() {
-        return !overLimit(logsStream);
     }
 
     private void refresh() {

@@ -11,17 +11,26 @@ import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.args.Rawable;
-import redis.clients.jedis.args.RawableFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.SafeEncoder;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,13 +39,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The one component that writes to Redis. Callers from every connection hand over entries; one writer thread
- * collects whatever is pending (up to {@link #MAX_BATCH} entries), sends it as one pipelined XADD batch and
- * completes each caller's future only once Redis confirmed all of that caller's entries.
+ * The one component that writes to Redis. Callers from every connection hand over writes (the entries of one
+ * HTTP request, one syslog read); one writer thread collects whatever is pending (up to {@link #MAX_BATCH}
+ * entries) and sends it in one round trip, each write as one run of {@code append.lua}: a write is stored
+ * whole or not at all, and its caller's future completes only once Redis confirmed it.
  *
- * <p>Two delivery modes: {@link Delivery#FAIL_FAST} (HTTP: the client is told 503 and retries) and
- * {@link Delivery#UNTIL_STORED} (syslog, dead letters: kept and re-sent when Redis is back, since the sender
- * cannot be told; the transports stop reading while {@link #acceptingMore()} is false, which bounds them).
+ * <p>Three things can happen to a write:
+ * <ul>
+ *   <li>Redis stores it (or, with an {@link Idempotency}, finds the key already answered: nothing stored).</li>
+ *   <li>Redis refuses it before running it: unreachable, or an error reply such as {@code OOM}, {@code READONLY},
+ *   {@code MISCONF}. Nothing is stored. Every refusal is treated as an outage: the writer reports it
+ *   ({@link #acceptingMore()} false, so the transports that can wait pause) and probes until Redis takes writes
+ *   again.</li>
+ *   <li>The connection breaks after the write was sent: it is <em>in doubt</em>. The writer keeps it and, once
+ *   Redis answers again, reads the round trip's marker hash (set by the script in the same atomic step as the
+ *   entries) to learn whether it was stored. Only then is its caller told, so no answer ever claims more or less
+ *   than what Redis holds.</li>
+ * </ul>
+ *
+ * <p>Two delivery modes: {@link Delivery#FAIL_FAST} (HTTP: a refused write fails at once, the client is told 503
+ * and retries) and {@link Delivery#UNTIL_STORED} (syslog, dead letters: kept and re-sent until Redis stores
+ * them, since the sender cannot be told; the transports stop reading while {@link #acceptingMore()} is false,
+ * which bounds them).
  */
 public final class StreamWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamWriter.class);
@@ -50,43 +74,108 @@ public final class StreamWriter implements AutoCloseable {
     private static final int LOW_WATERMARK = HIGH_WATERMARK / 2;
     /** Hard bound for fail-fast entries queued; beyond it HTTP gets 503 at once. */
     public static final int CAPACITY = 200_000;
+    /**
+     * How long a round trip's marker outlives it in Redis. Markers of confirmed round trips are deleted by the
+     * next one; only those of round trips in doubt stay, until the writer has read them after an outage, which
+     * may last long: a day.
+     */
+    static final Duration MARKER_TTL = Duration.ofHours(24);
+    private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** Error replies by which Redis refuses a command without running it; a refused write can be sent again. */
+    private static final Set<String> REFUSALS = Set.of("OOM", "READONLY", "MISCONF", "LOADING", "BUSY",
+            "MASTERDOWN", "NOREPLICAS", "CLUSTERDOWN", "TRYAGAIN", "NOSCRIPT");
 
     public enum Delivery { FAIL_FAST, UNTIL_STORED }
-
-    private static final Rawable NEW_ENTRY_ID = RawableFactory.from("*");
 
     /** One entry for one stream. */
     public record Entry(String stream, Map<String, String> fields) {
     }
 
-    private record Pending(List<Entry> entries, CompletableFuture<Void> done, Delivery delivery) {
+    /**
+     * The Idempotency-Key of a write: {@code key} was claimed with {@code token} (see {@link IdempotencyStore});
+     * the script stores {@code answer} under it together with the entries, for {@code ttl}.
+     */
+    public record Idempotency(String key, String token, String answer, Duration ttl) {
+        public Idempotency {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(token, "token");
+            Objects.requireNonNull(answer, "answer");
+            Objects.requireNonNull(ttl, "ttl");
+        }
+    }
+
+    /** What became of a write that Redis ran. */
+    public sealed interface Outcome {
+        /** The entries are stored (and the answer, with an {@link Idempotency}). */
+        record Stored() implements Outcome {
+        }
+
+        /** The key already held an answer (as {@link IdempotencyStore} keeps it): nothing was stored. */
+        record Replayed(String storedAnswer) implements Outcome {
+        }
+
+        /** Another request holds the key: nothing was stored. */
+        record KeyInFlight() implements Outcome {
+        }
+    }
+
+    private static final Outcome STORED = new Outcome.Stored();
+
+    private record Pending(List<Entry> entries, Optional<Idempotency> idempotency, CompletableFuture<Outcome> done,
+                           Delivery delivery) {
+    }
+
+    /** A round trip whose replies were lost: its marker tells which of its writes Redis stored. */
+    private record InDoubt(String marker, List<Pending> writes) {
     }
 
     private final JedisPool pool;
     private final ReceiverMetrics metrics;
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final ArrayDeque<Pending> retry = new ArrayDeque<>();
+    private final List<InDoubt> inDoubt = new ArrayList<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final List<Runnable> flowListeners = new CopyOnWriteArrayList<>();
+    private final String markerPrefix;
+    private final byte[] appendScript;
+    private final byte[] appendSha;
+    private final byte[] probeScript;
     private final Thread writer;
+    private long roundTrips;
+    /** The marker of the last confirmed round trip, deleted by the next one. */
+    private String settledMarker;
     private volatile boolean available;
+    /** Why Redis refused the last write (an error reply), or null while it takes writes. */
+    private volatile String refusal;
     private volatile boolean aboveHighWatermark;
     private volatile boolean running = true;
     private volatile boolean stopAccepting;
 
-    public StreamWriter(URI redisUri, ReceiverMetrics metrics) {
+    /**
+     * @param markerPrefix prefix of the writer's marker keys (a deployment's own, say its logs stream name); an
+     *                     instance ID and a round-trip number follow
+     */
+    public StreamWriter(URI redisUri, String markerPrefix, ReceiverMetrics metrics) {
         JedisPoolConfig poolConfig = new JedisPoolConfig();
         poolConfig.setMaxTotal(8);
         poolConfig.setMaxWait(Duration.ofSeconds(2));
         this.pool = new JedisPool(poolConfig, redisUri, 2000);
         this.metrics = metrics;
+        this.markerPrefix = markerPrefix + ":writes:" + UUID.randomUUID() + ":";
+        String append = script("append.lua");
+        this.appendScript = SafeEncoder.encode(append);
+        this.appendSha = SafeEncoder.encode(sha1Hex(append));
+        this.probeScript = SafeEncoder.encode(script("probe.lua"));
         this.available = ping();
+        if (available) {
+            loadScript();
+        }
         this.writer = new Thread(this::run, "killkrill-stream-writer");
         this.writer.setDaemon(true);
         this.writer.start();
     }
 
-    /** Borrow a connection for a short, non-write command (health, backlog). */
+    /** Borrow a connection for a short command outside the write path (health, backlog, idempotency claims). */
     public JedisPool pool() {
         return pool;
     }
@@ -96,9 +185,19 @@ public final class StreamWriter implements AutoCloseable {
         return available;
     }
 
+    /** Why Redis refuses writes now (its error reply), if it does. */
+    public Optional<String> refusal() {
+        return Optional.ofNullable(refusal);
+    }
+
     /** Whether transports that can pause (syslog TCP) should keep reading. */
     public boolean acceptingMore() {
-        return available && !aboveHighWatermark;
+        return available && refusal == null && !aboveHighWatermark;
+    }
+
+    /** Whether a fail-fast write would be queued now (Redis up and taking writes, queue not full). */
+    public boolean takesFailFastWrites() {
+        return available && refusal == null && !stopAccepting && queued.get() < CAPACITY;
     }
 
     /** Called (from any thread) whenever {@link #acceptingMore()} may have changed. */
@@ -111,22 +210,31 @@ public final class StreamWriter implements AutoCloseable {
     }
 
     /**
-     * Queues entries; the future completes once Redis stored all of them, or fails with
-     * {@link RedisUnavailableException} (FAIL_FAST only) or another {@link JedisException} (a Redis error reply).
+     * Queues a write; the future completes once Redis stored all of the entries, or fails with
+     * {@link RedisUnavailableException} (FAIL_FAST only: nothing stored, retry later), another
+     * {@link JedisException} (FAIL_FAST only: an error reply that retrying will not cure; nothing stored) or
+     * {@link WriteInDoubtException} (shut down while Redis could not tell).
      */
     public CompletableFuture<Void> write(List<Entry> entries, Delivery delivery) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        return write(entries, delivery, Optional.empty()).thenApply(outcome -> null);
+    }
+
+    /** As {@link #write(List, Delivery)}, storing the answer under an Idempotency-Key in the same step. */
+    public CompletableFuture<Outcome> write(List<Entry> entries, Delivery delivery,
+                                            Optional<Idempotency> idempotency) {
+        CompletableFuture<Outcome> done = new CompletableFuture<>();
         if (entries.isEmpty()) {
-            done.complete(null);
+            done.complete(STORED);
             return done;
         }
-        if (delivery == Delivery.FAIL_FAST && (!available || stopAccepting || queued.get() >= CAPACITY)) {
+        if (delivery == Delivery.FAIL_FAST && !takesFailFastWrites()) {
             done.completeExceptionally(new RedisUnavailableException(!available ? "Redis is unavailable"
+                    : refusal != null ? "Redis refuses writes (" + refusal + ")"
                     : stopAccepting ? "the receiver is shutting down" : "the write queue is full"));
             return done;
         }
         int now = queued.addAndGet(entries.size());
-        queue.add(new Pending(entries, done, delivery));
+        queue.add(new Pending(entries, idempotency, done, delivery));
         if (now >= HIGH_WATERMARK && !aboveHighWatermark) {
             aboveHighWatermark = true;
             fireFlowChange();
@@ -137,22 +245,26 @@ public final class StreamWriter implements AutoCloseable {
 
     private void run() {
         List<Pending> batch = new ArrayList<>();
-        while (running || !queue.isEmpty() || !retry.isEmpty()) {
-            if (!available) {
+        while (running || !queue.isEmpty() || !retry.isEmpty() || !inDoubt.isEmpty()) {
+            if (!available || !inDoubt.isEmpty()) {
                 failFastPendingWhileDown();
-                if (!running && !queue.isEmpty() || !running && !retry.isEmpty()) {
-                    // shutting down while Redis is down: try once more below, then give up with a count
-                    if (!ping()) {
+                if (!ping()) {
+                    if (!running) {
                         abandonOnShutdown();
                         return;
                     }
-                }
-                if (ping()) {
-                    markAvailable(true);
-                } else {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
                     continue;
                 }
+                if (!resolveInDoubt()) {
+                    continue;
+                }
+                loadScript(); // a restarted Redis has an empty script cache
+                markAvailable(true);
+            }
+            if (refusal != null && retry.isEmpty() && queue.isEmpty()) {
+                probeWrites();
+                continue;
             }
             batch.clear();
             int size = 0;
@@ -171,64 +283,244 @@ public final class StreamWriter implements AutoCloseable {
                 continue;
             }
             send(batch, size);
+            if (refusal != null) {
+                // Redis refused: what is kept is sent again shortly, not in a tight loop
+                LockSupport.parkNanos(RETRY_PAUSE_NANOS);
+            }
         }
+        unlinkSettledMarker();
     }
 
     private void send(List<Pending> batch, int size) {
         long start = System.nanoTime();
-        List<List<Response<Object>>> responses = new ArrayList<>(batch.size());
-        try (Jedis jedis = pool.getResource()) {
-            Pipeline pipeline = jedis.pipelined();
-            for (Pending p : batch) {
-                List<Response<Object>> own = new ArrayList<>(p.entries().size());
-                for (Entry e : p.entries()) {
-                    own.add(pipeline.sendCommand(xadd(e)));
-                }
-                responses.add(own);
-            }
-            pipeline.sync();
+        String marker = markerPrefix + (++roundTrips);
+        Jedis jedis;
+        try {
+            jedis = pool.getResource();
         } catch (JedisConnectionException e) {
-            LOG.warn("stage=enqueue Redis connection failed while writing {} entries: {}", size, e.toString());
-            failBatch(batch, "Redis is unavailable: " + e);
-            return;
-        } catch (RuntimeException e) {
-            LOG.error("stage=enqueue pipelined XADD of {} entries failed", size, e);
-            failBatch(batch, "Redis write failed: " + e);
+            // nothing was sent: the writes are refused, not in doubt
+            LOG.warn("stage=enqueue Redis is unreachable, {} entries not sent: {}", size, e.toString());
+            markAvailable(false);
+            refuseAll(batch, new RedisUnavailableException("Redis is unavailable: " + e.getMessage()));
             return;
         }
+        List<Response<Object>> replies = new ArrayList<>(batch.size());
+        try (jedis) {
+            Pipeline pipeline = jedis.pipelined();
+            if (settledMarker != null) {
+                pipeline.sendCommand(new CommandArguments(Protocol.Command.UNLINK).key(settledMarker));
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                replies.add(pipeline.sendCommand(append(batch.get(i), marker, i)));
+            }
+            pipeline.sync();
+        } catch (RuntimeException e) {
+            LOG.warn("stage=enqueue Redis connection failed with {} entries sent: they are in doubt until Redis "
+                    + "answers again: {}", size, e.toString());
+            inDoubt.add(new InDoubt(marker, List.copyOf(batch)));
+            markAvailable(false);
+            return;
+        }
+        settledMarker = marker;
         metrics.xaddBatch(System.nanoTime() - start, size);
+        boolean refused = false;
+        boolean scriptMissing = false;
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
-            release(p);
-            JedisException failure = null;
-            for (Response<Object> r : responses.get(i)) {
-                try {
-                    r.get();
-                } catch (JedisException e) {
-                    failure = e;
+            Object reply;
+            try {
+                reply = replies.get(i).get();
+            } catch (JedisDataException e) {
+                String code = errorCode(e);
+                if (code.equals("NOSCRIPT")) {
+                    scriptMissing = true;
+                    retry.add(p); // not run: send again once the script is loaded
+                } else if (REFUSALS.contains(code)) {
+                    refused = true;
+                    refuse(p, e.getMessage());
+                } else {
+                    LOG.error("stage=enqueue Redis answered a write of {} entries with an error: {}",
+                            p.entries().size(), e.getMessage());
+                    reject(p, e);
                 }
+                continue;
             }
-            if (failure == null) {
-                p.done().complete(null);
-            } else {
-                LOG.error("stage=enqueue Redis refused an XADD: {}", failure.getMessage());
-                p.done().completeExceptionally(failure);
+            complete(p, reply);
+        }
+        if (scriptMissing) {
+            loadScript();
+        }
+        if (refused) {
+            return;
+        }
+        if (refusal != null && !scriptMissing) {
+            markAccepting();
+        }
+    }
+
+    /** {@code EVALSHA append.lua} with the entries of one write: see the script for the arguments. */
+    private CommandArguments append(Pending p, String marker, int index) {
+        Map<String, Integer> streams = new LinkedHashMap<>();
+        for (Entry e : p.entries()) {
+            streams.putIfAbsent(e.stream(), streams.size() + 3);
+        }
+        Optional<Idempotency> idempotency = p.idempotency();
+        CommandArguments eval = new CommandArguments(Protocol.Command.EVALSHA).add(appendSha)
+                .add(Integer.toString(2 + streams.size())).key(marker)
+                .key(idempotency.map(Idempotency::key).orElse(marker));
+        streams.keySet().forEach(eval::key);
+        eval.add(Integer.toString(index)).add(Long.toString(MARKER_TTL.toMillis()));
+        if (idempotency.isPresent()) {
+            Idempotency i = idempotency.get();
+            eval.add(i.token()).add(new Utf8(i.answer())).add(Long.toString(i.ttl().toMillis()));
+        } else {
+            eval.add("").add("").add("0");
+        }
+        for (Entry e : p.entries()) {
+            eval.add(Integer.toString(streams.get(e.stream()))).add(Integer.toString(e.fields().size()));
+            for (Map.Entry<String, String> field : e.fields().entrySet()) {
+                eval.add(new Utf8(field.getKey())).add(new Utf8(field.getValue()));
+            }
+        }
+        return eval;
+    }
+
+    private void complete(Pending p, Object reply) {
+        List<?> values = (List<?>) reply;
+        String status = SafeEncoder.encode((byte[]) values.get(0));
+        switch (status) {
+            case "ok" -> {
+                release(p);
+                p.done().complete(STORED);
+            }
+            case "replay" -> {
+                release(p);
+                p.done().complete(new Outcome.Replayed(
+                        new String((byte[]) values.get(1), StandardCharsets.UTF_8)));
+            }
+            case "busy" -> {
+                release(p);
+                p.done().complete(new Outcome.KeyInFlight());
+            }
+            default -> {
+                String key = values.size() > 1 ? SafeEncoder.encode((byte[]) values.get(1)) : "?";
+                LOG.error("stage=enqueue {} holds no stream: {} entries not stored", key, p.entries().size());
+                reject(p, new JedisDataException("WRONGTYPE " + key + " holds a value that is not a stream"));
             }
         }
     }
 
     /**
-     * {@code XADD stream * field value ...}, the command {@code pipeline.xadd} sends, with every argument encoded
-     * once: {@code xadd} encodes each string and then copies the bytes again, and parses every reply into a
-     * {@link redis.clients.jedis.StreamEntryID} nobody reads (together a sixth of the receivers' CPU).
+     * After an outage, asks each in-doubt round trip's marker which writes were stored: those complete, the
+     * others are refused (fail-fast) or sent again. Returns false when Redis failed again meanwhile.
      */
-    private static CommandArguments xadd(Entry entry) {
-        CommandArguments xadd = new CommandArguments(Protocol.Command.XADD).key(new Utf8(entry.stream()))
-                .add(NEW_ENTRY_ID);
-        for (Map.Entry<String, String> field : entry.fields().entrySet()) {
-            xadd.add(new Utf8(field.getKey())).add(new Utf8(field.getValue()));
+    private boolean resolveInDoubt() {
+        while (!inDoubt.isEmpty()) {
+            InDoubt doubt = inDoubt.get(0);
+            Map<String, String> stored;
+            try (Jedis jedis = pool.getResource()) {
+                stored = jedis.hgetAll(doubt.marker());
+                jedis.unlink(doubt.marker());
+            } catch (RuntimeException e) {
+                LOG.warn("stage=enqueue cannot read the marker of a round trip in doubt yet: {}", e.toString());
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                return false;
+            }
+            int storedCount = 0;
+            int notStored = 0;
+            for (int i = 0; i < doubt.writes().size(); i++) {
+                Pending p = doubt.writes().get(i);
+                if (stored.containsKey(Integer.toString(i))) {
+                    storedCount += p.entries().size();
+                    release(p);
+                    p.done().complete(STORED);
+                } else {
+                    notStored += p.entries().size();
+                    refuse(p, "Redis failed before storing the write");
+                }
+            }
+            LOG.info("stage=enqueue a round trip in doubt is resolved: {} entries were stored, {} were not",
+                    storedCount, notStored);
+            metrics.inDoubtResolved(storedCount, notStored);
+            inDoubt.remove(0);
         }
-        return xadd;
+        return true;
+    }
+
+    /** While Redis refuses writes and nothing waits to be re-sent: runs a script Redis refuses alike. */
+    private void probeWrites() {
+        try (Jedis jedis = pool.getResource()) {
+            jedis.eval(probeScript, 0);
+            markAccepting();
+        } catch (JedisDataException e) {
+            refusal = e.getMessage();
+            LockSupport.parkNanos(RETRY_PAUSE_NANOS);
+        } catch (RuntimeException e) {
+            markAvailable(false);
+        }
+    }
+
+    private void loadScript() {
+        try (Jedis jedis = pool.getResource()) {
+            jedis.scriptLoad(appendScript);
+        } catch (RuntimeException e) {
+            LOG.warn("stage=enqueue loading the write script failed: {}", e.toString());
+        }
+    }
+
+    private void unlinkSettledMarker() {
+        if (settledMarker == null) {
+            return;
+        }
+        try (Jedis jedis = pool.getResource()) {
+            jedis.unlink(settledMarker);
+        } catch (RuntimeException e) {
+            LOG.debug("stage=enqueue the last marker stays until it expires: {}", e.toString());
+        }
+    }
+
+    /** A write Redis did not run: fail-fast ones fail, the others wait for a retry. */
+    private void refuse(Pending p, String reason) {
+        if (REFUSALS.contains(firstWord(reason))) {
+            markRefusing(reason);
+        }
+        if (p.delivery() == Delivery.UNTIL_STORED) {
+            retry.add(p); // markRefusing logged it: kept, sent again when Redis takes writes
+        } else {
+            release(p);
+            p.done().completeExceptionally(new RedisUnavailableException("Redis refused the write: " + reason));
+        }
+    }
+
+    private void refuseAll(List<Pending> batch, RedisUnavailableException cause) {
+        for (Pending p : batch) {
+            if (p.delivery() == Delivery.UNTIL_STORED) {
+                retry.add(p);
+            } else {
+                release(p);
+                p.done().completeExceptionally(cause);
+            }
+        }
+    }
+
+    /** An error retrying will not cure: fail-fast writes fail with it, the others are retried (and logged). */
+    private void reject(Pending p, JedisException failure) {
+        if (p.delivery() == Delivery.UNTIL_STORED) {
+            retry.add(p);
+            markRefusing(failure.getMessage());
+        } else {
+            release(p);
+            p.done().completeExceptionally(failure);
+        }
+    }
+
+    private static String errorCode(JedisDataException e) {
+        return firstWord(String.valueOf(e.getMessage()));
+    }
+
+    private static String firstWord(String message) {
+        int space = message.indexOf(' ');
+        return space < 0 ? message : message.substring(0, space);
     }
 
     /** A command argument Jedis writes as it is (it copies {@code byte[]} arguments first). */
@@ -279,18 +571,32 @@ public final class StreamWriter implements AutoCloseable {
             p.done().completeExceptionally(new RedisUnavailableException("shut down while Redis was unavailable"));
         }
         retry.clear();
+        int doubtful = 0;
+        for (InDoubt doubt : inDoubt) {
+            for (Pending w : doubt.writes()) {
+                doubtful += w.entries().size();
+                w.done().completeExceptionally(new WriteInDoubtException());
+            }
+        }
+        inDoubt.clear();
         if (lost > 0) {
             metrics.abandonedOnShutdown(lost);
             LOG.error("stage=enqueue shut down while Redis was unavailable; {} syslog entries were not stored", lost);
+        }
+        if (doubtful > 0) {
+            metrics.inDoubtOnShutdown(doubtful);
+            LOG.error("stage=enqueue shut down while Redis was unavailable; whether {} entries sent just before it "
+                    + "failed were stored is unknown (their requests get no answer)", doubtful);
         }
     }
 
     /** Pings Redis and records the answer; used by the health monitor. */
     public boolean probe() {
         boolean up = ping();
-        if (up != available) {
-            markAvailable(up);
+        if (!up && available) {
+            markAvailable(false);
         }
+        LockSupport.unpark(writer);
         return up;
     }
 
@@ -316,6 +622,24 @@ public final class StreamWriter implements AutoCloseable {
         fireFlowChange();
     }
 
+    private void markRefusing(String reason) {
+        boolean changed = refusal == null;
+        refusal = reason;
+        if (changed) {
+            LOG.warn("stage=enqueue Redis refuses writes ({}); HTTP answers 503, syslog TCP stops reading, UDP "
+                    + "datagrams are dropped and counted, until it takes writes again", reason);
+            fireFlowChange();
+        }
+    }
+
+    private void markAccepting() {
+        if (refusal != null) {
+            LOG.info("stage=enqueue Redis takes writes again (it refused: {}); resuming", refusal);
+            refusal = null;
+            fireFlowChange();
+        }
+    }
+
     /** Tells the flow listeners to look again (the backlog monitor calls it). */
     public void notifyFlowChange() {
         fireFlowChange();
@@ -336,7 +660,10 @@ public final class StreamWriter implements AutoCloseable {
         stopAccepting = true;
     }
 
-    /** Sends everything still queued (waiting up to 10 s for the writer thread), then closes the pool. */
+    /**
+     * Sends everything still queued (waiting up to 10 s for the writer thread; a write in doubt is resolved
+     * if Redis answers meanwhile), then closes the pool.
+     */
     @Override
     public void close() {
         stopAccepting = true;
@@ -350,16 +677,24 @@ public final class StreamWriter implements AutoCloseable {
         pool.close();
     }
 
-    /** The whole pipelined write failed: entries that must be stored wait for a retry, the others fail now. */
-    private void failBatch(List<Pending> batch, String reason) {
-        markAvailable(false);
-        for (Pending p : batch) {
-            if (p.delivery() == Delivery.UNTIL_STORED) {
-                retry.add(p);
-            } else {
-                release(p);
-                p.done().completeExceptionally(new RedisUnavailableException(reason));
+    static String script(String name) {
+        try (InputStream in = StreamWriter.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
             }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha1Hex(String text) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is always available", e);
         }
     }
 }

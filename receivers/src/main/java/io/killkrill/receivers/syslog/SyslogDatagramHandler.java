@@ -1,36 +1,38 @@
 package io.killkrill.receivers.syslog;
 
 import io.killkrill.receivers.ReceiverMetrics;
-import io.killkrill.receivers.enqueue.StreamWriter;
+import io.killkrill.receivers.enqueue.FlowGate;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 
+import java.util.Optional;
+
 /**
  * Syslog over UDP: one datagram is one message (a trailing LF, CRLF or NUL is dropped). UDP cannot be paused,
- * so a datagram that arrives while Redis is down or the write queue is full is dropped and counted in
- * {@code killkrill_rejected_total{source="syslog",reason="udp_redis_unavailable"|"udp_queue_full"}}.
+ * so a datagram that arrives while the {@link FlowGate} is closed for the logs stream (Redis down or refusing
+ * writes, the backlog over its limit, the write queue full) is dropped and counted in
+ * {@code killkrill_rejected_total{source="syslog",reason="udp_<reason>"}} (udp_redis_unavailable,
+ * udp_redis_refusing, udp_backlog, udp_queue_full). Datagrams the kernel drops before they are read (a full
+ * socket receive buffer) are counted by {@link UdpKernelDrops}.
  */
 final class SyslogDatagramHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     private final SyslogIngest ingest;
-    private final StreamWriter writer;
+    private final FlowGate gate;
     private final ReceiverMetrics metrics;
 
-    SyslogDatagramHandler(SyslogIngest ingest, StreamWriter writer, ReceiverMetrics metrics) {
+    SyslogDatagramHandler(SyslogIngest ingest, FlowGate gate, ReceiverMetrics metrics) {
         this.ingest = ingest;
-        this.writer = writer;
+        this.gate = gate;
         this.metrics = metrics;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-        if (!writer.redisAvailable()) {
-            metrics.rejected("syslog", "logs", "udp_redis_unavailable", 1);
-            return;
-        }
-        if (writer.queued() >= StreamWriter.CAPACITY) {
-            metrics.rejected("syslog", "logs", "udp_queue_full", 1);
+        Optional<FlowGate.Closed> closed = gate.closedFor(gate.logsStream());
+        if (closed.isPresent()) {
+            metrics.rejected("syslog", "logs", "udp_" + closed.get().reason(), 1);
             return;
         }
         ByteBuf content = packet.content();

@@ -1,7 +1,7 @@
 package io.killkrill.receivers.syslog;
 
 import io.killkrill.receivers.ReceiverMetrics;
-import io.killkrill.receivers.enqueue.StreamWriter;
+import io.killkrill.receivers.enqueue.FlowGate;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -11,49 +11,60 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
 import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * Syslog transports: TCP (and optionally TLS, RFC 5425) through {@link SyslogFrameDecoder}, UDP one datagram per
- * message; all feed the same {@link SyslogIngest}. While {@code accepting} is false every TCP connection stops
- * reading ({@code setAutoRead(false)}) and resumes once it is true again.
+ * message; all feed the same {@link SyslogIngest}. While the {@link FlowGate} is not readable every TCP connection
+ * stops reading ({@code setAutoRead(false)}) and resumes when the gate says it opened again.
  */
 public final class SyslogReceiver implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SyslogReceiver.class);
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel tcp;
     private final Optional<Channel> udp;
     private final Optional<Channel> tls;
     private final BooleanSupplier accepting;
-    private final ScheduledFuture<?> flowCheck;
 
     public SyslogReceiver(EventLoopGroup boss, EventLoopGroup workers, int port, boolean udpEnabled,
-                          Optional<TlsListener> tlsListener, SyslogIngest ingest, StreamWriter writer,
-                          BooleanSupplier accepting, ReceiverMetrics metrics)
+                          int udpReceiveBuffer, Optional<TlsListener> tlsListener, SyslogIngest ingest,
+                          FlowGate gate, ReceiverMetrics metrics)
             throws InterruptedException, SSLException {
-        this.accepting = accepting;
+        this.accepting = gate::readable;
         int max = ingest.maxMessageBytes();
         this.tcp = stream(boss, workers, port, ingest, "tcp", Optional.empty(), max);
         int boundPort = ((InetSocketAddress) tcp.localAddress()).getPort();
         if (udpEnabled) {
             this.udp = Optional.of(new Bootstrap().group(workers).channel(NioDatagramChannel.class)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65_536))
-                    .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
-                    .handler(new SyslogDatagramHandler(ingest, writer, metrics))
+                    .option(ChannelOption.SO_RCVBUF, udpReceiveBuffer)
+                    .handler(new SyslogDatagramHandler(ingest, gate, metrics))
                     .bind(boundPort).sync().channel());
+            int granted = ((DatagramChannel) udp.get()).config().getReceiveBufferSize();
+            // Linux doubles the size asked for (bookkeeping) and caps it at twice net.core.rmem_max
+            if (granted < udpReceiveBuffer) {
+                LOG.warn("syslog UDP receive buffer is {} bytes, not the {} configured "
+                        + "(KILLKRILL_SYSLOG_UDP_RECEIVE_BUFFER): raise the kernel's cap, sysctl net.core.rmem_max",
+                        granted, udpReceiveBuffer);
+            }
+            UdpKernelDrops kernelDrops = new UdpKernelDrops(boundPort);
+            metrics.udpKernelDrops(kernelDrops::drops);
         } else {
             this.udp = Optional.empty();
         }
@@ -65,8 +76,7 @@ public final class SyslogReceiver implements AutoCloseable {
         } else {
             this.tls = Optional.empty();
         }
-        writer.onFlowChange(this::applyFlow);
-        this.flowCheck = workers.next().scheduleAtFixedRate(this::applyFlow, 100, 100, TimeUnit.MILLISECONDS);
+        gate.onChange(this::applyFlow);
     }
 
     /** The TLS listener: port and PEM files. */
@@ -112,7 +122,6 @@ public final class SyslogReceiver implements AutoCloseable {
     /** Stops accepting connections and datagrams; open connections are closed, flushing what they read. */
     @Override
     public void close() {
-        flowCheck.cancel(false);
         tcp.close().syncUninterruptibly();
         udp.ifPresent(c -> c.close().syncUninterruptibly());
         tls.ifPresent(c -> c.close().syncUninterruptibly());

@@ -1,0 +1,169 @@
+package io.killkrill.receivers.enqueue;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Idempotency-Keys in Redis. A request that carries one first {@link #claim claims} it (the key then holds
+ * {@code 0:<token>} for a lease); its write stores the entries and the answer {@code 1:<status> <body>} in one
+ * script run ({@link StreamWriter.Idempotency}); a refused request {@link #release releases} its claim. A
+ * repeat finds the answer and replays it, or finds another request's claim and gets 409.
+ *
+ * <p>Keys are scoped: by the API key the request presented (a hash of it, never the key), and by the route, so
+ * two tenants, or a logs and a metrics request, never share an answer.
+ */
+public final class IdempotencyStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IdempotencyStore.class);
+    public static final String HEADER = "Idempotency-Key";
+    public static final String REPLAYED_HEADER = "Idempotent-Replayed";
+    public static final int MAX_KEY_LENGTH = 255;
+    /**
+     * How long a claim holds a key when its request never finishes (the receiver died): a repeat gets 409 until
+     * then. Longer than any request takes to read and store, body timeout included.
+     */
+    public static final Duration LEASE = Duration.ofMinutes(2);
+
+    private static final String CLAIM = StreamWriter.script("claim.lua");
+    private static final String RELEASE = StreamWriter.script("release.lua");
+
+    /** What a claim found. */
+    public sealed interface Claim {
+        /** The key is this request's now: go on, and write with {@link #idempotency}. */
+        record Claimed(String key, String token) implements Claim {
+            public StreamWriter.Idempotency idempotency(int status, String body, Duration ttl) {
+                return new StreamWriter.Idempotency(key, token, storedAnswer(status, body), ttl);
+            }
+        }
+
+        /** An earlier request with this key was answered so: answer the same, store nothing. */
+        record Answered(int status, String body) implements Claim {
+        }
+
+        /** Another request with this key is in flight. */
+        record InFlight() implements Claim {
+        }
+    }
+
+    private final StreamWriter writer;
+    private final String prefix;
+    private final Duration ttl;
+    private final ExecutorService executor;
+
+    /** @param prefix prefix of the keys (a deployment's own, say its logs stream name) */
+    public IdempotencyStore(StreamWriter writer, String prefix, Duration ttl) {
+        this.writer = writer;
+        this.prefix = prefix + ":idempotency:";
+        this.ttl = ttl;
+        this.executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "killkrill-idempotency");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** How long an answer is kept. */
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** Why a header value is not a valid Idempotency-Key, if it is not: 1-255 visible ASCII characters. */
+    public static Optional<String> invalid(String value) {
+        if (value.isEmpty() || value.length() > MAX_KEY_LENGTH) {
+            return Optional.of(HEADER + " must be 1-" + MAX_KEY_LENGTH + " characters long, got " + value.length());
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return Optional.of(HEADER + " must consist of visible ASCII characters (0x21-0x7E); character "
+                        + (i + 1) + " is not");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The Redis key of an Idempotency-Key: {@code scope} is the API key the request presented (empty when the
+     * endpoints are open), {@code route} the endpoint.
+     */
+    public String keyFor(String scope, String route, String idempotencyKey) {
+        String tenant = scope.isEmpty() ? "open" : sha256Hex(scope).substring(0, 32);
+        return prefix + tenant + ":" + route + ":" + idempotencyKey;
+    }
+
+    /**
+     * Claims a key, off the caller's thread. Fails with {@link RedisUnavailableException} when Redis does not
+     * answer or refuses the write (nothing claimed: answer 503).
+     */
+    public CompletableFuture<Claim> claim(String key) {
+        return CompletableFuture.supplyAsync(() -> {
+            String token = UUID.randomUUID().toString();
+            Object current;
+            try (Jedis jedis = writer.pool().getResource()) {
+                current = jedis.eval(CLAIM, List.of(key), List.of(token, Long.toString(LEASE.toMillis())));
+            } catch (JedisConnectionException e) {
+                throw new RedisUnavailableException("Redis is unavailable: " + e.getMessage());
+            } catch (JedisDataException e) {
+                throw new RedisUnavailableException("Redis refused the Idempotency-Key claim: " + e.getMessage());
+            }
+            if (current == null) {
+                return new Claim.Claimed(key, token);
+            }
+            return parse(current.toString()).orElseGet(Claim.InFlight::new);
+        }, executor);
+    }
+
+    /** Gives up a claim whose request stored nothing; best effort (the lease ends it anyway). */
+    public void release(Claim.Claimed claim) {
+        executor.execute(() -> {
+            try (Jedis jedis = writer.pool().getResource()) {
+                jedis.eval(RELEASE, List.of(claim.key()), List.of(claim.token()));
+            } catch (RuntimeException e) {
+                LOG.debug("stage=enqueue releasing an Idempotency-Key failed (its lease ends it): {}", e.toString());
+            }
+        });
+    }
+
+    /** The answer as stored under a key: {@code 1:<status> <body>}. */
+    static String storedAnswer(int status, String body) {
+        return "1:" + status + " " + body;
+    }
+
+    /** A stored answer, read back; empty for a claim ({@code 0:<token>}). */
+    public static Optional<Claim> parse(String stored) {
+        if (!stored.startsWith("1:")) {
+            return Optional.empty();
+        }
+        int space = stored.indexOf(' ');
+        int status = Integer.parseInt(stored.substring(2, space));
+        return Optional.of(new Claim.Answered(status, stored.substring(space + 1)));
+    }
+
+    private static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}
