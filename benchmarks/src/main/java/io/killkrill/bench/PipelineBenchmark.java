@@ -153,7 +153,7 @@ public final class PipelineBenchmark {
     private void installTemplate() throws Exception {
         ElasticsearchClient client = ElasticsearchClients.create(options.elasticsearch(), Duration.ofSeconds(30), 1);
         try {
-            new IndexTemplateInstaller(client, prefix).install();
+            new IndexTemplateInstaller(client, prefix, 0).install(); // one node: no replicas
         } finally {
             client._transport().close();
         }

@@ -8,6 +8,9 @@ import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -122,6 +125,55 @@ class BacklogIT {
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
             assertThat(jedis.xlen(stream)).isEqualTo(10);
         }
+    }
+
+    /**
+     * Issue 13, item 8: UDP obeys the backlog limit too (it ignored it). With the logs backlog over the limit, 500
+     * syslog datagrams are all dropped and each is counted: sent = stored + dropped for the backlog + dropped by
+     * the kernel, and the stream does not grow by one entry (its memory is bounded by the limit). Once the group
+     * catches up, datagrams are stored again.
+     */
+    @Test
+    void udpDatagramsAboveTheBacklogAreDroppedAndCountedAndTheStreamDoesNotGrow(RedisService redis) throws Exception {
+        try (ReceiversUnderTest service = ReceiversUnderTest.start(redis, "backlog-udp",
+                c -> c.withLimits(1024 * 1024, 100, 64 * 1024, 8));
+             DatagramSocket udp = new DatagramSocket()) {
+            String stream = service.streams.logs();
+            var jedis = service.redis;
+            jedis.xgroupCreate(stream, service.streams.logGroup(), new StreamEntryID(), true);
+            fillBacklogOfTen(service, "/api/v1/logs", FIVE, stream);
+
+            InetSocketAddress target = new InetSocketAddress("127.0.0.1", service.receivers.ports().syslogUdp()
+                    .orElseThrow());
+            for (int i = 0; i < 500; i++) {
+                byte[] line = ("<14>1 2026-11-25T10:00:00Z h app - - - over backlog " + i)
+                        .getBytes(StandardCharsets.UTF_8);
+                udp.send(new DatagramPacket(line, line.length, target));
+            }
+            await("every datagram is counted as dropped, for the backlog or by the kernel")
+                    .atMost(Duration.ofSeconds(10)).until(() -> {
+                        String page = service.get("/metrics").body();
+                        return metric(page, "killkrill_rejected_total{", "reason=\"udp_backlog\"")
+                                + metric(page, "killkrill_udp_kernel_drops_total", "") == 500;
+                    });
+            assertThat(jedis.xlen(stream)).as("nothing of them was stored").isEqualTo(10);
+
+            List<Map.Entry<String, List<StreamEntry>>> read = jedis.xreadGroup(service.streams.logGroup(), "c1",
+                    XReadGroupParams.xReadGroupParams().count(100), Map.of(stream, StreamEntryID.UNRECEIVED_ENTRY));
+            jedis.xack(stream, service.streams.logGroup(),
+                    read.get(0).getValue().stream().map(StreamEntry::getID).toArray(StreamEntryID[]::new));
+            byte[] line = "<14>1 2026-11-25T10:00:00Z h app - - - under the limit again".getBytes(StandardCharsets.UTF_8);
+            await("a datagram is stored again once the backlog drained").atMost(Duration.ofSeconds(10)).until(() -> {
+                udp.send(new DatagramPacket(line, line.length, target));
+                return jedis.xlen(stream) > 10;
+            });
+        }
+    }
+
+    /** The sum of the samples of a metric whose line starts with {@code prefix} and contains {@code label}. */
+    private static double metric(String page, String prefix, String label) {
+        return page.lines().filter(l -> l.startsWith(prefix) && l.contains(label))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     /** The value of {@code killkrill_rejected_total{kind=<kind>,reason="backlog",source="http"}}, 0 when absent. */

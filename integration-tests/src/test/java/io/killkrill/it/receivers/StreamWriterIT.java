@@ -250,6 +250,32 @@ class StreamWriterIT {
     }
 
     /**
+     * A syslog write whose dead-letter stream key holds a string: its 90 log entries are stored, its 10 dead
+     * letters fail (WRONGTYPE) and are kept, and only they are sent again, so once the key is fixed the write is
+     * there whole and nothing twice; a fail-fast write to the broken key fails and stores nothing.
+     */
+    @Test
+    void entriesAStreamKeyOfAnotherTypeRefusedAreRetriedAloneAndNothingIsStoredTwice() {
+        writerTo(redis.uri());
+        redis.client.set(DLQ, "not a stream");
+
+        CompletableFuture<Void> syslog = writer.write(write(1, 100), Delivery.UNTIL_STORED);
+        await("the write's log entries are stored").atMost(Duration.ofSeconds(5))
+                .until(() -> redis.client.xlen(STREAM) == 90);
+        await("the writer reports the refusal").atMost(Duration.ofSeconds(5)).until(() -> writer.refusal().isPresent());
+        assertThat(syslog).as("its dead letters are kept").isNotDone();
+        Throwable refused = causeOf(writer.write(List.of(new Entry(DLQ, Map.of("w", "2", "i", "0"))),
+                Delivery.FAIL_FAST));
+        assertThat(refused).as("fail-fast while Redis refuses").isInstanceOf(RedisUnavailableException.class);
+
+        redis.client.del(DLQ);
+        await("the dead letters are stored once the key is fixed").atMost(Duration.ofSeconds(10)).until(syslog::isDone);
+        assertThat(syslog).isCompleted();
+        assertThat(entriesPerWrite()).isEqualTo(Map.of(1, 100));
+        assertThat(redis.client.xlen(STREAM)).as("no log entry was stored twice").isEqualTo(90);
+    }
+
+    /**
      * Idempotency-Keys: a claim, then the write storing entries and answer in one step; a repeat finds the answer
      * and stores nothing; a write under a key another request holds stores nothing; a released claim frees the key.
      */
