@@ -10,6 +10,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -21,7 +22,8 @@ public final class Receivers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Receivers.class);
 
     /** The ports actually bound. */
-    public record BoundPorts(int http, int syslogTcp, Optional<Integer> syslogUdp, Optional<Integer> syslogTls) {
+    public record BoundPorts(int http, int syslogTcp, Optional<Integer> syslogUdp, Optional<Integer> syslogTls,
+                             Optional<Integer> relp) {
     }
 
     private final ReceiverMetrics metrics;
@@ -31,8 +33,10 @@ public final class Receivers implements AutoCloseable {
     private final EventLoopGroup workers;
     private final HttpReceiver http;
     private final SyslogReceiver syslog;
+    private final Duration shutdownGrace;
 
     private Receivers(ReceiversConfig config) throws Exception {
+        shutdownGrace = config.shutdownGrace();
         metrics = new ReceiverMetrics();
         writer = new StreamWriter(config.redisUri(), metrics);
         backlog = new BacklogMonitor(writer, config.streams().logs(), config.streams().metrics(),
@@ -47,7 +51,10 @@ public final class Receivers implements AutoCloseable {
                     config.syslogMaxMessageBytes(), writer, metrics);
             syslog = new SyslogReceiver(boss, workers, config.syslogPort(), config.syslogUdp(),
                     config.syslogTls().map(t -> new SyslogReceiver.TlsListener(t.port(), t.certificate(),
-                            t.privateKey())), ingest, writer,
+                            t.privateKey())),
+                    config.relp().map(r -> new SyslogReceiver.RelpListener(r.port(),
+                            r.tls().map(p -> new SyslogReceiver.Pem(p.certificate(), p.privateKey())))),
+                    ingest, writer,
                     () -> writer.acceptingMore() && backlog.logsBelowLimit(), metrics);
         } catch (Exception e) {
             shutdownGroups();
@@ -64,20 +71,23 @@ public final class Receivers implements AutoCloseable {
     }
 
     public BoundPorts ports() {
-        return new BoundPorts(http.port(), syslog.tcpPort(), syslog.udpPort(), syslog.tlsPort());
+        return new BoundPorts(http.port(), syslog.tcpPort(), syslog.udpPort(), syslog.tlsPort(), syslog.relpPort());
     }
 
     public ReceiverMetrics metrics() {
         return metrics;
     }
 
-    /** Stop accepting, flush pending XADDs, close. */
+    /**
+     * Stop accepting, read and answer what syslog TCP/TLS and RELP clients already sent (up to the shutdown grace),
+     * flush pending XADDs, close.
+     */
     @Override
     public void close() {
         LOG.info("receivers stopping: no new input, flushing {} queued entries", writer.queued());
         writer.stopAccepting();
         http.close();
-        syslog.close();
+        syslog.close(shutdownGrace);
         shutdownGroups();
         backlog.close();
         writer.close();
