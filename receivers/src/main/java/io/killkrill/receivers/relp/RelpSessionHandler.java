@@ -152,10 +152,23 @@ public final class RelpSessionHandler extends SimpleChannelInboundHandler<RelpIn
     }
 
     private void syslog(RelpInput.Frame frame) {
-        CompletableFuture<Void> stored = store.message(new SyslogFrame(frame.data(), frame.tooLarge()), peer);
+        byte[] message = frame.tooLarge() ? frame.data() : withoutTrailer(frame.data());
+        CompletableFuture<Void> stored = store.message(new SyslogFrame(message, frame.tooLarge()), peer);
         String answer = frame.tooLarge()
                 ? error("message longer than " + maxDataBytes + " bytes, dead-lettered") : "200 OK";
         answer(frame.txnr(), stored.thenApply(v -> answer));
+    }
+
+    /**
+     * rsyslog's forwarding templates end the message with LF (RSYSLOG_SyslogProtocol23Format); as over UDP, a
+     * trailing LF, CRLF or NUL is not part of the message.
+     */
+    private static byte[] withoutTrailer(byte[] data) {
+        int end = data.length;
+        while (end > 0 && (data[end - 1] == '\n' || data[end - 1] == '\r' || data[end - 1] == 0)) {
+            end--;
+        }
+        return end == data.length ? data : Arrays.copyOf(data, end);
     }
 
     /** Dead-letters the bytes, answers 500 when the TXNR is known, then serverclose: framing cannot be trusted. */

@@ -186,8 +186,8 @@ public final class SyslogReceiver implements AutoCloseable {
         relp.ifPresent(c -> c.close().syncUninterruptibly());
         List<Channel> open = List.copyOf(connections);
         if (!open.isEmpty() && !grace.isZero()) {
-            LOG.info("stopping: reading {} open syslog connections until their clients close them (up to {})",
-                    open.size(), grace);
+            LOG.info("stopping: {} open syslog connections (TCP/TLS read until their clients close them, RELP "
+                    + "sessions answer what they read, then serverclose), up to {}", open.size(), grace);
             for (Channel channel : open) {
                 RelpSessionHandler session = channel.pipeline().get(RelpSessionHandler.class);
                 if (session != null) {

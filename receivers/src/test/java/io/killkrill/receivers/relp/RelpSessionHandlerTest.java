@@ -122,7 +122,7 @@ class RelpSessionHandlerTest {
     void syslogFramesAreAnsweredOnlyOnceStoredAndInTxnrOrder() {
         open();
         store.settleAtOnce = false;
-        send(frame(2, "syslog", "<13>1 - h a - - - one") + frame(3, "syslog", "<13>1 - h a - - - two")
+        send(frame(2, "syslog", "<13>1 - h a - - - one") + frame(3, "syslog", "<13>1 - h a - - - two\r\n")
                 + frame(4, "syslog", "<13>1 - h a - - - three"));
         assertThat(store.messages).extracting(m -> new String(m.bytes(), StandardCharsets.UTF_8))
                 .containsExactly("<13>1 - h a - - - one", "<13>1 - h a - - - two", "<13>1 - h a - - - three");
