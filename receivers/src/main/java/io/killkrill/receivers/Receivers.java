@@ -12,6 +12,7 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +24,8 @@ public final class Receivers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Receivers.class);
 
     /** The ports actually bound. */
-    public record BoundPorts(int http, int syslogTcp, Optional<Integer> syslogUdp, Optional<Integer> syslogTls) {
+    public record BoundPorts(int http, int syslogTcp, Optional<Integer> syslogUdp, Optional<Integer> syslogTls,
+                             Optional<Integer> relp) {
     }
 
     private final ReceiverMetrics metrics;
@@ -35,8 +37,10 @@ public final class Receivers implements AutoCloseable {
     private final EventLoopGroup workers;
     private final HttpReceiver http;
     private final SyslogReceiver syslog;
+    private final Duration shutdownGrace;
 
     private Receivers(ReceiversConfig config) throws Exception {
+        shutdownGrace = config.shutdownGrace();
         metrics = new ReceiverMetrics();
         writer = new StreamWriter(config.redisUri(), config.streams().logs(), metrics);
         backlog = new BacklogMonitor(writer, config.streams().logs(), config.streams().metrics(),
@@ -53,7 +57,10 @@ public final class Receivers implements AutoCloseable {
                     config.syslogMaxMessageBytes(), writer, metrics);
             syslog = new SyslogReceiver(boss, workers, config.syslogPort(), config.syslogUdp(),
                     config.udpReceiveBuffer(), config.syslogTls().map(t -> new SyslogReceiver.TlsListener(t.port(),
-                            t.certificate(), t.privateKey())), ingest, gate, metrics);
+                            t.certificate(), t.privateKey())),
+                    config.relp().map(r -> new SyslogReceiver.RelpListener(r.port(),
+                            r.tls().map(p -> new SyslogReceiver.Pem(p.certificate(), p.privateKey())))),
+                    ingest, gate, metrics);
         } catch (Exception e) {
             shutdownGroups();
             idempotency.close();
@@ -70,20 +77,23 @@ public final class Receivers implements AutoCloseable {
     }
 
     public BoundPorts ports() {
-        return new BoundPorts(http.port(), syslog.tcpPort(), syslog.udpPort(), syslog.tlsPort());
+        return new BoundPorts(http.port(), syslog.tcpPort(), syslog.udpPort(), syslog.tlsPort(), syslog.relpPort());
     }
 
     public ReceiverMetrics metrics() {
         return metrics;
     }
 
-    /** Stop accepting, flush pending XADDs, close. */
+    /**
+     * Stop accepting, read and answer what syslog TCP/TLS and RELP clients already sent (up to the shutdown grace),
+     * flush pending XADDs, close.
+     */
     @Override
     public void close() {
         LOG.info("receivers stopping: no new input, flushing {} queued entries", writer.queued());
         writer.stopAccepting();
         http.close();
-        syslog.close();
+        syslog.close(shutdownGrace);
         shutdownGroups();
         idempotency.close();
         backlog.close();

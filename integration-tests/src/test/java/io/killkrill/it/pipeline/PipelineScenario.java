@@ -308,9 +308,14 @@ public abstract class PipelineScenario {
      * event-ID {@code _id} cannot absorb). Exact: a terms aggregation on one shard per daily index.
      */
     protected List<String> duplicateMessages(String run) throws IOException {
+        return duplicateMessages(run, 20);
+    }
+
+    /** As {@link #duplicateMessages(String)}, up to {@code limit} of them. */
+    protected List<String> duplicateMessages(String run, int limit) throws IOException {
         SearchResponse<Void> response = elasticsearch.client().search(s -> s.index(indexPattern()).size(0)
                 .query(service(run))
-                .aggregations("dups", a -> a.terms(t -> t.field("message.keyword").minDocCount(2).size(20))),
+                .aggregations("dups", a -> a.terms(t -> t.field("message.keyword").minDocCount(2).size(limit))),
                 Void.class);
         return response.aggregations().get("dups").sterms().buckets().array().stream()
                 .map(b -> b.key().stringValue() + " x" + b.docCount()).toList();

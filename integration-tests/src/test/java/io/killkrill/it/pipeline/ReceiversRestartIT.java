@@ -70,6 +70,35 @@ class ReceiversRestartIT extends PipelineScenario {
         assertThat(logsDrained()).isTrue();
     }
 
+    /**
+     * Regression for issue 13 item 9 ("on SIGTERM the data already in the kernel's TCP buffers is not read"): a client
+     * writes 20,000 RFC 5424 messages over one TCP connection and closes it, and the receivers get SIGTERM the moment
+     * the write returns, while much of it still waits unread in the kernel's socket buffers. Proof: the stop is
+     * graceful (exit 0), and after a restart Elasticsearch holds exactly the 20,000 messages written, each once
+     * (20,000 documents of the run, and the terms aggregation with min_doc_count 2 finds no message twice), no dead
+     * letter: sent = indexed + dead-lettered (0).
+     */
+    @Test
+    void messagesAlreadySentWhenSigtermArrivesAreReadAndStored() throws Exception {
+        String run = run("rx_sigterm");
+        StringBuilder frames = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            frames.append(rfc5424(run, run + "-" + i)).append('\n');
+        }
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(frames.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(receivers.stop()).as("receivers exit status after SIGTERM").isZero();
+        assertThat(receivers.output()).contains("stopping: 1 open syslog connections");
+        receivers.start().awaitReady();
+
+        awaitLogs(run, 20_000, 0, Duration.ofSeconds(60));
+
+        assertThat(indexed(run)).isEqualTo(20_000);
+        assertThat(duplicateMessages(run)).isEmpty();
+        assertThat(deadLettersOf(streams.logsDlq(), run)).isEmpty();
+    }
+
     private Socket connect() {
         RetryPolicy<Socket> retry = RetryPolicy.<Socket>builder().handle(IOException.class)
                 .withBackoff(Duration.ofMillis(50), Duration.ofMillis(500)).withMaxDuration(Duration.ofSeconds(60))

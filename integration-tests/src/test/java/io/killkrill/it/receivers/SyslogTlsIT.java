@@ -61,7 +61,7 @@ class SyslogTlsIT {
         }
     }
 
-    private static SSLContext trusting(Path cert) throws Exception {
+    static SSLContext trusting(Path cert) throws Exception {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(cert)) {

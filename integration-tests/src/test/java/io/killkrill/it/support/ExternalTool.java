@@ -41,12 +41,19 @@ public final class ExternalTool {
     }
 
     public static void requireInstalled(String tool) {
-        List<String> path = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "/usr/bin").split(":")));
-        boolean found = path.stream().map(dir -> Path.of(dir, tool)).anyMatch(p -> p.toFile().canExecute());
-        if (!found) {
-            throw new IllegalStateException(tool + " is not installed; 'scripts/dev-services up' installs it"
-                    + " (Debian package " + debianPackage(tool) + ")");
+        locate(tool);
+    }
+
+    /** The tool's executable on PATH or in /usr/sbin (daemons such as rsyslogd live there). */
+    public static Path locate(String tool) {
+        if (tool.contains("/") && Path.of(tool).toFile().canExecute()) {
+            return Path.of(tool);
         }
+        List<String> path = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "/usr/bin").split(":")));
+        path.add("/usr/sbin");
+        return path.stream().map(dir -> Path.of(dir, tool)).filter(p -> p.toFile().canExecute()).findFirst()
+                .orElseThrow(() -> new IllegalStateException(tool + " is not installed; 'scripts/dev-services up "
+                        + "--test-tools' installs it (Debian package " + debianPackage(tool) + ")"));
     }
 
     private static String debianPackage(String tool) {
@@ -54,6 +61,7 @@ public final class ExternalTool {
             case "promtool" -> "prometheus";
             case "docker-compose" -> "docker-compose";
             case "logger" -> "bsdutils";
+            case "rsyslogd" -> "rsyslog (and rsyslog-relp for omrelp)";
             default -> tool;
         };
     }

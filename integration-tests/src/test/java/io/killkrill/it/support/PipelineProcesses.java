@@ -45,6 +45,7 @@ public final class PipelineProcesses implements AutoCloseable {
     private final String schema;
     private final int httpPort = FreePorts.next();
     private final int syslogPort = FreePorts.next();
+    private final int relpPort = FreePorts.next();
     private final List<ServiceProcess> processes = new ArrayList<>();
 
     public PipelineProcesses(Stores stores, StreamNames streams, String indexPrefix, String schema) {
@@ -78,6 +79,11 @@ public final class PipelineProcesses implements AutoCloseable {
         return syslogPort;
     }
 
+    /** The RELP port, for a receivers process started with {@code KILLKRILL_RELP_PORT} set to it. */
+    public int relpPort() {
+        return relpPort;
+    }
+
     public URI receiversUri(String path) {
         return URI.create("http://127.0.0.1:" + httpPort + path);
     }
@@ -99,6 +105,7 @@ public final class PipelineProcesses implements AutoCloseable {
         Map<String, String> env = common();
         env.put("KILLKRILL_HTTP_PORT", Integer.toString(httpPort));
         env.put("KILLKRILL_SYSLOG_PORT", Integer.toString(syslogPort));
+        env.put("KILLKRILL_RECEIVERS_SHUTDOWN_GRACE", "2s");
         env.putAll(extra);
         return register(new ServiceProcess("receivers", ServiceJar.of("receivers"), env, receiversUri("/health/ready")));
     }

@@ -16,6 +16,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The syslog codec side shared by every transport: a frame becomes a logs-stream entry or a dead letter
@@ -40,15 +41,20 @@ public final class SyslogIngest {
         this.metrics = metrics;
     }
 
-    /** A batch of entries read from one connection or datagram, and what to count once they are stored. */
+    /**
+     * A batch of entries read from one connection or datagram, and what to count once they are stored.
+     * {@code source} labels the meters (syslog, relp), {@code transport} the dead letters (tcp, tls, udp, relp, ...).
+     */
     public final class Batch {
         private final List<StreamWriter.Entry> entries = new ArrayList<>();
         private int events;
         private int received;
         private final List<String> deadLetterReasons = new ArrayList<>();
+        private final String source;
         private final String transport;
 
-        Batch(String transport) {
+        Batch(String source, String transport) {
+            this.source = source;
             this.transport = transport;
         }
 
@@ -59,7 +65,7 @@ public final class SyslogIngest {
         /** Decodes one frame into this batch. */
         public void add(SyslogFrame frame, String peer) {
             if (frame.empty()) {
-                metrics.rejected("syslog", "logs", "empty_frame", 1);
+                metrics.rejected(source, "logs", "empty_frame", 1);
                 return;
             }
             received++;
@@ -72,10 +78,19 @@ public final class SyslogIngest {
                 entries.add(new StreamWriter.Entry(logsStream, LogEventCodec.toEntry(parsed.event())));
                 events++;
             } else {
-                SyslogParse.Rejected rejected = (SyslogParse.Rejected) result;
-                entries.add(new StreamWriter.Entry(logsDlq, DeadLetterCodec.toEntry(deadLetter(rejected, peer))));
-                deadLetterReasons.add(rejected.reason().code());
+                addDeadLetter((SyslogParse.Rejected) result, peer);
             }
+        }
+
+        /** An input the transport itself refuses (a broken RELP frame, say): dead-lettered with its raw bytes. */
+        public void addRejected(SyslogParse.Rejected rejected, String peer) {
+            received++;
+            addDeadLetter(rejected, peer);
+        }
+
+        private void addDeadLetter(SyslogParse.Rejected rejected, String peer) {
+            entries.add(new StreamWriter.Entry(logsDlq, DeadLetterCodec.toEntry(deadLetter(rejected, peer))));
+            deadLetterReasons.add(rejected.reason().code());
         }
 
         private DeadLetter deadLetter(SyslogParse.Rejected rejected, String peer) {
@@ -85,37 +100,49 @@ public final class SyslogIngest {
                     rejected.message(), 1, SERVICE, Instant.now(), Map.of());
         }
 
-        /** Hands the batch to the writer; it is kept and re-sent until Redis stored it. */
-        public void send() {
-            metrics.received("syslog", "logs", received);
+        /**
+         * Hands the batch to the writer; it is kept and re-sent until Redis stored it. The future completes once
+         * Redis confirmed every entry of the batch (at once when there are none), and fails when the writer gave
+         * up on them (a Redis error reply, or shut down while Redis was unreachable).
+         */
+        public CompletableFuture<Void> send() {
+            metrics.received(source, "logs", received);
             received = 0;
             if (entries.isEmpty()) {
-                return;
+                return CompletableFuture.completedFuture(null);
             }
             int storedEvents = events;
             List<String> reasons = List.copyOf(deadLetterReasons);
             int size = entries.size();
-            writer.write(List.copyOf(entries), StreamWriter.Delivery.UNTIL_STORED).whenComplete((ok, failure) -> {
-                if (failure == null) {
-                    metrics.accepted("syslog", "logs", storedEvents);
-                    reasons.forEach(r -> {
-                        metrics.deadLettered(r);
-                        metrics.rejected("syslog", "logs", r, 1);
+            CompletableFuture<Void> stored = writer.write(List.copyOf(entries), StreamWriter.Delivery.UNTIL_STORED)
+                    .whenComplete((ok, failure) -> {
+                        if (failure == null) {
+                            metrics.accepted(source, "logs", storedEvents);
+                            reasons.forEach(r -> {
+                                metrics.deadLettered(r);
+                                metrics.rejected(source, "logs", r, 1);
+                            });
+                        } else {
+                            LOG.error("stage=enqueue {} syslog entries over {} were not stored: {}", size, transport,
+                                    failure.toString());
+                            metrics.rejected(source, "logs", "redis_error", size);
+                        }
                     });
-                } else {
-                    LOG.error("stage=enqueue {} syslog entries over {} were not stored: {}", size, transport,
-                            failure.toString());
-                    metrics.rejected("syslog", "logs", "redis_error", size);
-                }
-            });
             entries.clear();
             deadLetterReasons.clear();
             events = 0;
+            return stored;
         }
     }
 
+    /** A batch of syslog (TCP, TLS, UDP): meters labelled {@code source="syslog"}. */
     public Batch batch(String transport) {
-        return new Batch(transport);
+        return new Batch("syslog", transport);
+    }
+
+    /** A batch of another transport carrying syslog messages (RELP): meters labelled with its own source. */
+    public Batch batch(String source, String transport) {
+        return new Batch(source, transport);
     }
 
     public int maxMessageBytes() {
