@@ -10,16 +10,27 @@ import java.net.Socket;
 import java.net.URI;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A fault-injecting TCP proxy between code under test and a real server. {@link Mode#FORWARD} passes bytes
  * both ways; {@link Mode#BLACKHOLE} accepts connections and swallows everything without ever answering (the
  * client times out); {@link Mode#REFUSE} closes every connection, new and open (the client sees resets);
  * {@link Mode#CUT_REPLIES} passes the client's bytes to the server but, when the server answers, closes the
- * connection instead of passing the answer on: the server did what it was asked, the client never learns it.
+ * connection instead of passing the answer on (300 ms later, so that a pipeline the client was still sending
+ * reaches the server whole): the server did what it was asked, the client never learns it.
  */
 public final class FaultProxy implements AutoCloseable {
     public enum Mode { FORWARD, BLACKHOLE, REFUSE, CUT_REPLIES }
+
+    private static final long CUT_DELAY_MILLIS = 300;
+    private static final ScheduledExecutorService CUTTER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "fault-proxy-cutter");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final InetSocketAddress target;
     private final ServerSocket server;
@@ -77,12 +88,22 @@ public final class FaultProxy implements AutoCloseable {
     private void pump(Socket from, Socket to, boolean replies) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
+            boolean cutScheduled = false;
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
                     Mode now = mode;
                     if (now == Mode.CUT_REPLIES && replies) {
-                        break;
+                        // swallow the answers; close a moment later, once the rest of what the client sent has
+                        // reached the server (a pipelined client may still be sending when the first answer comes)
+                        if (!cutScheduled) {
+                            cutScheduled = true;
+                            CUTTER.schedule(() -> {
+                                closeQuietly(from);
+                                closeQuietly(to);
+                            }, CUT_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+                        }
+                        continue;
                     }
                     if (now == Mode.FORWARD || now == Mode.CUT_REPLIES) {
                         out.write(buffer, 0, n);
