@@ -13,13 +13,13 @@ import java.util.List;
 import java.util.Optional;
 
 /** A RELP client on a raw socket: writes frames as given, reads the server's frames one by one. */
-final class RelpClient implements AutoCloseable {
+public final class RelpClient implements AutoCloseable {
     static final String OFFERS = "relp_version=0\nrelp_software=librelp,1.11.0,http://librelp.adiscon.com\n"
             + "commands=syslog";
 
     /** One frame the server sent. */
-    record Received(long txnr, String command, String data) {
-        boolean ok() {
+    public record Received(long txnr, String command, String data) {
+        public boolean ok() {
             return command.equals("rsp") && data.startsWith("200 OK");
         }
     }
@@ -34,11 +34,11 @@ final class RelpClient implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static RelpClient connect(int port) throws IOException {
+    public static RelpClient connect(int port) throws IOException {
         return new RelpClient(new Socket("127.0.0.1", port));
     }
 
-    static byte[] frame(long txnr, String command, String data) {
+    public static byte[] frame(long txnr, String command, String data) {
         byte[] bytes = data.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream frame = new ByteArrayOutputStream();
         frame.writeBytes((txnr + " " + command + " " + bytes.length + (bytes.length > 0 ? " " : ""))
@@ -48,17 +48,17 @@ final class RelpClient implements AutoCloseable {
         return frame.toByteArray();
     }
 
-    void send(byte[] bytes) throws IOException {
+    public void send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
     }
 
-    void send(long txnr, String command, String data) throws IOException {
+    public void send(long txnr, String command, String data) throws IOException {
         send(frame(txnr, command, data));
     }
 
     /** Opens the session (TXNR 1) and checks the answer. */
-    Received open() throws IOException {
+    public Received open() throws IOException {
         send(1, "open", OFFERS);
         Received answer = next(Duration.ofSeconds(10)).orElseThrow(() -> new AssertionError("open not answered"));
         if (!answer.ok() || answer.txnr() != 1) {
@@ -68,7 +68,7 @@ final class RelpClient implements AutoCloseable {
     }
 
     /** The next frame from the server, empty when none came within {@code wait}; EOF is a frame "eof". */
-    Optional<Received> next(Duration wait) throws IOException {
+    public Optional<Received> next(Duration wait) throws IOException {
         socket.setSoTimeout((int) wait.toMillis());
         try {
             String txnr = token(' ');
@@ -93,7 +93,7 @@ final class RelpClient implements AutoCloseable {
     }
 
     /** Frames until EOF or until nothing came for {@code quiet}. */
-    List<Received> drain(Duration quiet) throws IOException {
+    public List<Received> drain(Duration quiet) throws IOException {
         List<Received> frames = new ArrayList<>();
         while (true) {
             Optional<Received> next = next(quiet);

@@ -1,5 +1,6 @@
 package io.killkrill.it.support;
 
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.JedisPooled;
 
 import java.io.IOException;
@@ -36,7 +37,10 @@ public final class OwnRedis implements AutoCloseable {
         }
         directory = Files.createTempDirectory("killkrill-redis-");
         start();
-        client = new JedisPooled("127.0.0.1", port);
+        // connections are tested on borrow: a restart (or kill) of this server leaves the idle ones dead
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setTestOnBorrow(true);
+        client = new JedisPooled(pool, "127.0.0.1", port);
     }
 
     public URI uri() {
