@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * {@code killkrill_received_total{source,kind}}, {@code killkrill_accepted_total{source,kind}},
  * {@code killkrill_rejected_total{source,kind,reason}}, {@code killkrill_dead_lettered_total{reason}},
  * {@code killkrill_http_request_seconds{path,status}}, {@code killkrill_xadd_batch_seconds},
- * {@code killkrill_xadd_batch_entries}, {@code killkrill_backlog_entries{stream}}.
+ * {@code killkrill_xadd_batch_entries}, {@code killkrill_backlog_entries{stream}},
+ * {@code killkrill_http_body_budget_used_bytes}.
  */
 public final class ReceiverMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -114,6 +115,12 @@ public final class ReceiverMetrics {
     public void backlogGauge(String stream, Supplier<Number> value) {
         Gauge.builder("killkrill.backlog", value).description("Entries of a stream not yet acknowledged")
                 .baseUnit("entries").tag("stream", stream).register(registry);
+    }
+
+    public void httpBodyBudgetGauge(Supplier<Number> used) {
+        Gauge.builder("killkrill.http.body.budget.used", used)
+                .description("Heap reserved by HTTP request bodies and their decoded items (KILLKRILL_HTTP_MEMORY_BUDGET)")
+                .baseUnit("bytes").register(registry);
     }
 
     public String scrape() {

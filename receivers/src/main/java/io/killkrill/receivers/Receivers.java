@@ -5,6 +5,7 @@ import io.killkrill.receivers.enqueue.FlowGate;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
 import io.killkrill.receivers.http.HttpReceiver;
+import io.killkrill.receivers.http.HttpSettings;
 import io.killkrill.receivers.syslog.SyslogIngest;
 import io.killkrill.receivers.syslog.SyslogReceiver;
 import io.netty.channel.EventLoopGroup;
@@ -50,9 +51,10 @@ public final class Receivers implements AutoCloseable {
         boss = new NioEventLoopGroup(1);
         workers = new NioEventLoopGroup();
         try {
-            http = new HttpReceiver(boss, workers, config.httpPort(), config.httpMaxBodyBytes(),
-                    config.httpMaxItems(), config.streams().logs(), config.streams().metrics(), config.apiKeys(),
-                    writer, backlog, metrics);
+            http = new HttpReceiver(boss, workers, new HttpSettings(config.httpPort(), config.httpMaxBodyBytes(),
+                    config.httpMaxItems(), config.streams().logs(), config.streams().metrics(),
+                    config.httpBounds().memoryBudgetBytes(), config.httpBounds().bodyTimeout(),
+                    config.httpBounds().idleTimeout(), config.apiKeys()), writer, backlog, metrics);
             SyslogIngest ingest = new SyslogIngest(config.streams().logs(), config.streams().logsDlq(),
                     config.syslogMaxMessageBytes(), writer, metrics);
             syslog = new SyslogReceiver(boss, workers, config.syslogPort(), config.syslogUdp(),

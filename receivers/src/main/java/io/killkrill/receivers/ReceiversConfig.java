@@ -21,7 +21,18 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
                               Optional<SyslogTls> syslogTls, Optional<Relp> relp, int syslogMaxMessageBytes,
                               long httpMaxBodyBytes, int httpMaxItems, long maxBacklog, List<String> apiKeys,
                               Duration shutdownGrace,
-                              int udpReceiveBuffer, Duration idempotencyTtl) {
+                              int udpReceiveBuffer, Duration idempotencyTtl, HttpBounds httpBounds) {
+
+    /** How much the HTTP receiver holds at once, and for how long. */
+    public record HttpBounds(long memoryBudgetBytes, Duration bodyTimeout, Duration idleTimeout) {
+        public static final HttpBounds DEFAULTS = new HttpBounds(96L * 1024 * 1024, Duration.ofSeconds(60),
+                Duration.ofSeconds(60));
+
+        public HttpBounds {
+            Objects.requireNonNull(bodyTimeout, "bodyTimeout");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+        }
+    }
 
     /** TLS syslog listener: port and PEM files. */
     public record SyslogTls(int port, Path certificate, Path privateKey) {
@@ -46,6 +57,7 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(idempotencyTtl, "idempotencyTtl");
         apiKeys = List.copyOf(apiKeys);
+        Objects.requireNonNull(httpBounds, "httpBounds");
     }
 
     public static ReceiversConfig from(Config config) {
@@ -85,7 +97,9 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
                 config.optional(ReceiversSettings.API_KEYS).orElse(List.of()),
                 config.get(ReceiversSettings.SHUTDOWN_GRACE),
                 Math.toIntExact(config.get(ReceiversSettings.SYSLOG_UDP_RECEIVE_BUFFER)),
-                config.get(ReceiversSettings.IDEMPOTENCY_TTL));
+                config.get(ReceiversSettings.IDEMPOTENCY_TTL),
+                new HttpBounds(config.get(ReceiversSettings.HTTP_MEMORY_BUDGET),
+                        config.get(ReceiversSettings.HTTP_BODY_TIMEOUT), config.get(ReceiversSettings.HTTP_IDLE_TIMEOUT)));
     }
 
     private static String needsPem(String why) {
@@ -97,32 +111,43 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
     public static ReceiversConfig forTest(URI redisUri, StreamNames streams) {
         return new ReceiversConfig(redisUri, streams, 0, 0, true, Optional.empty(), Optional.empty(), 64 * 1024,
                 10L * 1024 * 1024, 10_000, 1_000_000, List.of(), Duration.ofSeconds(2),
-                4 * 1024 * 1024, Duration.ofHours(24));
+                4 * 1024 * 1024, Duration.ofHours(24), HttpBounds.DEFAULTS);
     }
 
     public ReceiversConfig withApiKeys(List<String> keys) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
-                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, keys, shutdownGrace, udpReceiveBuffer, idempotencyTtl);
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, keys, shutdownGrace, udpReceiveBuffer,
+                idempotencyTtl, httpBounds);
     }
 
     public ReceiversConfig withLimits(long maxBodyBytes, int maxItems, int maxSyslogMessageBytes, long backlog) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
-                maxSyslogMessageBytes, maxBodyBytes, maxItems, backlog, apiKeys, shutdownGrace, udpReceiveBuffer, idempotencyTtl);
+                maxSyslogMessageBytes, maxBodyBytes, maxItems, backlog, apiKeys, shutdownGrace, udpReceiveBuffer,
+                idempotencyTtl, httpBounds);
     }
 
     public ReceiversConfig withSyslogTls(SyslogTls tls) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, Optional.of(tls), relp,
-                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace, udpReceiveBuffer, idempotencyTtl);
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace, udpReceiveBuffer,
+                idempotencyTtl, httpBounds);
     }
 
     public ReceiversConfig withRelp(Relp relpListener) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls,
                 Optional.of(relpListener), syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys,
-                shutdownGrace, udpReceiveBuffer, idempotencyTtl);
+                shutdownGrace, udpReceiveBuffer, idempotencyTtl,
+                httpBounds);
     }
 
     public ReceiversConfig withShutdownGrace(Duration grace) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
-                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, grace, udpReceiveBuffer, idempotencyTtl);
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, grace, udpReceiveBuffer,
+                idempotencyTtl, httpBounds);
+    }
+
+    public ReceiversConfig withHttpBounds(HttpBounds bounds) {
+        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,
+                udpReceiveBuffer, idempotencyTtl, bounds);
     }
 }

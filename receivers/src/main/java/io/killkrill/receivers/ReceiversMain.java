@@ -3,6 +3,7 @@ package io.killkrill.receivers;
 import io.killkrill.config.Config;
 import io.killkrill.config.ConfigException;
 import io.killkrill.config.ConfigLoader;
+import io.killkrill.config.Environment;
 import io.killkrill.config.StopSignal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ public final class ReceiversMain {
         LOG.info("receivers starting with configuration:\n{}", config.describe());
         ReceiversConfig receiversConfig;
         try {
+            ReceiversSettings.refuseEmptyApiKeys(Environment.load(System.getenv()));
             receiversConfig = ReceiversConfig.from(config);
         } catch (ConfigException e) {
             System.err.println("receivers: refusing to start, " + e.getMessage());

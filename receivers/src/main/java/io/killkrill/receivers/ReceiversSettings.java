@@ -2,11 +2,13 @@ package io.killkrill.receivers;
 
 import io.killkrill.config.CommonSettings;
 import io.killkrill.config.ConfigDef;
+import io.killkrill.config.ConfigException;
 import io.killkrill.config.Setting;
 import io.killkrill.config.SettingType;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** The receivers' settings, declared once. */
 public final class ReceiversSettings {
@@ -46,9 +48,25 @@ public final class ReceiversSettings {
             SettingType.integer(1, Integer.MAX_VALUE), "1000000",
             "Backlog of a stream (entries its consumer group has not acknowledged, or its length when there is "
                     + "no group) above which HTTP ingestion answers 429 and syslog TCP stops reading.");
-    public static final Setting<List<String>> API_KEYS = Setting.optional("KILLKRILL_API_KEYS",
-            SettingType.list(), "Comma-separated API keys; when set, the ingestion endpoints require "
-                    + "'Authorization: Bearer <key>' or 'X-API-Key: <key>'.").asSecret();
+    /** Shortest API key accepted (characters). */
+    public static final int MIN_API_KEY_LENGTH = 16;
+    public static final Setting<List<String>> API_KEYS = Setting.optional("KILLKRILL_API_KEYS", apiKeys(),
+            "Comma-separated API keys; when set, the ingestion endpoints require "
+                    + "'Authorization: Bearer <key>' or 'X-API-Key: <key>'. Unset means no authentication; a value "
+                    + "that holds no key (',', ' ') is refused at start-up rather than read as 'no key'.").asSecret();
+    public static final Setting<Long> HTTP_MEMORY_BUDGET = Setting.of("KILLKRILL_HTTP_MEMORY_BUDGET",
+            SettingType.bytes(1024L * 1024, 64L * 1024 * 1024 * 1024), "96MiB",
+            "Heap that HTTP request bodies and the items decoded from them may hold at once, all requests "
+                    + "together (a body byte counts 5 bytes, once inflated, and an item 1 KiB more); a request "
+                    + "that finds no room gets 503 with Retry-After. The default suits the shipped -Xmx256m.");
+    public static final Setting<Duration> HTTP_BODY_TIMEOUT = Setting.of("KILLKRILL_HTTP_BODY_TIMEOUT",
+            SettingType.duration(Duration.ofMillis(100), Duration.ofHours(1)), "60s",
+            "Time from a request's headers to the end of its body; a body not complete by then gets 408 and "
+                    + "the connection is closed.");
+    public static final Setting<Duration> HTTP_IDLE_TIMEOUT = Setting.of("KILLKRILL_HTTP_IDLE_TIMEOUT",
+            SettingType.duration(Duration.ofMillis(100), Duration.ofHours(1)), "60s",
+            "An HTTP connection with no request in progress (one whose headers are not complete included) is "
+                    + "closed after this long.");
 
     public static final Setting<Long> SYSLOG_UDP_RECEIVE_BUFFER = Setting.of("KILLKRILL_SYSLOG_UDP_RECEIVE_BUFFER",
             SettingType.bytes(64 * 1024, 1024L * 1024 * 1024), "4MiB",
@@ -63,8 +81,39 @@ public final class ReceiversSettings {
     public static final ConfigDef DEFINITION = ConfigDef.of("receivers", CommonSettings.ALL,
             HTTP_PORT, SYSLOG_PORT, SYSLOG_UDP, SYSLOG_TLS_PORT, SYSLOG_TLS_CERT, SYSLOG_TLS_KEY,
             SYSLOG_MAX_MESSAGE_BYTES, RELP_PORT, RELP_TLS, SHUTDOWN_GRACE, HTTP_MAX_BODY_BYTES, HTTP_MAX_ITEMS,
-            MAX_BACKLOG, API_KEYS, SYSLOG_UDP_RECEIVE_BUFFER, IDEMPOTENCY_TTL);
+            MAX_BACKLOG, API_KEYS, SYSLOG_UDP_RECEIVE_BUFFER, IDEMPOTENCY_TTL,
+            HTTP_MEMORY_BUDGET, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT);
 
     private ReceiversSettings() {
+    }
+
+    /**
+     * An empty {@code KILLKRILL_API_KEYS=} counts as set: the configuration otherwise treats an empty value as
+     * unset, which here would turn authentication off (e.g. {@code KILLKRILL_API_KEYS=$KEYS} with KEYS unset).
+     */
+    public static void refuseEmptyApiKeys(Map<String, String> environment) {
+        String value = environment.get(API_KEYS.key());
+        if (value != null && value.isEmpty()) {
+            throw new ConfigException(List.of(API_KEYS.key() + "='' holds no key: expected "
+                    + API_KEYS.type().expects()));
+        }
+    }
+
+    /** At least one key, each of at least {@link #MIN_API_KEY_LENGTH} characters; blanks between commas dropped. */
+    private static SettingType<List<String>> apiKeys() {
+        SettingType<List<String>> list = SettingType.list();
+        return SettingType.of("a comma-separated list of at least one key of at least " + MIN_API_KEY_LENGTH
+                + " characters (leave the variable unset for no authentication)", text -> {
+            List<String> keys = list.parse(text);
+            if (keys.isEmpty()) {
+                throw new IllegalArgumentException("holds no key");
+            }
+            long shortKeys = keys.stream().filter(k -> k.length() < MIN_API_KEY_LENGTH).count();
+            if (shortKeys > 0) {
+                throw new IllegalArgumentException("holds " + shortKeys + " key(s) shorter than "
+                        + MIN_API_KEY_LENGTH + " characters");
+            }
+            return keys;
+        });
     }
 }

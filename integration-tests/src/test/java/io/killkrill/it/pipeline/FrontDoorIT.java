@@ -199,6 +199,52 @@ class FrontDoorIT extends PipelineScenario {
                 answersByStatus(attempts), inDoubtCounters());
     }
 
+    /**
+     * With an Idempotency-Key per request, retried with the same key after every non-202 answer, through a SIGKILL
+     * of Redis mid-run: every item is indexed exactly once (each request's marker counts exactly {@link #ITEMS},
+     * the terms aggregation on the message finds no duplicate), and no request got 202 for items not stored (the
+     * total is exactly 200 x {@link #ITEMS}).
+     */
+    @Test
+    void withIdempotencyKeysEveryItemIsIndexedExactlyOnceThroughARedisKill() throws Exception {
+        String run = run("front_door_keyed");
+        List<Attempt> attempts = sendThroughARedisKill(run, true, 50);
+
+        awaitLogs(run, (long) REQUESTS * ITEMS, 0, Duration.ofSeconds(180));
+        Map<String, Long> indexed = indexedPerAttempt(run);
+        for (int request = 0; request < REQUESTS; request++) {
+            assertThat(indexed.get("r" + request + "a0")).as("request %d", request).isEqualTo(ITEMS);
+        }
+        assertThat(indexed(run)).isEqualTo((long) REQUESTS * ITEMS);
+        assertThat(duplicateMessages(run)).isEmpty();
+        assertThat(attempts).as("some tries were refused while Redis was down").anyMatch(a -> a.status() != 202);
+        System.out.printf("front door with keys: %d tries, %s; %s%n", attempts.size(), answersByStatus(attempts),
+                inDoubtCounters());
+    }
+
+    /**
+     * A client's own {@code event_id}: the same event sent in two requests (no Idempotency-Key) is indexed once, as
+     * that ID, and a malformed one is a per-item error that keeps the request's other items.
+     */
+    @Test
+    void anEventSentTwiceWithItsOwnEventIdIsIndexedOnce() throws Exception {
+        String run = run("front_door_event_id");
+        String id = io.killkrill.model.EventIds.next();
+        String event = "{\"message\":\"" + run + "-once\",\"service\":\"" + run + "\",\"event_id\":\"" + id + "\"}";
+        assertThat(postLogs(List.of(event)).status()).isEqualTo(202);
+        Answer second = postLogs(List.of(event, "{\"message\":\"" + run + "-bad\",\"service\":\"" + run
+                + "\",\"event_id\":\"not-a-uuid\"}"));
+        assertThat(second.status()).isEqualTo(202);
+        assertThat(second.accepted()).isEqualTo(1);
+        assertThat(second.rejected()).isEqualTo(1);
+        assertThat(second.body().get("errors").get(0).get("field").asText()).isEqualTo("event_id");
+
+        await("the event is indexed").atMost(Duration.ofSeconds(60)).until(() -> indexed(run) >= 1);
+        await("the log-worker handled both copies").atMost(Duration.ofSeconds(60)).until(this::logsDrained);
+        assertThat(indexed(run)).isEqualTo(1);
+        assertThat(documents(run)).singleElement().satisfies(hit -> assertThat(hit.id()).isEqualTo(id));
+    }
+
     /** The receivers' counts of writes that were in doubt (the connection to Redis cut before the reply). */
     private List<String> inDoubtCounters() {
         return get(pipeline.receiversUri("/metrics")).body().lines().filter(l -> l.startsWith("killkrill_in_doubt"))

@@ -5,18 +5,37 @@ import io.netty.handler.codec.http.HttpHeaders;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
-/** The API keys of the ingestion endpoints, compared in constant time; none configured means open. */
+/**
+ * The API keys of the ingestion endpoints. None configured means open; that can only be chosen by leaving
+ * {@code KILLKRILL_API_KEYS} unset (a set value that yields no key is a configuration error, see
+ * {@code ReceiversSettings.API_KEYS}). A presented key is compared with every configured key, always all of
+ * them, as SHA-256 digests with {@link MessageDigest#isEqual}: the time taken depends neither on where the
+ * first differing byte is nor on the lengths of the keys.
+ */
 final class ApiKeys {
-    private final List<byte[]> keys;
+    /** Shortest key accepted: 16 characters (96 bits and more from a random base64 or hex generator). */
+    static final int MIN_LENGTH = 16;
+
+    private final List<byte[]> digests;
 
     ApiKeys(List<String> keys) {
-        this.keys = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        for (String key : keys) {
+            if (key.length() < MIN_LENGTH) {
+                throw new IllegalArgumentException("an API key must have at least " + MIN_LENGTH + " characters");
+            }
+        }
+        this.digests = keys.stream().map(ApiKeys::digest).toList();
+    }
+
+    boolean required() {
+        return !digests.isEmpty();
     }
 
     boolean permits(HttpHeaders headers) {
-        if (keys.isEmpty()) {
+        if (digests.isEmpty()) {
             return true;
         }
         String presented = headers.get("X-API-Key");
@@ -27,11 +46,19 @@ final class ApiKeys {
         if (presented == null || presented.isEmpty()) {
             return false;
         }
-        byte[] candidate = presented.getBytes(StandardCharsets.UTF_8);
+        byte[] candidate = digest(presented);
         boolean match = false;
-        for (byte[] key : keys) {
+        for (byte[] key : digests) {
             match |= MessageDigest.isEqual(key, candidate);
         }
         return match;
+    }
+
+    private static byte[] digest(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 }

@@ -9,30 +9,44 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 
 import java.net.InetSocketAddress;
-import java.util.List;
 
-/** HTTP transport: ingestion endpoints, health and /metrics on one port. */
+/**
+ * HTTP transport: ingestion endpoints, health and /metrics on one port. Each connection is a pipeline of named
+ * stages ({@link HttpStages}), one job each (inbound top to bottom; answers go back up through {@code response}):
+ *
+ * <pre>
+ * codec       HttpServerCodec                 bytes &lt;-&gt; request heads, body contents, responses
+ * sequencer   {@link RequestSequencer}        one request at a time: one answer per request, in request order
+ * timeouts    {@link ConnectionTimeouts}      idle connection closed; body not in time: 408
+ * response    {@link ResponseWriter}          Answer -&gt; HTTP response, request timing, keep-alive or close
+ * router      {@link HttpRouter}              route; health, /metrics, 404, 405; discards bodies of answered requests
+ * auth        {@link ApiKeyAuth}              401 from the headers
+ *             (idempotency goes here: addAfter("auth", "idempotency", ..); an early answer is
+ *              {@link HttpExchange#answer}, not passing the exchange on; the router then discards the body)
+ * admission   {@link RequestAdmission}        415, 417, 413 by Content-Length, 503 Redis, 429 backlog, 503 budget
+ * body        {@link BodyReader}              100 Continue; bounded body, framing errors 400, gzip; 408
+ * decoder     {@link BodyDecoderStage}        body -&gt; items by the {@link BodyDecoder} chosen at admission
+ * ingest      {@link IngestStage}             validate, StreamWriter.write(FAIL_FAST), 202 / 400 / 503 / 500
+ * </pre>
+ *
+ * Everything before {@code body} looks at the headers only: a request refused there has not been asked for its
+ * body ({@code Expect: 100-continue} gets its 401/413/415/... instead of a 100).
+ */
 public final class HttpReceiver implements AutoCloseable {
     private final Channel channel;
 
-    public HttpReceiver(EventLoopGroup boss, EventLoopGroup workers, int port, long maxBodyBytes, int maxItems,
-                        String logsStream, String metricsStream, List<String> apiKeys, StreamWriter writer,
+    public HttpReceiver(EventLoopGroup boss, EventLoopGroup workers, HttpSettings settings, StreamWriter writer,
                         BacklogMonitor backlog, ReceiverMetrics metrics) throws InterruptedException {
-        HttpSettings settings = new HttpSettings(maxBodyBytes, maxItems, logsStream, metricsStream);
-        ApiKeys keys = new ApiKeys(apiKeys);
+        HttpStages stages = new HttpStages(settings, writer, backlog, metrics);
         this.channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("http", new HttpServerCodec())
-                                .addLast("continue", new HttpServerExpectContinueHandler())
-                                .addLast("ingest", new HttpIngestHandler(settings, writer, backlog, metrics, keys));
+                        stages.install(ch.pipeline());
                     }
-                }).bind(port).sync().channel();
+                }).bind(settings.port()).sync().channel();
     }
 
     public int port() {

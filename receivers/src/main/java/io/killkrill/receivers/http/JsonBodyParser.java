@@ -3,6 +3,7 @@ package io.killkrill.receivers.http;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.killkrill.model.FieldError;
 import io.killkrill.model.Json;
@@ -12,7 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Splits a JSON (one object or an array of objects) or NDJSON body into items. */
+/**
+ * Splits a JSON (one object or an array of objects) or NDJSON body into items. JSON: a body that does not parse is
+ * malformed as a whole (400, saying where). NDJSON: each line is an item on its own, so a line that does not parse
+ * (nested too deep included) is that item's rejection, naming the line.
+ */
 final class JsonBodyParser {
     private JsonBodyParser() {
     }
@@ -28,6 +33,8 @@ final class JsonBodyParser {
                 throw new MalformedBodyException("unexpected content after the JSON value at " 
                         + where(parser.currentTokenLocation()) + " (send several events as an array or as NDJSON)");
             }
+        } catch (StreamConstraintsException e) {
+            throw new MalformedBodyException("malformed JSON: " + constraint(e));
         } catch (JsonProcessingException e) {
             throw new MalformedBodyException("malformed JSON at " + where(e.getLocation()) + ": "
                     + e.getOriginalMessage());
@@ -79,16 +86,34 @@ final class JsonBodyParser {
     private static IngestItem line(byte[] body, int offset, int length, int lineNumber) {
         try (JsonParser parser = Json.MAPPER.getFactory().createParser(body, offset, length)) {
             JsonNode node = Json.MAPPER.readTree(parser);
+            if (node == null || node.isMissingNode()) {
+                return unreadable("line " + lineNumber + " holds no JSON value");
+            }
             if (parser.nextToken() != null) {
                 return unreadable("line " + lineNumber + " holds more than one JSON value");
             }
             return new IngestItem.Parsed(node);
+        } catch (StreamConstraintsException e) {
+            return unreadable("line " + lineNumber + " is not valid JSON: " + constraint(e));
         } catch (JsonProcessingException e) {
-            return unreadable("line " + lineNumber + " is not valid JSON at column "
-                    + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            // some errors (a constraint, an I/O error in the parser) carry no location
+            JsonLocation location = e.getLocation();
+            return unreadable("line " + lineNumber + " is not valid JSON"
+                    + (location == null ? "" : " at column " + location.getColumnNr()) + ": "
+                    + e.getOriginalMessage());
         } catch (IOException e) {
             return unreadable("line " + lineNumber + " cannot be read: " + e.getMessage());
         }
+    }
+
+    /** A read limit of the contract's mapper (nesting depth, number length) in the client's words. */
+    private static String constraint(StreamConstraintsException e) {
+        String message = e.getOriginalMessage();
+        if (message != null && message.contains("nesting depth")) {
+            return "nested deeper than the " + Json.MAPPER.getFactory().streamReadConstraints().getMaxNestingDepth()
+                    + " levels allowed";
+        }
+        return message == null ? "a read limit was exceeded" : message.replaceAll(", from `[^`]*`", "");
     }
 
     private static IngestItem unreadable(String reason) {

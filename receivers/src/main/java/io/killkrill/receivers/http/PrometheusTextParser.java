@@ -10,14 +10,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Reads the Prometheus text exposition format (version 0.0.4) into metric sample items, one per sample line,
  * so an exporter's page can be pushed as it is. A sample's type comes from its family's {@code # TYPE}:
  * counter, and the cumulative series of histograms and summaries ({@code _bucket}, {@code _sum}, {@code _count}),
- * become counters; everything else a gauge. A sample without a timestamp takes the time received.
+ * become counters; everything else a gauge. A sample without a timestamp takes the time received. A line that
+ * cannot be read (a value that is not a decimal float, NaN or ±Inf; a label given twice; ...) is that sample's
+ * rejection, naming the line.
  */
 final class PrometheusTextParser {
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+    private static final Pattern TIMESTAMP = Pattern.compile("-?\\d{1,19}");
+
     private PrometheusTextParser() {
     }
 
@@ -76,6 +82,9 @@ final class PrometheusTextParser {
                     return error(lineNumber, "expected a label name at column " + (pos + 1));
                 }
                 String label = line.substring(nameStart, pos);
+                if (labels.has(label)) {
+                    return error(lineNumber, "label " + label + " appears twice");
+                }
                 pos = skipSpaces(line, pos);
                 if (pos >= line.length() || line.charAt(pos) != '=') {
                     return error(lineNumber, "expected '=' after label " + label + " at column " + (pos + 1));
@@ -115,11 +124,14 @@ final class PrometheusTextParser {
         }
         Double value = number(rest[0]);
         if (value == null) {
-            return error(lineNumber, "'" + rest[0] + "' is not a number");
+            return error(lineNumber, "'" + rest[0] + "' is not a number (a decimal float, NaN, +Inf or -Inf)");
         }
         sample.put("value", value);
         if (rest.length == 2) {
             try {
+                if (!TIMESTAMP.matcher(rest[1]).matches()) {
+                    throw new NumberFormatException();
+                }
                 sample.put("timestamp", Long.parseLong(rest[1]));
             } catch (NumberFormatException e) {
                 return error(lineNumber, "timestamp '" + rest[1] + "' is not an integer of epoch milliseconds");
@@ -145,15 +157,23 @@ final class PrometheusTextParser {
         return "gauge";
     }
 
+    /**
+     * A sample value. Not {@link Double#parseDouble} alone: it also takes Java literals that are no Prometheus
+     * value and would be stored as a silently different number ({@code 1d} and {@code 1f} as 1, hex floats such
+     * as {@code 0x1p3} as 8, {@code Infinity}).
+     */
     private static Double number(String text) {
         switch (text) {
             case "NaN":
                 return Double.NaN;
-            case "+Inf":
+            case "+Inf", "Inf":
                 return Double.POSITIVE_INFINITY;
             case "-Inf":
                 return Double.NEGATIVE_INFINITY;
             default:
+                if (!DECIMAL.matcher(text).matches()) {
+                    return null;
+                }
                 try {
                     return Double.parseDouble(text);
                 } catch (NumberFormatException e) {

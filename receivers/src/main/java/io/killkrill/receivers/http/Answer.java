@@ -1,0 +1,45 @@
+package io.killkrill.receivers.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.killkrill.model.Json;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * The answer to one request, before it becomes an HTTP response ({@link ResponseWriter}). {@code close} asks for
+ * the connection to be closed after it (the rest of the request cannot be read safely); 429 and 503 always carry
+ * {@code Retry-After}.
+ */
+record Answer(HttpResponseStatus status, String body, String contentType, boolean close) {
+    static final String JSON = "application/json";
+
+    static Answer of(HttpResponseStatus status, String body, String contentType) {
+        return new Answer(status, body, contentType, false);
+    }
+
+    /** {@code {"accepted":N,"rejected":M,"errors":[...]}}, plus {@code "error"} when the request was refused. */
+    static Answer result(HttpResponseStatus status, int accepted, int rejected, ArrayNode errors, String error) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("accepted", accepted);
+        body.put("rejected", rejected);
+        body.set("errors", errors);
+        if (error != null) {
+            body.put("error", error);
+        }
+        return new Answer(status, Json.write(body), JSON, false);
+    }
+
+    /** The whole request refused: nothing accepted, {@code error} says why. */
+    static Answer refusal(HttpResponseStatus status, String error) {
+        return result(status, 0, 0, Json.MAPPER.createArrayNode(), error);
+    }
+
+    Answer closing() {
+        return new Answer(status, body, contentType, true);
+    }
+
+    boolean retryAfter() {
+        return status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)
+                || status.equals(HttpResponseStatus.TOO_MANY_REQUESTS);
+    }
+}

@@ -1,0 +1,41 @@
+package io.killkrill.receivers.http;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Which {@link BodyDecoder} reads a request, by route and media type (Content-Type without parameters). */
+final class BodyDecoders {
+    /** The media type of a request that sends no Content-Type. */
+    static final String DEFAULT_MEDIA_TYPE = "application/json";
+
+    record Binding(Route route, String mediaType, String description, BodyDecoder decoder) {
+    }
+
+    private final List<Binding> bindings;
+
+    BodyDecoders(List<Binding> bindings) {
+        this.bindings = List.copyOf(bindings);
+    }
+
+    /** JSON and NDJSON on both ingestion routes; the Prometheus text format on {@code /api/v1/metrics}. */
+    static BodyDecoders standard() {
+        return new BodyDecoders(List.of(
+                new Binding(Route.LOGS, "application/json", "application/json", JsonBodyParser::json),
+                new Binding(Route.LOGS, "application/x-ndjson", "application/x-ndjson", JsonBodyParser::ndjson),
+                new Binding(Route.METRICS, "application/json", "application/json", JsonBodyParser::json),
+                new Binding(Route.METRICS, "application/x-ndjson", "application/x-ndjson", JsonBodyParser::ndjson),
+                new Binding(Route.METRICS, "text/plain", "text/plain; version=0.0.4", PrometheusTextParser::parse)));
+    }
+
+    Optional<BodyDecoder> find(Route route, String mediaType) {
+        return bindings.stream().filter(b -> b.route() == route && b.mediaType().equals(mediaType))
+                .map(Binding::decoder).findFirst();
+    }
+
+    /** For the 415 answer: what the route takes. */
+    String accepted(Route route) {
+        return bindings.stream().filter(b -> b.route() == route).map(Binding::description)
+                .collect(Collectors.joining(", "));
+    }
+}

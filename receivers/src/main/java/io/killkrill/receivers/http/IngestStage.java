@@ -1,0 +1,149 @@
+package io.killkrill.receivers.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.killkrill.model.FieldError;
+import io.killkrill.model.IngestContext;
+import io.killkrill.model.Json;
+import io.killkrill.model.LogEvent;
+import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.MetricSample;
+import io.killkrill.model.MetricSampleCodec;
+import io.killkrill.model.Source;
+import io.killkrill.model.Validated;
+import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.receivers.enqueue.RedisUnavailableException;
+import io.killkrill.receivers.enqueue.StreamWriter;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The ingest stage: validates each item by the contract ({@code LogEventCodec} / {@code MetricSampleCodec}),
+ * hands the valid ones to the {@link StreamWriter} in one write per request and answers from the write's outcome:
+ * 202 only once Redis confirmed them, 503 (Redis unavailable) or 500 (Redis refused) with nothing reported
+ * accepted, 400 when no item was valid. Last in the pipeline, it also answers for any stage that failed
+ * unexpectedly (500), so no request goes unanswered.
+ */
+final class IngestStage extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
+
+    private final StreamWriter writer;
+    private final ReceiverMetrics metrics;
+
+    IngestStage(StreamWriter writer, ReceiverMetrics metrics) {
+        this.writer = writer;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof BodyDecoderStage.DecodedBody decoded) {
+            ingest(ctx, decoded.exchange(), decoded.items());
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void ingest(ChannelHandlerContext ctx, HttpExchange exchange, List<IngestItem> items) {
+        String kind = exchange.route().kind();
+        String stream = exchange.admitted().stream();
+        metrics.received("http", kind, items.size());
+        Source source = Source.http(peer(ctx.channel().remoteAddress()));
+        List<StreamWriter.Entry> entries = new ArrayList<>(items.size());
+        ArrayNode errors = Json.MAPPER.createArrayNode();
+        int rejected = 0;
+        for (int i = 0; i < items.size(); i++) {
+            IngestItem item = items.get(i);
+            List<FieldError> itemErrors = item instanceof IngestItem.Parsed parsed
+                    ? validate(parsed, exchange.route(), stream, source, entries)
+                    : ((IngestItem.Unreadable) item).errors();
+            if (!itemErrors.isEmpty()) {
+                rejected++;
+                for (FieldError error : itemErrors) {
+                    ObjectNode e = errors.addObject();
+                    e.put("index", i);
+                    e.put("field", error.field());
+                    e.put("reason", error.reason());
+                }
+            }
+        }
+        metrics.rejected("http", kind, "invalid_item", rejected);
+        int accepted = entries.size();
+        int rejectedItems = rejected;
+        if (accepted == 0) {
+            exchange.answer(Answer.result(HttpResponseStatus.BAD_REQUEST, 0, rejectedItems, errors, null));
+            return;
+        }
+        writer.write(entries, StreamWriter.Delivery.FAIL_FAST).whenComplete((ok, failure) ->
+                ctx.executor().execute(() -> answer(exchange, accepted, rejectedItems, errors, failure)));
+    }
+
+    private void answer(HttpExchange exchange, int accepted, int rejected, ArrayNode errors, Throwable failure) {
+        String kind = exchange.route().kind();
+        if (failure == null) {
+            metrics.accepted("http", kind, accepted);
+            exchange.answer(Answer.result(HttpResponseStatus.ACCEPTED, accepted, rejected, errors, null));
+            return;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof RedisUnavailableException) {
+            metrics.rejected("http", kind, "redis_unavailable", accepted);
+            exchange.answer(Answer.result(HttpResponseStatus.SERVICE_UNAVAILABLE, 0, rejected + accepted, errors,
+                    cause.getMessage() + "; nothing was accepted, retry later"));
+        } else {
+            LOG.error("stage=enqueue Redis refused the entries of a request: {}", cause.toString());
+            metrics.rejected("http", kind, "redis_error", accepted);
+            exchange.answer(Answer.result(HttpResponseStatus.INTERNAL_SERVER_ERROR, 0, rejected + accepted, errors,
+                    "Redis refused the write: " + cause.getMessage()));
+        }
+    }
+
+    private static List<FieldError> validate(IngestItem.Parsed item, Route route, String stream, Source source,
+                                             List<StreamWriter.Entry> entries) {
+        IngestContext context = IngestContext.now(source);
+        if (route == Route.LOGS) {
+            Validated<LogEvent> event = LogEventCodec.fromInput(item.node(), context);
+            if (event instanceof Validated.Valid<LogEvent> v) {
+                entries.add(new StreamWriter.Entry(stream, LogEventCodec.toEntry(v.value())));
+                return List.of();
+            }
+            return ((Validated.Invalid<LogEvent>) event).errors();
+        }
+        Validated<MetricSample> sample = MetricSampleCodec.fromInput(item.node(), context);
+        if (sample instanceof Validated.Valid<MetricSample> v) {
+            entries.add(new StreamWriter.Entry(stream, MetricSampleCodec.toEntry(v.value())));
+            return List.of();
+        }
+        return ((Validated.Invalid<MetricSample>) sample).errors();
+    }
+
+    static String peer(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        HttpExchange exchange = HttpExchange.current(ctx.channel());
+        LOG.warn("stage=http a request from {} failed unexpectedly: {}", peer(ctx.channel().remoteAddress()),
+                cause.toString(), cause);
+        if (exchange != null && !exchange.answered() && !exchange.abandoned()) {
+            exchange.refuseAndClose(metrics, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",
+                    "the request could not be handled: " + cause);
+        } else {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.killkrill.receivers.http;
+
+import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.receivers.enqueue.BacklogMonitor;
+import io.killkrill.receivers.enqueue.StreamWriter;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The admission stage, on the headers alone, before anything asks for the body: a decoder for the route and
+ * Content-Type (415), an encoding it can inflate (415), an expectation it knows (417), an announced length within
+ * the limit (413), Redis reachable (503), the stream's backlog under its limit (429), and room in the
+ * {@link MemoryBudget} for what the body will cost once decoded (503). A request that passes holds its first
+ * reservation and goes on to the body stage.
+ */
+final class RequestAdmission extends ChannelInboundHandlerAdapter {
+    /** What a chunked body (length unknown) must find free in the budget to be started. */
+    static final long CHUNKED_FIRST_RESERVATION = 64 * 1024;
+
+    private final HttpSettings settings;
+    private final BodyDecoders decoders;
+    private final StreamWriter writer;
+    private final BacklogMonitor backlog;
+    private final MemoryBudget budget;
+    private final ReceiverMetrics metrics;
+
+    RequestAdmission(HttpSettings settings, BodyDecoders decoders, StreamWriter writer, BacklogMonitor backlog,
+                     MemoryBudget budget, ReceiverMetrics metrics) {
+        this.settings = settings;
+        this.decoders = decoders;
+        this.writer = writer;
+        this.backlog = backlog;
+        this.budget = budget;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpExchange exchange) {
+            admit(exchange).ifPresent(admitted -> {
+                exchange.admit(admitted);
+                ctx.fireChannelRead(exchange);
+            });
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private Optional<HttpExchange.Admitted> admit(HttpExchange exchange) {
+        Route route = exchange.route();
+        String mediaType = Optional.ofNullable(exchange.headers().get(HttpHeaderNames.CONTENT_TYPE))
+                .map(t -> t.split(";")[0].trim().toLowerCase(Locale.ROOT)).orElse(BodyDecoders.DEFAULT_MEDIA_TYPE);
+        Optional<BodyDecoder> decoder = decoders.find(route, mediaType);
+        if (decoder.isEmpty()) {
+            exchange.refuse(metrics, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                    "Content-Type " + mediaType + " is not supported here: use " + decoders.accepted(route));
+            return Optional.empty();
+        }
+        String encoding = Optional.ofNullable(exchange.headers().get(HttpHeaderNames.CONTENT_ENCODING))
+                .map(e -> e.trim().toLowerCase(Locale.ROOT)).orElse("identity");
+        if (!encoding.equals("identity") && !encoding.equals("gzip")) {
+            exchange.refuse(metrics, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                    "Content-Encoding " + encoding + " is not supported: use gzip or none");
+            return Optional.empty();
+        }
+        String expect = exchange.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
+            exchange.refuse(metrics, HttpResponseStatus.EXPECTATION_FAILED, "unsupported_expectation",
+                    "only 'Expect: 100-continue' is supported");
+            return Optional.empty();
+        }
+        long declared = exchange.declaredLength();
+        if (declared > settings.maxBodyBytes()) {
+            exchange.refuse(metrics, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
+                    "the body (" + declared + " bytes) exceeds " + settings.maxBodyBytes() + " bytes");
+            return Optional.empty();
+        }
+        String stream = route == Route.LOGS ? settings.logsStream() : settings.metricsStream();
+        if (!writer.redisAvailable()) {
+            exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "redis_unavailable",
+                    "Redis is unavailable; nothing was accepted, retry later");
+            return Optional.empty();
+        }
+        if (backlog.overLimit(stream)) {
+            exchange.refuse(metrics, HttpResponseStatus.TOO_MANY_REQUESTS, "backlog",
+                    "the backlog of " + stream + " (" + backlog.backlog(stream) + " entries) is over the limit; "
+                            + "nothing was accepted, retry later");
+            return Optional.empty();
+        }
+        boolean gzip = encoding.equals("gzip");
+        long first = declared < 0 ? Math.min(settings.maxBodyBytes(), CHUNKED_FIRST_RESERVATION) : declared;
+        if (!exchange.reservation().ensure(BodyReader.cost(first, gzip))) {
+            exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "memory_budget",
+                    BodyReader.overBudget(budget));
+            return Optional.empty();
+        }
+        return Optional.of(new HttpExchange.Admitted(decoder.get(), stream, gzip));
+    }
+}
