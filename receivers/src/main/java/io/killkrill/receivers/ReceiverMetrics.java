@@ -98,6 +98,12 @@ public final class ReceiverMetrics {
                 + "with Redis down").increment(entries);
     }
 
+    /** A request whose Idempotency-Key was already answered: the stored answer was sent again. */
+    public void idempotentReplay(String kind) {
+        counter("killkrill.idempotent.replays", "HTTP requests answered with the stored answer of an earlier "
+                + "request with the same Idempotency-Key (nothing stored)", "kind", kind).increment();
+    }
+
     /** 1 while the flow gate lets syslog TCP, TLS and RELP read, 0 while they are paused. */
     public void flowGateGauge(Supplier<Number> value) {
         Gauge.builder("killkrill.flow.gate.open", value)

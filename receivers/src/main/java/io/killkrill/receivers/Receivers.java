@@ -54,7 +54,7 @@ public final class Receivers implements AutoCloseable {
             http = new HttpReceiver(boss, workers, new HttpSettings(config.httpPort(), config.httpMaxBodyBytes(),
                     config.httpMaxItems(), config.streams().logs(), config.streams().metrics(),
                     config.httpBounds().memoryBudgetBytes(), config.httpBounds().bodyTimeout(),
-                    config.httpBounds().idleTimeout(), config.apiKeys()), writer, backlog, metrics);
+                    config.httpBounds().idleTimeout(), config.apiKeys()), writer, gate, idempotency, metrics);
             SyslogIngest ingest = new SyslogIngest(config.streams().logs(), config.streams().logsDlq(),
                     config.syslogMaxMessageBytes(), writer, metrics);
             syslog = new SyslogReceiver(boss, workers, config.syslogPort(), config.syslogUdp(),

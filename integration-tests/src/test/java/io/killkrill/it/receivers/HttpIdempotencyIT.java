@@ -79,7 +79,7 @@ class HttpIdempotencyIT {
     @Test
     void anInvalidKeyIsA400AndStoresNothing(RedisService redis) throws Exception {
         try (ReceiversUnderTest service = ReceiversUnderTest.start(redis, "idem-invalid", c -> c)) {
-            for (String key : List.of("x".repeat(256), "with space", "caf\u00e9")) {
+            for (String key : List.of("x".repeat(256), "with space", "tab\there")) {
                 HttpResponse<String> answer = service.post("/api/v1/logs", "application/x-ndjson", THREE,
                         "Idempotency-Key", key);
                 assertThat(answer.statusCode()).as("key %s", key).isEqualTo(400);

@@ -7,14 +7,15 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
  * The answer to one request, before it becomes an HTTP response ({@link ResponseWriter}). {@code close} asks for
- * the connection to be closed after it (the rest of the request cannot be read safely); 429 and 503 always carry
+ * the connection to be closed after it (the rest of the request cannot be read safely); {@code replayed} marks the
+ * stored answer to an earlier request with the same Idempotency-Key. 409, 429 and 503 always carry
  * {@code Retry-After}.
  */
-record Answer(HttpResponseStatus status, String body, String contentType, boolean close) {
+record Answer(HttpResponseStatus status, String body, String contentType, boolean close, boolean replayed) {
     static final String JSON = "application/json";
 
     static Answer of(HttpResponseStatus status, String body, String contentType) {
-        return new Answer(status, body, contentType, false);
+        return new Answer(status, body, contentType, false, false);
     }
 
     /** {@code {"accepted":N,"rejected":M,"errors":[...]}}, plus {@code "error"} when the request was refused. */
@@ -26,7 +27,7 @@ record Answer(HttpResponseStatus status, String body, String contentType, boolea
         if (error != null) {
             body.put("error", error);
         }
-        return new Answer(status, Json.write(body), JSON, false);
+        return new Answer(status, Json.write(body), JSON, false, false);
     }
 
     /** The whole request refused: nothing accepted, {@code error} says why. */
@@ -35,11 +36,16 @@ record Answer(HttpResponseStatus status, String body, String contentType, boolea
     }
 
     Answer closing() {
-        return new Answer(status, body, contentType, true);
+        return new Answer(status, body, contentType, true, replayed);
+    }
+
+    /** The answer an earlier request with the same Idempotency-Key got, sent again ({@code Idempotent-Replayed}). */
+    static Answer replay(int status, String body) {
+        return new Answer(HttpResponseStatus.valueOf(status), body, JSON, false, true);
     }
 
     boolean retryAfter() {
         return status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)
-                || status.equals(HttpResponseStatus.TOO_MANY_REQUESTS);
+                || status.equals(HttpResponseStatus.TOO_MANY_REQUESTS) || status.equals(HttpResponseStatus.CONFLICT);
     }
 }

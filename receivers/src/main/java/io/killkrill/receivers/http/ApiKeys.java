@@ -38,12 +38,8 @@ final class ApiKeys {
         if (digests.isEmpty()) {
             return true;
         }
-        String presented = headers.get("X-API-Key");
-        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
-        if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = authorization.substring(7).trim();
-        }
-        if (presented == null || presented.isEmpty()) {
+        String presented = presented(headers);
+        if (presented.isEmpty()) {
             return false;
         }
         byte[] candidate = digest(presented);
@@ -52,6 +48,16 @@ final class ApiKeys {
             match |= MessageDigest.isEqual(key, candidate);
         }
         return match;
+    }
+
+    /** The key a request presents ({@code X-API-Key}, else {@code Authorization: Bearer}); empty when none. */
+    static String presented(HttpHeaders headers) {
+        String presented = headers.get("X-API-Key");
+        String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = authorization.substring(7).trim();
+        }
+        return presented == null ? "" : presented;
     }
 
     private static byte[] digest(String key) {

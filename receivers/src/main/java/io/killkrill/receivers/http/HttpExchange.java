@@ -1,6 +1,7 @@
 package io.killkrill.receivers.http;
 
 import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -9,6 +10,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
 
 /**
  * One request on its way through the stages, from its headers to its one answer. The {@link HttpRouter} makes it
@@ -35,6 +38,8 @@ final class HttpExchange {
     private final long startNanos;
     private final MemoryBudget.Reservation reservation;
     private Admitted admitted;
+    private Optional<IdempotencyStore.Claim.Claimed> claim = Optional.empty();
+    private Runnable releaseClaim = () -> { };
     private boolean continued;
     private boolean bodyEnded;
     private boolean answered;
@@ -90,6 +95,24 @@ final class HttpExchange {
 
     MemoryBudget.Reservation reservation() {
         return reservation;
+    }
+
+    /**
+     * The request holds an Idempotency-Key ({@link IdempotencyStage}); {@code release} gives it up, and runs when
+     * the request is answered without its items stored (any answer but the ingest stage's 202) or abandoned.
+     */
+    void claimed(IdempotencyStore.Claim.Claimed claimed, Runnable release) {
+        this.claim = Optional.of(claimed);
+        this.releaseClaim = release;
+    }
+
+    Optional<IdempotencyStore.Claim.Claimed> claim() {
+        return claim;
+    }
+
+    /** The request's items and answer are stored under its key: nothing to release any more. */
+    void keyKept() {
+        releaseClaim = () -> { };
     }
 
     void admit(Admitted admitted) {
@@ -151,6 +174,8 @@ final class HttpExchange {
         }
         answered = true;
         reservation.release();
+        releaseClaim.run();
+        releaseClaim = () -> { };
         channel.writeAndFlush(new Outgoing(this, answer));
     }
 
@@ -169,7 +194,19 @@ final class HttpExchange {
     /** The connection closed: whatever the request held goes back to the budget. */
     void abandon() {
         reservation.release();
+        releaseClaim.run();
+        releaseClaim = () -> { };
         abandoned = true;
+    }
+
+    /**
+     * Closes the connection without an answer: the outcome of the request's write is unknown (Redis failed during
+     * it and the receivers are stopping), and any answer could be false. The client's retry (with its
+     * Idempotency-Key) settles it.
+     */
+    void abandonUnanswered() {
+        abandon();
+        channel.close();
     }
 
     boolean abandoned() {

@@ -1,7 +1,8 @@
 package io.killkrill.receivers.http;
 
 import io.killkrill.receivers.ReceiverMetrics;
-import io.killkrill.receivers.enqueue.BacklogMonitor;
+import io.killkrill.receivers.enqueue.FlowGate;
+import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -23,9 +24,8 @@ import java.net.InetSocketAddress;
  * response    {@link ResponseWriter}          Answer -&gt; HTTP response, request timing, keep-alive or close
  * router      {@link HttpRouter}              route; health, /metrics, 404, 405; discards bodies of answered requests
  * auth        {@link ApiKeyAuth}              401 from the headers
- *             (idempotency goes here: addAfter("auth", "idempotency", ..); an early answer is
- *              {@link HttpExchange#answer}, not passing the exchange on; the router then discards the body)
- * admission   {@link RequestAdmission}        415, 417, 413 by Content-Length, 503 Redis, 429 backlog, 503 budget
+ * idempotency {@link IdempotencyStage}        Idempotency-Key: claim it, or replay the stored answer, 409, 400
+ * admission   {@link RequestAdmission}        415, 417, 413 by Content-Length, flow gate 503/429, 503 budget
  * body        {@link BodyReader}              100 Continue; bounded body, framing errors 400, gzip; 408
  * decoder     {@link BodyDecoderStage}        body -&gt; items by the {@link BodyDecoder} chosen at admission
  * ingest      {@link IngestStage}             validate, StreamWriter.write(FAIL_FAST), 202 / 400 / 503 / 500
@@ -38,8 +38,9 @@ public final class HttpReceiver implements AutoCloseable {
     private final Channel channel;
 
     public HttpReceiver(EventLoopGroup boss, EventLoopGroup workers, HttpSettings settings, StreamWriter writer,
-                        BacklogMonitor backlog, ReceiverMetrics metrics) throws InterruptedException {
-        HttpStages stages = new HttpStages(settings, writer, backlog, metrics);
+                        FlowGate gate, IdempotencyStore idempotency, ReceiverMetrics metrics)
+            throws InterruptedException {
+        HttpStages stages = new HttpStages(settings, writer, gate, idempotency, metrics);
         this.channel = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -1,7 +1,8 @@
 package io.killkrill.receivers.http;
 
 import io.killkrill.receivers.ReceiverMetrics;
-import io.killkrill.receivers.enqueue.BacklogMonitor;
+import io.killkrill.receivers.enqueue.FlowGate;
+import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -15,20 +16,23 @@ import java.util.List;
 final class HttpStages {
     /** The stage names, in pipeline order. */
     static final List<String> NAMES = List.of("codec", "sequencer", "timeouts", "response", "router", "auth",
-            "admission", "body", "decoder", "ingest");
+            "idempotency", "admission", "body", "decoder", "ingest");
 
     private final HttpSettings settings;
     private final StreamWriter writer;
-    private final BacklogMonitor backlog;
+    private final FlowGate gate;
+    private final IdempotencyStore idempotency;
     private final ReceiverMetrics metrics;
     private final ApiKeys keys;
     private final BodyDecoders decoders = BodyDecoders.standard();
     private final MemoryBudget budget;
 
-    HttpStages(HttpSettings settings, StreamWriter writer, BacklogMonitor backlog, ReceiverMetrics metrics) {
+    HttpStages(HttpSettings settings, StreamWriter writer, FlowGate gate, IdempotencyStore idempotency,
+               ReceiverMetrics metrics) {
         this.settings = settings;
         this.writer = writer;
-        this.backlog = backlog;
+        this.gate = gate;
+        this.idempotency = idempotency;
         this.metrics = metrics;
         this.keys = new ApiKeys(settings.apiKeys());
         this.budget = new MemoryBudget(settings.memoryBudgetBytes());
@@ -46,9 +50,10 @@ final class HttpStages {
                 .addLast("response", new ResponseWriter(metrics, settings.maxBodyBytes()))
                 .addLast("router", new HttpRouter(writer, metrics, budget, settings.maxBodyBytes()))
                 .addLast("auth", new ApiKeyAuth(keys, metrics))
-                .addLast("admission", new RequestAdmission(settings, decoders, writer, backlog, budget, metrics))
+                .addLast("idempotency", new IdempotencyStage(idempotency, metrics))
+                .addLast("admission", new RequestAdmission(settings, decoders, gate, budget, metrics))
                 .addLast("body", new BodyReader(settings.maxBodyBytes(), budget, metrics))
                 .addLast("decoder", new BodyDecoderStage(settings.maxItems(), budget, metrics))
-                .addLast("ingest", new IngestStage(writer, metrics));
+                .addLast("ingest", new IngestStage(writer, idempotency.ttl(), metrics));
     }
 }

@@ -12,8 +12,10 @@ import io.killkrill.model.MetricSampleCodec;
 import io.killkrill.model.Source;
 import io.killkrill.model.Validated;
 import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.RedisUnavailableException;
 import io.killkrill.receivers.enqueue.StreamWriter;
+import io.killkrill.receivers.enqueue.WriteInDoubtException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -22,25 +24,30 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 
 /**
  * The ingest stage: validates each item by the contract ({@code LogEventCodec} / {@code MetricSampleCodec}),
- * hands the valid ones to the {@link StreamWriter} in one write per request and answers from the write's outcome:
- * 202 only once Redis confirmed them, 503 (Redis unavailable) or 500 (Redis refused) with nothing reported
- * accepted, 400 when no item was valid. Last in the pipeline, it also answers for any stage that failed
+ * hands the valid ones to the {@link StreamWriter} in one write per request (with the request's Idempotency-Key and
+ * its 202 answer, when it claimed one) and answers from the write's outcome: 202 only once Redis confirmed them,
+ * 503 (Redis unavailable or refusing writes) or 500 (an error reply) with nothing stored, 400 when no item was
+ * valid; no answer at all when the receivers stop while Redis cannot tell whether it stored them. Last in the pipeline, it also answers for any stage that failed
  * unexpectedly (500), so no request goes unanswered.
  */
 final class IngestStage extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
 
     private final StreamWriter writer;
+    private final Duration idempotencyTtl;
     private final ReceiverMetrics metrics;
 
-    IngestStage(StreamWriter writer, ReceiverMetrics metrics) {
+    IngestStage(StreamWriter writer, Duration idempotencyTtl, ReceiverMetrics metrics) {
         this.writer = writer;
+        this.idempotencyTtl = idempotencyTtl;
         this.metrics = metrics;
     }
 
@@ -83,19 +90,43 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
             exchange.answer(Answer.result(HttpResponseStatus.BAD_REQUEST, 0, rejectedItems, errors, null));
             return;
         }
-        writer.write(entries, StreamWriter.Delivery.FAIL_FAST).whenComplete((ok, failure) ->
-                ctx.executor().execute(() -> answer(exchange, accepted, rejectedItems, errors, failure)));
+        Answer stored = Answer.result(HttpResponseStatus.ACCEPTED, accepted, rejectedItems, errors, null);
+        Optional<StreamWriter.Idempotency> idempotency = exchange.claim().map(claim ->
+                claim.idempotency(stored.status().code(), stored.body(), idempotencyTtl));
+        writer.write(entries, StreamWriter.Delivery.FAIL_FAST, idempotency).whenComplete((outcome, failure) ->
+                ctx.executor().execute(() -> answer(exchange, stored, outcome, accepted, rejectedItems, errors,
+                        failure)));
     }
 
-    private void answer(HttpExchange exchange, int accepted, int rejected, ArrayNode errors, Throwable failure) {
+    private void answer(HttpExchange exchange, Answer stored, StreamWriter.Outcome outcome, int accepted,
+                        int rejected, ArrayNode errors, Throwable failure) {
         String kind = exchange.route().kind();
         if (failure == null) {
+            if (outcome instanceof StreamWriter.Outcome.Replayed replayed) {
+                // another request with the key stored first (its claim had lapsed): its answer, nothing stored
+                exchange.keyKept();
+                IdempotencyStore.parse(replayed.storedAnswer()).map(IdempotencyStore.Claim.Answered.class::cast)
+                        .ifPresent(a -> exchange.answer(Answer.replay(a.status(), a.body())));
+                return;
+            }
+            if (outcome instanceof StreamWriter.Outcome.KeyInFlight) {
+                exchange.refuse(metrics, HttpResponseStatus.CONFLICT, "idempotency_key_in_flight",
+                        "a request with this Idempotency-Key is still being handled; nothing was accepted, retry "
+                                + "later");
+                return;
+            }
             metrics.accepted("http", kind, accepted);
-            exchange.answer(Answer.result(HttpResponseStatus.ACCEPTED, accepted, rejected, errors, null));
+            exchange.keyKept();
+            exchange.answer(stored);
             return;
         }
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        if (cause(failure) instanceof WriteInDoubtException) {
+            // the receivers stop and Redis could not tell whether the items were stored: no answer claims either
+            exchange.keyKept();
+            exchange.abandonUnanswered();
+            return;
+        }
+        Throwable cause = cause(failure);
         if (cause instanceof RedisUnavailableException) {
             metrics.rejected("http", kind, "redis_unavailable", accepted);
             exchange.answer(Answer.result(HttpResponseStatus.SERVICE_UNAVAILABLE, 0, rejected + accepted, errors,
@@ -106,6 +137,10 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
             exchange.answer(Answer.result(HttpResponseStatus.INTERNAL_SERVER_ERROR, 0, rejected + accepted, errors,
                     "Redis refused the write: " + cause.getMessage()));
         }
+    }
+
+    private static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
     private static List<FieldError> validate(IngestItem.Parsed item, Route route, String stream, Source source,

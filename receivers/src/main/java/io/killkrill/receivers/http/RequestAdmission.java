@@ -1,8 +1,7 @@
 package io.killkrill.receivers.http;
 
 import io.killkrill.receivers.ReceiverMetrics;
-import io.killkrill.receivers.enqueue.BacklogMonitor;
-import io.killkrill.receivers.enqueue.StreamWriter;
+import io.killkrill.receivers.enqueue.FlowGate;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,7 +13,8 @@ import java.util.Optional;
 /**
  * The admission stage, on the headers alone, before anything asks for the body: a decoder for the route and
  * Content-Type (415), an encoding it can inflate (415), an expectation it knows (417), an announced length within
- * the limit (413), Redis reachable (503), the stream's backlog under its limit (429), and room in the
+ * the limit (413), the {@link FlowGate} open for the stream (503 Redis unreachable or refusing writes or the
+ * write queue full, 429 backlog over its limit), and room in the
  * {@link MemoryBudget} for what the body will cost once decoded (503). A request that passes holds its first
  * reservation and goes on to the body stage.
  */
@@ -24,17 +24,15 @@ final class RequestAdmission extends ChannelInboundHandlerAdapter {
 
     private final HttpSettings settings;
     private final BodyDecoders decoders;
-    private final StreamWriter writer;
-    private final BacklogMonitor backlog;
+    private final FlowGate gate;
     private final MemoryBudget budget;
     private final ReceiverMetrics metrics;
 
-    RequestAdmission(HttpSettings settings, BodyDecoders decoders, StreamWriter writer, BacklogMonitor backlog,
-                     MemoryBudget budget, ReceiverMetrics metrics) {
+    RequestAdmission(HttpSettings settings, BodyDecoders decoders, FlowGate gate, MemoryBudget budget,
+                     ReceiverMetrics metrics) {
         this.settings = settings;
         this.decoders = decoders;
-        this.writer = writer;
-        this.backlog = backlog;
+        this.gate = gate;
         this.budget = budget;
         this.metrics = metrics;
     }
@@ -81,15 +79,10 @@ final class RequestAdmission extends ChannelInboundHandlerAdapter {
             return Optional.empty();
         }
         String stream = route == Route.LOGS ? settings.logsStream() : settings.metricsStream();
-        if (!writer.redisAvailable()) {
-            exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "redis_unavailable",
-                    "Redis is unavailable; nothing was accepted, retry later");
-            return Optional.empty();
-        }
-        if (backlog.overLimit(stream)) {
-            exchange.refuse(metrics, HttpResponseStatus.TOO_MANY_REQUESTS, "backlog",
-                    "the backlog of " + stream + " (" + backlog.backlog(stream) + " entries) is over the limit; "
-                            + "nothing was accepted, retry later");
+        Optional<FlowGate.Closed> closed = gate.closedFor(stream);
+        if (closed.isPresent()) {
+            exchange.refuse(metrics, HttpResponseStatus.valueOf(closed.get().httpStatus()), closed.get().reason(),
+                    closed.get().message());
             return Optional.empty();
         }
         boolean gzip = encoding.equals("gzip");

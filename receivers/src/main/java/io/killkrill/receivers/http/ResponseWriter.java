@@ -1,6 +1,7 @@
 package io.killkrill.receivers.http;
 
 import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -51,6 +52,9 @@ final class ResponseWriter extends ChannelOutboundHandlerAdapter {
         HttpUtil.setContentLength(response, response.content().readableBytes());
         if (answer.retryAfter()) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        if (answer.replayed()) {
+            response.headers().set(IdempotencyStore.REPLAYED_HEADER, "true");
         }
         if (close) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -2,6 +2,8 @@ package io.killkrill.receivers.http;
 
 import io.killkrill.receivers.ReceiverMetrics;
 import io.killkrill.receivers.enqueue.BacklogMonitor;
+import io.killkrill.receivers.enqueue.FlowGate;
+import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -41,23 +43,28 @@ class HttpStagesTest {
     private static ReceiverMetrics metrics;
     private static StreamWriter writer;
     private static BacklogMonitor backlog;
+    private static FlowGate gate;
+    private static IdempotencyStore idempotency;
 
     @BeforeAll
     static void unreachableRedis() {
         metrics = new ReceiverMetrics();
-        writer = new StreamWriter(URI.create("redis://127.0.0.1:1"), metrics);
+        writer = new StreamWriter(URI.create("redis://127.0.0.1:1"), "logs", metrics);
         backlog = new BacklogMonitor(writer, "logs", "metrics", 1000, metrics);
+        gate = new FlowGate(writer, backlog, "logs", metrics);
+        idempotency = new IdempotencyStore(writer, "logs", Duration.ofHours(24));
     }
 
     @AfterAll
     static void close() {
+        idempotency.close();
         backlog.close();
         writer.close();
     }
 
     private static HttpStages stages(long budget, Duration bodyTimeout) {
         return new HttpStages(new HttpSettings(0, 64 * 1024, 100, "logs", "metrics", budget, bodyTimeout,
-                Duration.ofSeconds(30), List.of(KEY)), writer, backlog, new ReceiverMetrics());
+                Duration.ofSeconds(30), List.of(KEY)), writer, gate, idempotency, new ReceiverMetrics());
     }
 
     private static EmbeddedChannel channel(HttpStages stages) {
