@@ -25,7 +25,7 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
 
     /** How much the HTTP receiver holds at once, and for how long. */
     public record HttpBounds(long memoryBudgetBytes, Duration bodyTimeout, Duration idleTimeout) {
-        public static final HttpBounds DEFAULTS = new HttpBounds(96L * 1024 * 1024, Duration.ofSeconds(60),
+        public static final HttpBounds DEFAULTS = new HttpBounds(128L * 1024 * 1024, Duration.ofSeconds(60),
                 Duration.ofSeconds(60));
 
         public HttpBounds {

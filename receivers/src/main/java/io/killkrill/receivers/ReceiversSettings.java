@@ -55,7 +55,7 @@ public final class ReceiversSettings {
                     + "'Authorization: Bearer <key>' or 'X-API-Key: <key>'. Unset means no authentication; a value "
                     + "that holds no key (',', ' ') is refused at start-up rather than read as 'no key'.").asSecret();
     public static final Setting<Long> HTTP_MEMORY_BUDGET = Setting.of("KILLKRILL_HTTP_MEMORY_BUDGET",
-            SettingType.bytes(1024L * 1024, 64L * 1024 * 1024 * 1024), "96MiB",
+            SettingType.bytes(1024L * 1024, 64L * 1024 * 1024 * 1024), "128MiB",
             "Heap that HTTP request bodies and the items decoded from them may hold at once, all requests "
                     + "together (a body byte counts 5 bytes, once inflated, and an item 1 KiB more); a request "
                     + "that finds no room gets 503 with Retry-After. The default suits the shipped -Xmx256m.");
