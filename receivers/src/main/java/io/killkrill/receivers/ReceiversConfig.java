@@ -145,6 +145,12 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
                 idempotencyTtl, httpBounds);
     }
 
+    public ReceiversConfig withUdpReceiveBuffer(int bytes) {
+        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace, bytes,
+                idempotencyTtl, httpBounds);
+    }
+
     public ReceiversConfig withHttpBounds(HttpBounds bounds) {
         return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,
