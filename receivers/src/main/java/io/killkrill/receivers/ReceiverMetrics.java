@@ -8,8 +8,10 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -33,6 +35,8 @@ public final class ReceiverMetrics {
 
     // hot paths count per message: look counters up once per tag set, not through a builder each time
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    /** What function counters read, held here so they are not collected. */
+    private final List<Object> measured = new CopyOnWriteArrayList<>();
 
     private Counter counter(String name, String description, String... tags) {
         String key = name + '|' + String.join("|", tags);
@@ -113,6 +117,7 @@ public final class ReceiverMetrics {
 
     /** Datagrams the kernel dropped on the syslog UDP socket (its receive buffer full), read from /proc. */
     public void udpKernelDrops(Supplier<Number> drops) {
+        measured.add(drops); // Micrometer holds a function counter's object weakly: keep it alive
         FunctionCounter.builder("killkrill.udp.kernel.drops", drops, d -> d.get().doubleValue())
                 .description("Syslog UDP datagrams the kernel dropped before the receiver read them (receive buffer "
                         + "full; RcvbufErrors)").register(registry);

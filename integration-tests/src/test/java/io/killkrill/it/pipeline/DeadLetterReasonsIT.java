@@ -92,8 +92,11 @@ class DeadLetterReasonsIT extends PipelineScenario {
                 "{\"message\":\"conflict\",\"service\":\"" + run + "\",\"host\":\"abc\",\"timestamp\":\"2026-03-04T08:00:00Z\"}"))
                 .accepted()).isEqualTo(1);
         // received on 2026-03-05 (as a receiver would have written it that day): routed to the blocked index
-        IngestContext receivedThen = new IngestContext(EventIds.next(), Instant.parse("2026-03-05T08:00:00Z"),
-                Source.http("10.0.0.1:1"), Optional.empty());
+        Instant then = Instant.parse("2026-03-05T08:00:00Z");
+        long millis = then.toEpochMilli(); // the receiver makes the event ID when it receives the event
+        String madeThen = String.format("%08x-%04x-7000-8000-%012x", millis >>> 16, millis & 0xffff,
+                System.nanoTime() & 0xffffffffffffL);
+        IngestContext receivedThen = new IngestContext(madeThen, then, Source.http("10.0.0.1:1"), Optional.empty());
         LogEvent blockedEvent = ((Validated.Valid<LogEvent>) LogEventCodec.fromInput(Json.MAPPER.readTree(
                 "{\"message\":\"blocked\",\"service\":\"" + run + "\"}"), receivedThen)).value();
         jedis().xadd(streams.logs(), StreamEntryID.NEW_ENTRY, LogEventCodec.toEntry(blockedEvent));

@@ -53,6 +53,13 @@ class UdpFloodIT {
             long sent = (long) senders * perSender;
 
             await("sent = stored + dropped by the receivers + dropped by the kernel").atMost(Duration.ofSeconds(30))
+                    .conditionEvaluationListener(e -> {
+                        if (e.getRemainingTimeInMS() < 1000) {
+                            System.out.printf("UDP flood, not balanced yet: sent %d, stored %d, receivers %.0f, "
+                                    + "kernel %.0f%n", sent, service.length(service.streams.logs()),
+                                    receiverDrops(service), kernelDrops(service));
+                        }
+                    })
                     .until(() -> service.length(service.streams.logs()) + receiverDrops(service) + kernelDrops(service)
                             == sent);
             System.out.printf("UDP flood: sent %d, stored %d, dropped by the receivers %.0f, by the kernel %.0f%n",

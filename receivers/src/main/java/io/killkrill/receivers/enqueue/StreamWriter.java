@@ -164,6 +164,9 @@ public final class StreamWriter implements AutoCloseable {
         JedisPoolConfig poolConfig = new JedisPoolConfig();
         poolConfig.setMaxTotal(8);
         poolConfig.setMaxWait(Duration.ofSeconds(2));
+        // a connection Redis closed (a restart) fails its PING here, before anything is sent on it: a write is
+        // then refused (not sent), not in doubt
+        poolConfig.setTestOnBorrow(true);
         this.pool = new JedisPool(poolConfig, redisUri, 2000);
         this.metrics = metrics;
         this.markerPrefix = markerPrefix + ":writes:" + UUID.randomUUID() + ":";

@@ -28,6 +28,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -40,6 +42,13 @@ import java.util.concurrent.CompletionException;
  */
 final class IngestStage extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
+
+    /**
+     * How long a request waits for its write's outcome. Past it, the write is in doubt (Redis failed while it was
+     * sent and has not answered since): the connection is closed unanswered rather than kept open for as long as
+     * the outage lasts.
+     */
+    static final Duration OUTCOME_PATIENCE = Duration.ofSeconds(10);
 
     private final StreamWriter writer;
     private final Duration idempotencyTtl;
@@ -93,9 +102,20 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         Answer stored = Answer.result(HttpResponseStatus.ACCEPTED, accepted, rejectedItems, errors, null);
         Optional<StreamWriter.Idempotency> idempotency = exchange.claim().map(claim ->
                 claim.idempotency(stored.status().code(), stored.body(), idempotencyTtl));
-        writer.write(entries, StreamWriter.Delivery.FAIL_FAST, idempotency).whenComplete((outcome, failure) ->
-                ctx.executor().execute(() -> answer(exchange, stored, outcome, accepted, rejectedItems, errors,
-                        failure)));
+        CompletableFuture<StreamWriter.Outcome> written = writer.write(entries, StreamWriter.Delivery.FAIL_FAST,
+                idempotency);
+        written.whenComplete((outcome, failure) -> ctx.executor().execute(() -> answer(exchange, stored, outcome,
+                accepted, rejectedItems, errors, failure)));
+        ctx.executor().schedule(() -> {
+            if (!written.isDone() && !exchange.answered() && !exchange.abandoned()) {
+                // in doubt while Redis is down: no answer would be true; the client's retry settles it
+                LOG.warn("stage=enqueue the write of a request is unconfirmed after {} s (Redis failed during it): "
+                        + "closing the connection without an answer", OUTCOME_PATIENCE.toSeconds());
+                metrics.rejected("http", kind, "write_in_doubt", accepted);
+                exchange.keyKept();
+                exchange.abandonUnanswered();
+            }
+        }, OUTCOME_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void answer(HttpExchange exchange, Answer stored, StreamWriter.Outcome outcome, int accepted,
