@@ -18,14 +18,18 @@ import java.util.concurrent.TimeUnit;
  * A fault-injecting TCP proxy between code under test and a real server. {@link Mode#FORWARD} passes bytes
  * both ways; {@link Mode#BLACKHOLE} accepts connections and swallows everything without ever answering (the
  * client times out); {@link Mode#REFUSE} closes every connection, new and open (the client sees resets);
- * {@link Mode#CUT_REPLIES} passes the client's bytes to the server but, when the server answers, closes the
- * connection instead of passing the answer on (300 ms later, so that a pipeline the client was still sending
- * reaches the server whole): the server did what it was asked, the client never learns it.
+ * {@link Mode#CUT_REPLIES} passes the client's bytes to the server but, once the client sent at least 1 KiB on a
+ * connection since the mode was set, closes the connection when the server answers instead of passing the answer
+ * on (300 ms later, so that a pipeline the client was still sending reaches the server whole): the server did
+ * what it was asked, the client never learns it. Smaller exchanges (a PING on borrow) pass.
  */
 public final class FaultProxy implements AutoCloseable {
     public enum Mode { FORWARD, BLACKHOLE, REFUSE, CUT_REPLIES }
 
     private static final long CUT_DELAY_MILLIS = 300;
+    /** CUT_REPLIES spares small exchanges (a client's PING before it writes): only answers to a write this big. */
+    private static final long CUT_AFTER_BYTES = 1024;
+    private volatile long modeEpoch;
     private static final ScheduledExecutorService CUTTER = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fault-proxy-cutter");
         t.setDaemon(true);
@@ -51,6 +55,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     public void mode(Mode next) {
+        modeEpoch++;
         mode = next;
         if (next != Mode.FORWARD) {
             // connections opened before the fault must suffer it too
@@ -75,8 +80,9 @@ public final class FaultProxy implements AutoCloseable {
                 upstream.connect(target, 5_000);
                 open.add(client);
                 open.add(upstream);
-                pump(client, upstream, false);
-                pump(upstream, client, true);
+                Sent sent = new Sent();
+                pump(client, upstream, false, sent);
+                pump(upstream, client, true, sent);
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -85,7 +91,22 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to, boolean replies) {
+    /** What the client sent on one connection since the mode last changed. */
+    private final class Sent {
+        private long epoch = -1;
+        private long bytes;
+
+        synchronized void add(int n) {
+            bytes = (epoch == modeEpoch ? bytes : 0) + n;
+            epoch = modeEpoch;
+        }
+
+        synchronized boolean atLeast(long n) {
+            return epoch == modeEpoch && bytes >= n;
+        }
+    }
+
+    private void pump(Socket from, Socket to, boolean replies, Sent sent) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             boolean cutScheduled = false;
@@ -93,7 +114,10 @@ public final class FaultProxy implements AutoCloseable {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
                     Mode now = mode;
-                    if (now == Mode.CUT_REPLIES && replies) {
+                    if (!replies) {
+                        sent.add(n);
+                    }
+                    if (now == Mode.CUT_REPLIES && replies && sent.atLeast(CUT_AFTER_BYTES)) {
                         // swallow the answers; close a moment later, once the rest of what the client sent has
                         // reached the server (a pipelined client may still be sending when the first answer comes)
                         if (!cutScheduled) {

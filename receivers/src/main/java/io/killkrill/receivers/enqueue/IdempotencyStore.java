@@ -3,8 +3,8 @@ package io.killkrill.receivers.enqueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,6 +17,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Idempotency-Keys in Redis. A request that carries one first {@link #claim claims} it (the key then holds
@@ -63,6 +65,7 @@ public final class IdempotencyStore implements AutoCloseable {
     private final String prefix;
     private final Duration ttl;
     private final ExecutorService executor;
+    private final ScheduledExecutorService retries;
 
     /** @param prefix prefix of the keys (a deployment's own, say its logs stream name) */
     public IdempotencyStore(StreamWriter writer, String prefix, Duration ttl) {
@@ -71,6 +74,11 @@ public final class IdempotencyStore implements AutoCloseable {
         this.ttl = ttl;
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "killkrill-idempotency");
+            t.setDaemon(true);
+            return t;
+        });
+        this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "killkrill-idempotency-release");
             t.setDaemon(true);
             return t;
         });
@@ -115,10 +123,13 @@ public final class IdempotencyStore implements AutoCloseable {
             Object current;
             try (Jedis jedis = writer.pool().getResource()) {
                 current = jedis.eval(CLAIM, List.of(key), List.of(token, Long.toString(LEASE.toMillis())));
-            } catch (JedisConnectionException e) {
-                throw new RedisUnavailableException("Redis is unavailable: " + e.getMessage());
             } catch (JedisDataException e) {
                 throw new RedisUnavailableException("Redis refused the Idempotency-Key claim: " + e.getMessage());
+            } catch (JedisException e) {
+                // unreachable, or the connection broke: the claim may have been set before it did; give it up once
+                // Redis answers, or the client's retries would get 409 for the whole lease
+                releaseWhenReachable(new Claim.Claimed(key, token), 0, 1);
+                throw new RedisUnavailableException("Redis is unavailable: " + e.getMessage());
             }
             if (current == null) {
                 return new Claim.Claimed(key, token);
@@ -127,15 +138,28 @@ public final class IdempotencyStore implements AutoCloseable {
         }, executor);
     }
 
-    /** Gives up a claim whose request stored nothing; best effort (the lease ends it anyway). */
+    /**
+     * Gives up a claim whose request stored nothing, so a retry need not wait out the lease. Often called because
+     * Redis is down: it is retried every second until Redis answers (for up to a lease, which ends it anyway).
+     */
     public void release(Claim.Claimed claim) {
-        executor.execute(() -> {
+        releaseWhenReachable(claim, 0, 0);
+    }
+
+    /** Releases a claim that may exist, retrying every second for up to a lease while Redis does not answer. */
+    private void releaseWhenReachable(Claim.Claimed claim, int attempt, long delaySeconds) {
+        retries.schedule(() -> {
             try (Jedis jedis = writer.pool().getResource()) {
                 jedis.eval(RELEASE, List.of(claim.key()), List.of(claim.token()));
             } catch (RuntimeException e) {
-                LOG.debug("stage=enqueue releasing an Idempotency-Key failed (its lease ends it): {}", e.toString());
+                if (attempt < LEASE.toSeconds()) {
+                    releaseWhenReachable(claim, attempt + 1, 1);
+                } else {
+                    LOG.debug("stage=enqueue an Idempotency-Key claim was not released (its lease ends it): {}",
+                            e.toString());
+                }
             }
-        });
+        }, delaySeconds, TimeUnit.SECONDS);
     }
 
     /** The answer as stored under a key: {@code 1:<status> <body>}. */
@@ -165,5 +189,6 @@ public final class IdempotencyStore implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        retries.shutdownNow();
     }
 }

@@ -305,7 +305,7 @@ public final class StreamWriter implements AutoCloseable {
         Jedis jedis;
         try {
             jedis = pool.getResource();
-        } catch (JedisConnectionException e) {
+        } catch (JedisException e) {
             // nothing was sent: the writes are refused, not in doubt
             LOG.warn("stage=enqueue Redis is unreachable, {} entries not sent: {}", size, e.toString());
             markAvailable(false);

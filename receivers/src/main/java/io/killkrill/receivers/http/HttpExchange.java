@@ -115,6 +115,16 @@ final class HttpExchange {
         releaseClaim = () -> { };
     }
 
+    /**
+     * Takes the claim's release out of the answer's hands, for a caller that learns later whether the items were
+     * stored (a write in doubt): it runs it then, if they were not.
+     */
+    Runnable detachRelease() {
+        Runnable release = releaseClaim;
+        releaseClaim = () -> { };
+        return release;
+    }
+
     void admit(Admitted admitted) {
         this.admitted = admitted;
     }

@@ -112,7 +112,12 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
                 LOG.warn("stage=enqueue the write of a request is unconfirmed after {} s (Redis failed during it): "
                         + "closing the connection without an answer", OUTCOME_PATIENCE.toSeconds());
                 metrics.rejected("http", kind, "write_in_doubt", accepted);
-                exchange.keyKept();
+                Runnable release = exchange.detachRelease();
+                written.whenComplete((outcome, failure) -> {
+                    if (failure != null) {
+                        release.run(); // Redis told in the end: not stored, so a retry may claim the key at once
+                    }
+                });
                 exchange.abandonUnanswered();
             }
         }, OUTCOME_PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
