@@ -73,7 +73,9 @@ public final class AggregateStore implements AutoCloseable {
                 throw new SchemaMismatchException("schema '" + schema + "' does not match the aggregate mapping: "
                         + mismatch.get().getMessage(), e);
             }
-            throw e;
+            int query = jdbcUrl.indexOf('?');
+            throw new IllegalStateException("stage=persist cannot migrate schema '" + schema + "' of PostgreSQL at "
+                    + (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)) + ": " + e.getMessage(), e);
         }
     }
 
