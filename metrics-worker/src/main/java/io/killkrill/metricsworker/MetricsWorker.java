@@ -8,6 +8,7 @@ import io.killkrill.metricsworker.aggregate.LabelSets;
 import io.killkrill.metricsworker.aggregate.Sketches;
 import io.killkrill.metricsworker.http.AggregateQuery;
 import io.killkrill.metricsworker.store.AggregateStore;
+import io.killkrill.metricsworker.store.PagePosition;
 import io.killkrill.model.Json;
 import io.killkrill.model.Stage;
 import io.killkrill.service.AdminEndpoints;
@@ -45,7 +46,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MetricsWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsWorker.class);
-    private static final int QUERY_LIMIT = 10_000;
     /** The grace of {@link #close()} (in-process); the service process stops with KILLKRILL_SHUTDOWN_GRACE. */
     private static final Duration IN_PROCESS_GRACE = Duration.ofSeconds(30);
 
@@ -130,15 +130,15 @@ public final class MetricsWorker implements Service, AutoCloseable {
             return Response.json(400, Json.write(error));
         }
         AggregateQuery query = parsed.query().get();
-        List<WindowAggregate> rows = store.find(query.name(), query.from(), query.to(), query.windowSeconds(),
-                QUERY_LIMIT);
+        // one row more than asked for says whether there is a next page
+        List<WindowAggregate> rows = store.page(query.name(), query.from(), query.to(), query.windowSeconds(),
+                query.labelsJson(), query.after(), query.limit() + 1);
+        boolean more = rows.size() > query.limit();
+        List<WindowAggregate> page = more ? rows.subList(0, query.limit()) : rows;
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode out = body.putArray("aggregates");
-        for (WindowAggregate row : rows) {
+        for (WindowAggregate row : page) {
             SortedMap<String, String> labels = LabelSets.parse(row.getLabels());
-            if (!query.matches(labels)) {
-                continue;
-            }
             ObjectNode item = out.addObject();
             item.put("name", row.getMetricName());
             ObjectNode labelNode = item.putObject("labels");
@@ -147,19 +147,41 @@ public final class MetricsWorker implements Service, AutoCloseable {
             item.put("window_start", row.getWindowStart().toString());
             item.put("window_end", row.getWindowEnd().toString());
             item.put("count", row.getSampleCount());
-            item.put("sum", row.getValueSum());
-            item.put("min", row.getMinValue());
-            item.put("max", row.getMaxValue());
-            item.put("last_value", row.getLastValue());
+            number(item, "sum", row.getValueSum());
+            number(item, "min", row.getMinValue());
+            number(item, "max", row.getMaxValue());
+            number(item, "last_value", row.getLastValue());
             item.put("last_timestamp", row.getLastTimestamp().toString());
             DDSketch sketch = Sketches.decode(row.getSketch());
             ObjectNode quantiles = item.putObject("quantiles");
             for (double q : AggregateExposition.QUANTILES) {
-                quantiles.put(Double.toString(q), sketch.getValueAtQuantile(q));
+                number(quantiles, Double.toString(q), sketch.getValueAtQuantile(q));
             }
         }
-        body.put("truncated", rows.size() >= QUERY_LIMIT);
+        if (more) {
+            WindowAggregate last = page.get(page.size() - 1);
+            body.put("next_cursor", AggregateQuery.Cursor.encode(new PagePosition(last.getWindowSeconds(),
+                    last.getWindowStart(), last.getLabels())));
+        } else {
+            body.putNull("next_cursor");
+        }
+        body.put("truncated", more);
         return Response.json(200, Json.write(body));
+    }
+
+    /**
+     * A value as a JSON number; a non-finite one (a sum that overflowed, a sample of +Inf) as the string
+     * {@code "+Inf"}, {@code "-Inf"} or {@code "NaN"}, as the Prometheus HTTP API writes them (JSON has no number
+     * for them).
+     */
+    static void number(ObjectNode node, String field, double value) {
+        if (Double.isFinite(value)) {
+            node.put(field, value);
+        } else if (Double.isNaN(value)) {
+            node.put(field, "NaN");
+        } else {
+            node.put(field, value > 0 ? "+Inf" : "-Inf");
+        }
     }
 
     /** Redis answers and the consumer reads; PostgreSQL answers. */

@@ -32,6 +32,15 @@ public final class AdminServer implements AutoCloseable {
         AdminEndpoints.Response handle(Map<String, String> query);
     }
 
+    static {
+        // com.sun's server writes the head and the body separately; with Nagle's algorithm on, each answer then
+        // waits for the client's delayed ACK: about 40 ms per request on Linux (measured: 10,000 queries took
+        // 450 s). Read once, when the server's configuration class loads, so it is set before the first server.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
 

@@ -448,15 +448,36 @@ public final class AggregateStore implements AutoCloseable {
     }
 
     /** Stored windows of a metric starting in [from, to), optionally of one size, at most {@code limit}. */
-    public List<WindowAggregate> find(String metricName, Instant from, Instant to, Optional<Integer> windowSeconds,
-                                      int limit) {
-        return sessionFactory.fromTransaction(session -> session.createQuery("from WindowAggregate a"
-                                + " where a.metricName = :name and a.windowStart >= :from and a.windowStart < :to"
-                                + (windowSeconds.isPresent() ? " and a.windowSeconds = :size" : "")
-                                + " order by a.windowSeconds, a.labels, a.windowStart", WindowAggregate.class)
-                .setParameter("name", metricName).setParameter("from", from).setParameter("to", to)
-                .setProperties(windowSeconds.isPresent() ? Map.of("size", windowSeconds.get()) : Map.of())
-                .setMaxResults(limit).getResultList());
+    /**
+     * One page of {@code GET /api/v1/aggregates}: rows of {@code metricName} whose window starts in [from, to), of
+     * one window size if given, whose label set contains {@code labelsJson} (a JSON object), after {@code after}
+     * in the order (window size, window start, label set); at most {@code limit} rows. Served by the index
+     * {@code window_aggregate_page} (V4): the name and the size bound the scan, the window start range and the
+     * cursor are index conditions, and the scan stops after {@code limit} rows (EXPLAIN in docs/metrics-worker.md).
+     */
+    public List<WindowAggregate> page(String metricName, Instant from, Instant to, Optional<Integer> windowSeconds,
+                                      String labelsJson, Optional<PagePosition> after, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT * FROM ").append(table("window_aggregate"))
+                .append(" WHERE metric_name = :name AND window_start >= :from AND window_start < :to");
+        windowSeconds.ifPresent(size -> sql.append(" AND window_seconds = :size"));
+        if (!"{}".equals(labelsJson)) {
+            sql.append(" AND CAST(labels AS jsonb) @> CAST(:labels AS jsonb)");
+        }
+        after.ifPresent(cursor -> sql.append(" AND (window_seconds, window_start, labels) > (:afterSize, :afterStart,"
+                + " :afterLabels)"));
+        sql.append(" ORDER BY window_seconds, window_start, labels LIMIT :limit");
+        return sessionFactory.fromTransaction(session -> {
+            var query = session.createNativeQuery(sql.toString(), WindowAggregate.class)
+                    .setParameter("name", metricName).setParameter("from", from).setParameter("to", to)
+                    .setParameter("limit", limit);
+            windowSeconds.ifPresent(size -> query.setParameter("size", size));
+            if (!"{}".equals(labelsJson)) {
+                query.setParameter("labels", labelsJson);
+            }
+            after.ifPresent(cursor -> query.setParameter("afterSize", cursor.windowSeconds())
+                    .setParameter("afterStart", cursor.windowStart()).setParameter("afterLabels", cursor.labels()));
+            return query.getResultList();
+        });
     }
 
     public boolean isReachable() {
