@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.killkrill.config.ConfigLoader;
 import io.killkrill.it.support.ElasticsearchExtension;
 import io.killkrill.it.support.ElasticsearchService;
+import io.killkrill.it.support.ExternalTool;
+import io.killkrill.it.support.TestServices;
 import io.killkrill.it.support.FreePorts;
 import io.killkrill.it.support.PostgresExtension;
 import io.killkrill.it.support.PostgresService;
@@ -38,7 +40,8 @@ import static org.awaitility.Awaitility.await;
  * The services as runnable jars, all run by the one ServiceMain (issue 14): configuration errors stop them naming
  * the variable (exit 2), an incompatible store contract exits 3, a store unreachable for the start-up timeout
  * exits 1, each with one line {@code <service>: refusing to start (exit N): <reason>}; a started service answers
- * the same health body everywhere and SIGTERM stops it with 0. JSON logs.
+ * the same health body everywhere, a /metrics that {@code promtool check metrics} accepts, and SIGTERM stops it
+ * with 0. JSON logs.
  */
 @ExtendWith({RedisExtension.class, ElasticsearchExtension.class, PostgresExtension.class})
 class ServiceStartupIT {
@@ -138,12 +141,14 @@ class ServiceStartupIT {
         Process process = ServiceJar.of(module).start(env, log);
         HttpResponse<String> ready;
         HttpResponse<String> live;
+        HttpResponse<String> metrics;
         try {
             await(module + " answers /health/ready with 200 and ServiceMain logs it ready")
                     .atMost(Duration.ofSeconds(90)).until(() -> readyStatus(port) == 200
                             && Files.readString(log).contains("ServiceMain - " + module + " ready"));
             ready = get(port, "/health/ready");
             live = get(port, "/health/live");
+            metrics = get(port, "/metrics");
         } finally {
             process.destroy();
         }
@@ -159,6 +164,10 @@ class ServiceStartupIT {
         assertThat(body.path("checks").findValuesAsText("status")).as(ready.body()).containsOnly("UP");
         assertThat(live.statusCode()).isEqualTo(200);
         assertThat(live.body()).isEqualTo("{\"status\":\"UP\",\"failing\":[],\"checks\":[]}");
+        ExternalTool.Result promtool = ExternalTool.run(TestServices.repoRoot(),
+                metrics.body().getBytes(java.nio.charset.StandardCharsets.UTF_8), "promtool", "check", "metrics");
+        assertThat(promtool.exitCode()).as("promtool check metrics on the /metrics of %s: %s", module,
+                promtool.output()).isZero();
         assertThat(output).contains("io.killkrill.service.ServiceMain - " + module + " ready",
                 "io.killkrill.service.ServiceMain - " + module + " stopped");
     }
