@@ -20,7 +20,7 @@ import io.killkrill.service.Service;
 import io.killkrill.service.StreamKeyCheck;
 import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.StreamRuntime;
-import io.killkrill.model.aggregate.WindowAggregate;
+import io.killkrill.metricsworker.store.entity.WindowAggregate;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;

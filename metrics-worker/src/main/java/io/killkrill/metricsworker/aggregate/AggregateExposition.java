@@ -1,7 +1,7 @@
 package io.killkrill.metricsworker.aggregate;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
-import io.killkrill.model.aggregate.WindowAggregate;
+import io.killkrill.metricsworker.store.entity.WindowAggregate;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
