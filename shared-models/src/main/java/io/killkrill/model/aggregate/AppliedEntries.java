@@ -1,4 +1,4 @@
-package io.killkrill.metricsworker.store.entity;
+package io.killkrill.model.aggregate;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
