@@ -20,12 +20,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -106,7 +106,7 @@ class FrontDoorIT extends PipelineScenario {
      * answered 202, Redis is SIGKILLed and, once an answer shows the receivers noticed, started again.
      */
     private List<Attempt> sendThroughARedisKill(String run, boolean keys, int killAfter) throws Exception {
-        List<Attempt> attempts = Collections.synchronizedList(new ArrayList<>());
+        List<Attempt> attempts = new CopyOnWriteArrayList<>(); // read while the clients add to it
         AtomicInteger next = new AtomicInteger();
         AtomicInteger accepted = new AtomicInteger();
         CompletableFuture<Void> killed = new CompletableFuture<>();
@@ -127,9 +127,12 @@ class FrontDoorIT extends PipelineScenario {
             }
             killed.get(2, TimeUnit.MINUTES);
             own.kill();
-            await("a client was refused while Redis is down").atMost(Duration.ofSeconds(30))
-                    .until(() -> attempts.stream().anyMatch(a -> a.status() != 202));
-            own.start();
+            try {
+                await("a client was refused while Redis is down").atMost(Duration.ofSeconds(30))
+                        .until(() -> attempts.stream().anyMatch(a -> a.status() != 202));
+            } finally {
+                own.start(); // whatever happened, the next test finds Redis up
+            }
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(4, TimeUnit.MINUTES);
         } finally {
             clients.shutdownNow();
@@ -278,7 +281,7 @@ class FrontDoorIT extends PipelineScenario {
         int tcpMessages = 3000;
         int relpMessages = 1000;
         int udpMessages = 1000;
-        List<Attempt> attempts = Collections.synchronizedList(new ArrayList<>());
+        List<Attempt> attempts = new CopyOnWriteArrayList<>(); // read while the clients add to it
         ExecutorService load = Executors.newFixedThreadPool(4);
         try {
             CompletableFuture<Void> httpLoad = CompletableFuture.runAsync(() -> {
