@@ -11,6 +11,7 @@ import io.killkrill.model.MetricSample;
 import io.killkrill.model.MetricSampleCodec;
 import io.killkrill.model.Source;
 import io.killkrill.model.Validated;
+import io.killkrill.receivers.Peers;
 import io.killkrill.receivers.ReceiverMetrics;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.RedisUnavailableException;
@@ -22,8 +23,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +72,7 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         String kind = exchange.route().kind();
         String stream = exchange.admitted().stream();
         metrics.received("http", kind, items.size());
-        Source source = Source.http(peer(ctx.channel().remoteAddress()));
+        Source source = Source.http(Peers.of(ctx.channel().remoteAddress()));
         List<StreamWriter.Entry> entries = new ArrayList<>(items.size());
         ArrayNode errors = Json.MAPPER.createArrayNode();
         int rejected = 0;
@@ -187,17 +186,10 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         return ((Validated.Invalid<MetricSample>) sample).errors();
     }
 
-    static String peer(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
-        }
-        return String.valueOf(address);
-    }
-
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         HttpExchange exchange = HttpExchange.current(ctx.channel());
-        LOG.warn("stage=http a request from {} failed unexpectedly: {}", peer(ctx.channel().remoteAddress()),
+        LOG.warn("stage=http a request from {} failed unexpectedly: {}", Peers.of(ctx.channel().remoteAddress()),
                 cause.toString(), cause);
         if (exchange != null && !exchange.answered() && !exchange.abandoned()) {
             exchange.refuseAndClose(metrics, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal_error",

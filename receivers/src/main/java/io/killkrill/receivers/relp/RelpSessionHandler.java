@@ -1,6 +1,7 @@
 package io.killkrill.receivers.relp;
 
 import io.killkrill.model.DeadLetterReason;
+import io.killkrill.receivers.Peers;
 import io.killkrill.receivers.syslog.SyslogFrame;
 import io.killkrill.receivers.syslog.SyslogParse;
 import io.netty.buffer.ByteBuf;
@@ -13,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -88,9 +88,7 @@ public final class RelpSessionHandler extends SimpleChannelInboundHandler<RelpIn
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        if (ctx.channel().remoteAddress() instanceof InetSocketAddress inet) {
-            peer = inet.getAddress().getHostAddress() + ":" + inet.getPort();
-        }
+        peer = Peers.of(ctx.channel().remoteAddress());
         if (!accepting.getAsBoolean()) {
             ctx.channel().config().setAutoRead(false);
         }

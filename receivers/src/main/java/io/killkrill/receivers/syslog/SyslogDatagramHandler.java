@@ -1,5 +1,6 @@
 package io.killkrill.receivers.syslog;
 
+import io.killkrill.receivers.Peers;
 import io.killkrill.receivers.ReceiverMetrics;
 import io.killkrill.receivers.enqueue.FlowGate;
 import io.netty.buffer.ByteBuf;
@@ -48,7 +49,7 @@ final class SyslogDatagramHandler extends SimpleChannelInboundHandler<DatagramPa
         byte[] bytes = new byte[Math.min(length, max)];
         content.getBytes(content.readerIndex(), bytes);
         SyslogIngest.Batch batch = ingest.batch("udp");
-        batch.add(new SyslogFrame(bytes, length > max), SyslogStreamHandler.peer(packet.sender()));
+        batch.add(new SyslogFrame(bytes, length > max), Peers.of(packet.sender()));
         batch.send();
     }
 }

@@ -10,6 +10,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.group.ChannelGroup;
@@ -37,6 +38,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * Syslog transports: TCP (and optionally TLS, RFC 5425) through {@link SyslogFrameDecoder}, UDP one datagram per
@@ -123,30 +125,28 @@ public final class SyslogReceiver implements AutoCloseable {
 
     private Channel stream(EventLoopGroup boss, EventLoopGroup workers, int port, SyslogIngest ingest,
                            String transport, Optional<SslContext> ssl, int max) throws InterruptedException {
-        return new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        connections.add(ch);
-                        ssl.ifPresent(s -> ch.pipeline().addLast("tls", s.newHandler(ch.alloc())));
-                        ch.pipeline().addLast("framing", new SyslogFrameDecoder(max))
-                                .addLast("syslog", new SyslogStreamHandler(ingest, transport, accepting));
-                    }
-                }).bind(port).sync().channel();
+        return listen(boss, workers, port, ssl, pipeline -> pipeline.addLast("framing", new SyslogFrameDecoder(max))
+                .addLast("syslog", new SyslogStreamHandler(ingest, transport, accepting)));
     }
 
     private Channel relp(EventLoopGroup boss, EventLoopGroup workers, int port, SyslogIngest ingest,
                          Optional<SslContext> ssl, int max) throws InterruptedException {
         String transport = ssl.isPresent() ? "relp-tls" : "relp";
+        return listen(boss, workers, port, ssl, pipeline -> pipeline.addLast("framing", new RelpFrameDecoder(max))
+                .addLast("relp", new RelpSessionHandler(RelpStore.of(ingest.batch("relp", transport)), accepting,
+                        max)));
+    }
+
+    /** A TCP listener whose connections join the flow-controlled group, TLS first when configured. */
+    private Channel listen(EventLoopGroup boss, EventLoopGroup workers, int port, Optional<SslContext> ssl,
+                           Consumer<ChannelPipeline> protocol) throws InterruptedException {
         return new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ssl.ifPresent(s -> ch.pipeline().addLast("tls", s.newHandler(ch.alloc())));
-                        ch.pipeline().addLast("framing", new RelpFrameDecoder(max))
-                                .addLast("relp", new RelpSessionHandler(
-                                        RelpStore.of(ingest.batch("relp", transport)), accepting, max));
+                        protocol.accept(ch.pipeline());
                     }
                 }).bind(port).sync().channel();
     }

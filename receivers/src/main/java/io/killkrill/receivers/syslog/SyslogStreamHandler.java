@@ -1,12 +1,11 @@
 package io.killkrill.receivers.syslog;
 
+import io.killkrill.receivers.Peers;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -27,7 +26,7 @@ final class SyslogStreamHandler extends SimpleChannelInboundHandler<SyslogFrame>
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        peer = peer(ctx.channel().remoteAddress());
+        peer = Peers.of(ctx.channel().remoteAddress());
         if (!accepting.getAsBoolean()) {
             ctx.channel().config().setAutoRead(false);
         }
@@ -63,12 +62,5 @@ final class SyslogStreamHandler extends SimpleChannelInboundHandler<SyslogFrame>
         LOG.warn("stage=decode syslog connection from {} failed: {}", peer, cause.toString());
         batch.send();
         ctx.close();
-    }
-
-    static String peer(SocketAddress address) {
-        if (address instanceof InetSocketAddress inet) {
-            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
-        }
-        return String.valueOf(address);
     }
 }
