@@ -6,21 +6,23 @@ import io.killkrill.receivers.syslog.SyslogFrame;
 import io.killkrill.receivers.syslog.SyslogParse;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -55,6 +57,9 @@ public final class RelpSessionHandler extends SimpleChannelInboundHandler<RelpIn
     private static final AttributeKey<Boolean> HOLDING = AttributeKey.valueOf("killkrill.relp.holdsReading");
 
     private enum State { AWAITING_OPEN, OPEN, CLOSED }
+
+    /** How long a session that sent serverclose waits for its client to close before closing itself. */
+    static final Duration LINGER = Duration.ofSeconds(2);
 
     private record Unanswered(long txnr, CompletableFuture<String> answer) {
     }
@@ -270,7 +275,22 @@ public final class RelpSessionHandler extends SimpleChannelInboundHandler<RelpIn
         }
         state = State.CLOSED;
         hold(true);
-        ctx.writeAndFlush(frame(0, "serverclose", "")).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(frame(0, "serverclose", "")).addListener(written -> {
+            if (!(ctx.channel() instanceof DuplexChannel duplex) || !written.isSuccess()) {
+                ctx.close();
+                return;
+            }
+            // half-close: the client reads every answer and serverclose, then EOF. Closing at once while its
+            // unread frames sit in our receive buffer would reset the connection, and a reset can destroy answers
+            // it has not read yet (it would then resend frames that were stored). What it still sends is read and
+            // dropped (state CLOSED) until it closes, or for LINGER at most.
+            duplex.shutdownOutput();
+            ctx.channel().attr(HOLDING).set(false);
+            ctx.channel().config().setAutoRead(true);
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, LINGER.toMillis(), TimeUnit.MILLISECONDS);
+        });
     }
 
     private void hold(boolean on) {
