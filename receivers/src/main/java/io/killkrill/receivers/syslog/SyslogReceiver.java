@@ -27,7 +27,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
-import java.io.File;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
