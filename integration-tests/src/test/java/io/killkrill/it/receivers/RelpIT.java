@@ -265,12 +265,7 @@ class RelpIT {
     void relpOverTls(RedisService redis, @TempDir Path dir) throws Exception {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
-        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                "-keyout", key.toString(), "-out", cert.toString(), "-days", "1", "-subj", "/CN=localhost")
-                .redirectErrorStream(true).start();
-        String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(openssl.exitValue()).as("openssl said %s", output).isZero();
+        SyslogTlsIT.selfSigned(cert, key);
         try (ReceiversUnderTest service = ReceiversUnderTest.start(redis, "relp-tls",
                 c -> c.withRelp(new ReceiversConfig.Relp(0, Optional.of(new ReceiversConfig.Pem(cert, key)))))) {
             SSLSocket socket = (SSLSocket) SyslogTlsIT.trusting(cert).getSocketFactory()

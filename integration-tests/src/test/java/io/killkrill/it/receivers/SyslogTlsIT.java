@@ -34,12 +34,7 @@ class SyslogTlsIT {
     void octetCountedMessagesOverTlsAreStored(RedisService redis, @TempDir Path dir) throws Exception {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
-        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                "-keyout", key.toString(), "-out", cert.toString(), "-days", "1", "-subj", "/CN=localhost")
-                .redirectErrorStream(true).start();
-        String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(openssl.exitValue()).as("openssl said %s", output).isZero();
+        selfSigned(cert, key);
 
         try (ReceiversUnderTest service = ReceiversUnderTest.start(redis, "tls",
                 c -> c.withSyslogTls(new ReceiversConfig.SyslogTls(0, cert, key)))) {
@@ -59,6 +54,16 @@ class SyslogTlsIT {
             assertThat(events).extracting(e -> e.get("message").asText()).containsExactly("over tls one", "over tls two");
             assertThat(events).extracting(e -> e.get("service").asText()).containsOnly("tlsapp");
         }
+    }
+
+    /** A self-signed localhost certificate and its key, as PEM files, made by the real openssl. */
+    static void selfSigned(Path cert, Path key) throws Exception {
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                "-keyout", key.toString(), "-out", cert.toString(), "-days", "1", "-subj", "/CN=localhost")
+                .redirectErrorStream(true).start();
+        String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(openssl.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(openssl.exitValue()).as("openssl said %s", output).isZero();
     }
 
     static SSLContext trusting(Path cert) throws Exception {
