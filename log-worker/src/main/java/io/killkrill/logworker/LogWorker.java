@@ -6,6 +6,12 @@ import io.killkrill.logworker.elasticsearch.BulkTransport;
 import io.killkrill.logworker.elasticsearch.ElasticsearchClients;
 import io.killkrill.logworker.elasticsearch.IndexTemplateInstaller;
 import io.killkrill.model.Stage;
+import io.killkrill.service.AdminEndpoints;
+import io.killkrill.service.AdminServer;
+import io.killkrill.service.Health;
+import io.killkrill.service.HealthCheck;
+import io.killkrill.service.Service;
+import io.killkrill.service.StreamKeyCheck;
 import io.killkrill.stream.Batch;
 import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.Retries;
@@ -18,18 +24,21 @@ import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.JedisPooled;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The log-worker service: the stream runtime ({@link StreamRuntime}: consumers of the logs stream, claiming,
  * delivery limit, settling, trimming) driving a {@link LogEventSink} (validate -> enrich -> bulk index), and the
- * admin HTTP server. {@link #start()} returns at once; {@link #close()}
- * stops reading, lets each loop finish and acknowledge its batch in flight (up to the shutdown grace), then
- * releases everything.
+ * shared admin HTTP server; a {@link Service}. {@link #start()} returns at once (the index template is installed,
+ * then the loops started, by a bootstrap thread that retries while Elasticsearch is not there); {@link #stop}
+ * stops reading, lets each loop finish and acknowledge its batch in flight (up to the grace), then releases
+ * everything. Ready when Redis and Elasticsearch answer and every consumer loop reads.
  */
-public final class LogWorker implements AutoCloseable {
+public final class LogWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWorker.class);
 
     private final LogWorkerConfig config;
@@ -45,6 +54,12 @@ public final class LogWorker implements AutoCloseable {
         this.config = config;
     }
 
+    @Override
+    public String name() {
+        return "log-worker";
+    }
+
+    @Override
     public synchronized LogWorker start() {
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         // per consumer loop: its (blocking) reads and its heartbeat; plus maintenance, readiness and spare
@@ -55,9 +70,15 @@ public final class LogWorker implements AutoCloseable {
         elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(),
                 config.concurrency() + 2);
         try {
-            admin = new AdminServer(config.adminPort(), this::ready, registry);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the admin port " + config.adminPort(), e);
+            Map<String, String> streams = new LinkedHashMap<>();
+            streams.put("KILLKRILL_LOGS_STREAM", config.streams().logs());
+            streams.put("KILLKRILL_LOGS_DLQ", config.streams().logsDlq());
+            StreamKeyCheck.requireStreams(streams, redis::type);
+            admin = new AdminServer(config.adminPort(), new AdminEndpoints(this::health, registry::scrape), Map.of());
+        } catch (RuntimeException e) {
+            closed = true;
+            release();
+            throw e;
         }
         LOG.info("log-worker {} consumer {} admin on port {}", LogWorkerConfig.killkrillVersion(),
                 config.consumerName(), admin.port());
@@ -102,13 +123,29 @@ public final class LogWorker implements AutoCloseable {
 
     /** Redis and Elasticsearch both answer, and every consumer can read its stream. */
     public boolean ready() {
+        return health().isUp();
+    }
+
+    @Override
+    public Health health() {
         StreamRuntime<Batch> current = runtime;
+        HealthCheck redisCheck;
         try {
-            return current != null && current.isReading() && "PONG".equals(redis.ping())
-                    && elasticsearch.cluster().health().status() != null;
-        } catch (Exception e) {
-            return false;
+            redisCheck = HealthCheck.of("redis", "PONG".equals(redis.ping()), "Redis does not answer PING");
+        } catch (RuntimeException e) {
+            redisCheck = HealthCheck.down("redis", "Redis does not answer: " + e.getMessage());
         }
+        HealthCheck esCheck;
+        try {
+            esCheck = HealthCheck.of("elasticsearch", elasticsearch.cluster().health().status() != null,
+                    "no cluster health status");
+        } catch (Exception e) {
+            esCheck = HealthCheck.down("elasticsearch", "Elasticsearch does not answer: " + e.getMessage());
+        }
+        HealthCheck consumers = current == null
+                ? HealthCheck.down("consumers", "not started: the index template is not installed yet")
+                : HealthCheck.of("consumers", current.isReading(), "a consumer loop cannot read its stream");
+        return Health.of(redisCheck, esCheck, consumers);
     }
 
     public int adminPort() {
@@ -125,8 +162,14 @@ public final class LogWorker implements AutoCloseable {
         return current == null ? List.of() : current.consumerNames();
     }
 
+    /** {@link #stop} with the configured shutdown grace. */
     @Override
     public void close() {
+        stop(config.shutdownGrace());
+    }
+
+    @Override
+    public void stop(Duration grace) {
         synchronized (this) {
             if (closed) {
                 return;
@@ -139,18 +182,26 @@ public final class LogWorker implements AutoCloseable {
         }
         StreamRuntime<Batch> current = runtime;
         if (current != null) {
-            current.stop(config.shutdownGrace());
+            current.stop(grace);
         }
+        release();
+        LOG.info("log-worker stopped");
+    }
+
+    private void release() {
         if (admin != null) {
             admin.close();
         }
-        try {
-            elasticsearch._transport().close();
-        } catch (IOException e) {
-            LOG.warn("closing the Elasticsearch client failed: {}", e.toString());
+        if (elasticsearch != null) {
+            try {
+                elasticsearch._transport().close();
+            } catch (IOException e) {
+                LOG.warn("closing the Elasticsearch client failed: {}", e.toString());
+            }
         }
-        redis.close();
+        if (redis != null) {
+            redis.close();
+        }
         registry.close();
-        LOG.info("log-worker stopped");
     }
 }

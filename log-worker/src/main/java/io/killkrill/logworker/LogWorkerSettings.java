@@ -54,15 +54,14 @@ public final class LogWorkerSettings {
     public static final Setting<Duration> ES_RETRY_MAX_BACKOFF = Setting.of("KILLKRILL_ES_RETRY_MAX_BACKOFF",
             SettingType.duration(Duration.ofMillis(10), Duration.ofMinutes(10)), "30s",
             "Longest retry delay, for documents and for whole requests during an outage.");
-    public static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("KILLKRILL_LOG_WORKER_SHUTDOWN_GRACE",
-            SettingType.duration(Duration.ofSeconds(1), Duration.ofMinutes(10)), "30s",
-            "On SIGTERM, how long the batch in flight may take to finish; after that it is abandoned"
-                    + " unacknowledged and another worker claims it.");
+    /** The common {@link CommonSettings#SHUTDOWN_GRACE}; its old name here is a deprecated alias. */
+    public static final Setting<Duration> SHUTDOWN_GRACE = CommonSettings.SHUTDOWN_GRACE;
 
     public static final ConfigDef DEFINITION = ConfigDef.of("log-worker", CommonSettings.ALL,
             ConsumerGroupSettings.ALL, ELASTICSEARCH_URL, ADMIN_PORT, BATCH_SIZE, BLOCK_TIME, CONCURRENCY,
             ENVIRONMENT, ES_INDEX_PREFIX, ES_REQUEST_TIMEOUT, ES_RETRY_DEADLINE, ES_MAX_BULK_BYTES, ES_REPLICAS,
-            ES_RETRY_INITIAL_BACKOFF, ES_RETRY_MAX_BACKOFF, SHUTDOWN_GRACE);
+            ES_RETRY_INITIAL_BACKOFF, ES_RETRY_MAX_BACKOFF)
+            .withDeprecatedAlias(CommonSettings.SHUTDOWN_GRACE, "KILLKRILL_LOG_WORKER_SHUTDOWN_GRACE");
 
     private LogWorkerSettings() {
     }

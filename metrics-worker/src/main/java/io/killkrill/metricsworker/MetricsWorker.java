@@ -6,15 +6,21 @@ import com.datadoghq.sketch.ddsketch.DDSketch;
 import io.killkrill.metricsworker.aggregate.AggregateExposition;
 import io.killkrill.metricsworker.aggregate.LabelSets;
 import io.killkrill.metricsworker.aggregate.Sketches;
-import io.killkrill.metricsworker.http.AdminServer;
-import io.killkrill.metricsworker.http.AdminServer.Response;
 import io.killkrill.metricsworker.http.AggregateQuery;
 import io.killkrill.metricsworker.store.AggregateStore;
+import io.killkrill.metricsworker.store.PagePosition;
 import io.killkrill.model.Json;
 import io.killkrill.model.Stage;
+import io.killkrill.service.AdminEndpoints;
+import io.killkrill.service.AdminEndpoints.Response;
+import io.killkrill.service.AdminServer;
+import io.killkrill.service.Health;
+import io.killkrill.service.HealthCheck;
+import io.killkrill.service.Service;
+import io.killkrill.service.StreamKeyCheck;
 import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.StreamRuntime;
-import io.killkrill.model.aggregate.WindowAggregate;
+import io.killkrill.metricsworker.store.entity.WindowAggregate;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -32,20 +38,22 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The metrics-worker service: start() connects, migrates, validates the schema, opens the admin port and starts
+ * The metrics-worker service, a {@link Service}: start() connects, migrates, validates the schema (a mismatch is
+ * an {@link io.killkrill.service.IncompatibleContractException}, exit 3), opens the admin port and starts
  * the stream runtime ({@link StreamRuntime}, reading one batch ahead) driving a {@link MetricsSink}, and the
  * sweep of the applied-entries ledger; close() finishes the batches read (committed and acknowledged), then
  * releases everything. Usable in-process from tests and from {@link MetricsWorkerMain}.
  */
-public final class MetricsWorker implements AutoCloseable {
+public final class MetricsWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsWorker.class);
-    private static final int QUERY_LIMIT = 10_000;
+    /** The grace of {@link #close()} (in-process); the service process stops with KILLKRILL_SHUTDOWN_GRACE. */
+    private static final Duration IN_PROCESS_GRACE = Duration.ofSeconds(30);
 
     private final MetricsWorkerConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private AggregateStore store;
-    private JedisPooled redis;
-    private StreamRuntime<MetricsSink.Prepared> runtime;
+    private volatile AggregateStore store;
+    private volatile JedisPooled redis;
+    private volatile StreamRuntime<MetricsSink.Prepared> runtime;
     private ScheduledExecutorService sweeps;
     private AdminServer admin;
 
@@ -53,13 +61,23 @@ public final class MetricsWorker implements AutoCloseable {
         this.config = config;
     }
 
+    @Override
+    public String name() {
+        return "metrics-worker";
+    }
+
     /** Starts the service; throws (after releasing what it opened) when it cannot. */
+    @Override
     public MetricsWorker start() {
         try {
             store = new AggregateStore(config.databaseUrl(), config.databaseUser(), config.databasePassword(),
                     config.databaseSchema(), config.databasePoolSize());
             // the socket must outlive a blocking XREADGROUP
             redis = new JedisPooled(config.redisUrl(), (int) Math.max(2000, config.readBlock().toMillis() + 2000));
+            Map<String, String> streams = new LinkedHashMap<>();
+            streams.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
+            streams.put("KILLKRILL_METRICS_DLQ", config.streams().metricsDlq());
+            StreamKeyCheck.requireStreams(streams, redis::type);
             ConsumerSettings consumer = new ConsumerSettings(MetricsSink.SERVICE, Stage.PERSIST,
                     config.streams().metrics(), config.streams().metricsGroup(), config.streams().metricsDlq(),
                     config.consumerName(), config.batchSize(), config.readBlock(), config.claimIdle(),
@@ -67,7 +85,7 @@ public final class MetricsWorker implements AutoCloseable {
             MetricsSink sink = new MetricsSink(config.streams().metrics(), store, config, registry, Clock.systemUTC());
             runtime = new StreamRuntime<>(redis, new StreamRuntime.Settings(consumer, 1,
                     config.runtime().trimInterval(), config.runtime().consumerExpiry()), () -> sink, registry);
-            admin = new AdminServer(config.adminPort(), routes());
+            admin = new AdminServer(config.adminPort(), new AdminEndpoints(this::health, registry::scrape), routes());
             runtime.start();
             AppliedEntriesSweeper sweeper = new AppliedEntriesSweeper(redis, store, config.streams().metrics(),
                     config.streams().metricsGroup(), config.claimIdle());
@@ -97,17 +115,7 @@ public final class MetricsWorker implements AutoCloseable {
 
     private Map<String, AdminServer.Handler> routes() {
         Map<String, AdminServer.Handler> routes = new LinkedHashMap<>();
-        routes.put("/health/live", q -> Response.json(200, "{\"status\":\"UP\"}"));
-        routes.put("/health/ready", q -> {
-            boolean reading = runtime.isReading() && redisAnswers();
-            boolean postgres = store.isReachable();
-            String body = "{\"status\":\"" + (reading && postgres ? "UP" : "DOWN") + "\",\"redis\":\""
-                    + (reading ? "UP" : "DOWN") + "\",\"postgresql\":\"" + (postgres ? "UP" : "DOWN") + "\"}";
-            return Response.json(reading && postgres ? 200 : 503, body);
-        });
-        routes.put("/metrics", q -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
-                registry.scrape()));
-        routes.put("/metrics/aggregates", q -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
+        routes.put("/metrics/aggregates", q -> new Response(200, AdminEndpoints.PROMETHEUS_TEXT,
                 AggregateExposition.format(store.latestClosedWindows(Clock.systemUTC().instant()))));
         routes.put("/api/v1/aggregates", this::query);
         return routes;
@@ -122,15 +130,15 @@ public final class MetricsWorker implements AutoCloseable {
             return Response.json(400, Json.write(error));
         }
         AggregateQuery query = parsed.query().get();
-        List<WindowAggregate> rows = store.find(query.name(), query.from(), query.to(), query.windowSeconds(),
-                QUERY_LIMIT);
+        // one row more than asked for says whether there is a next page
+        List<WindowAggregate> rows = store.page(query.name(), query.from(), query.to(), query.windowSeconds(),
+                query.labelsJson(), query.after(), query.limit() + 1);
+        boolean more = rows.size() > query.limit();
+        List<WindowAggregate> page = more ? rows.subList(0, query.limit()) : rows;
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode out = body.putArray("aggregates");
-        for (WindowAggregate row : rows) {
+        for (WindowAggregate row : page) {
             SortedMap<String, String> labels = LabelSets.parse(row.getLabels());
-            if (!query.matches(labels)) {
-                continue;
-            }
             ObjectNode item = out.addObject();
             item.put("name", row.getMetricName());
             ObjectNode labelNode = item.putObject("labels");
@@ -139,22 +147,60 @@ public final class MetricsWorker implements AutoCloseable {
             item.put("window_start", row.getWindowStart().toString());
             item.put("window_end", row.getWindowEnd().toString());
             item.put("count", row.getSampleCount());
-            item.put("sum", row.getValueSum());
-            item.put("min", row.getMinValue());
-            item.put("max", row.getMaxValue());
-            item.put("last_value", row.getLastValue());
+            number(item, "sum", row.getValueSum());
+            number(item, "min", row.getMinValue());
+            number(item, "max", row.getMaxValue());
+            number(item, "last_value", row.getLastValue());
             item.put("last_timestamp", row.getLastTimestamp().toString());
             DDSketch sketch = Sketches.decode(row.getSketch());
             ObjectNode quantiles = item.putObject("quantiles");
             for (double q : AggregateExposition.QUANTILES) {
-                quantiles.put(Double.toString(q), sketch.getValueAtQuantile(q));
+                number(quantiles, Double.toString(q), sketch.getValueAtQuantile(q));
             }
         }
-        body.put("truncated", rows.size() >= QUERY_LIMIT);
+        if (more) {
+            WindowAggregate last = page.get(page.size() - 1);
+            body.put("next_cursor", AggregateQuery.Cursor.encode(new PagePosition(last.getWindowSeconds(),
+                    last.getWindowStart(), last.getLabels())));
+        } else {
+            body.putNull("next_cursor");
+        }
+        body.put("truncated", more);
         return Response.json(200, Json.write(body));
     }
 
+    /**
+     * A value as a JSON number; a non-finite one (a sum that overflowed, a sample of +Inf) as the string
+     * {@code "+Inf"}, {@code "-Inf"} or {@code "NaN"}, as the Prometheus HTTP API writes them (JSON has no number
+     * for them).
+     */
+    static void number(ObjectNode node, String field, double value) {
+        if (Double.isFinite(value)) {
+            node.put(field, value);
+        } else if (Double.isNaN(value)) {
+            node.put(field, "NaN");
+        } else {
+            node.put(field, value > 0 ? "+Inf" : "-Inf");
+        }
+    }
+
+    /** Redis answers and the consumer reads; PostgreSQL answers. */
+    @Override
+    public Health health() {
+        StreamRuntime<MetricsSink.Prepared> current = runtime;
+        AggregateStore currentStore = store;
+        HealthCheck redisCheck = HealthCheck.of("redis", redisAnswers(), "Redis does not answer PING");
+        HealthCheck consumers = HealthCheck.of("consumers", current != null && current.isReading(),
+                "the consumer cannot read its stream");
+        HealthCheck postgres = HealthCheck.of("postgresql", currentStore != null && currentStore.isReachable(),
+                "PostgreSQL does not answer");
+        return Health.of(redisCheck, postgres, consumers);
+    }
+
     private boolean redisAnswers() {
+        if (redis == null) {
+            return false;
+        }
         try {
             return "PONG".equals(redis.ping());
         } catch (RuntimeException e) {
@@ -162,11 +208,17 @@ public final class MetricsWorker implements AutoCloseable {
         }
     }
 
-    /** Finishes the batches read (commit, then acknowledge) and releases everything; idempotent. */
+    /** {@link #stop} with 30 s. */
     @Override
     public void close() {
+        stop(IN_PROCESS_GRACE);
+    }
+
+    /** Finishes the batches read (commit, then acknowledge) within {@code grace}, releases everything; idempotent. */
+    @Override
+    public synchronized void stop(Duration grace) {
         if (runtime != null) {
-            runtime.stop(Duration.ofSeconds(30));
+            runtime.stop(grace);
             runtime = null;
         }
         if (sweeps != null) {

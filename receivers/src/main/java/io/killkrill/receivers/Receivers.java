@@ -8,20 +8,28 @@ import io.killkrill.receivers.http.HttpReceiver;
 import io.killkrill.receivers.http.HttpSettings;
 import io.killkrill.receivers.syslog.SyslogIngest;
 import io.killkrill.receivers.syslog.SyslogReceiver;
+import io.killkrill.service.Health;
+import io.killkrill.service.HealthCheck;
+import io.killkrill.service.Service;
+import io.killkrill.service.StreamKeyCheck;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The receivers service: HTTP and syslog transports over one {@link StreamWriter}. Start with {@link #start};
- * {@link #close} stops accepting, sends what is pending and closes Redis. Usable in-process (tests bind port 0).
+ * The receivers service: HTTP and syslog transports over one {@link StreamWriter}, a {@link Service}.
+ * {@link #start()} binds the ports (the receivers listen when it returns); {@link #stop} stops accepting, reads what
+ * syslog clients already sent (up to the grace), sends what is pending and closes Redis. Ready while Redis answers.
+ * Usable in-process (tests bind port 0) through {@link #start(ReceiversConfig)} and {@link #close()}.
  */
-public final class Receivers implements AutoCloseable {
+public final class Receivers implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Receivers.class);
 
     /** The ports actually bound. */
@@ -29,21 +37,46 @@ public final class Receivers implements AutoCloseable {
                              Optional<Integer> relp) {
     }
 
-    private final ReceiverMetrics metrics;
-    private final StreamWriter writer;
-    private final BacklogMonitor backlog;
-    private final FlowGate gate;
-    private final IdempotencyStore idempotency;
-    private final EventLoopGroup boss;
-    private final EventLoopGroup workers;
-    private final HttpReceiver http;
-    private final SyslogReceiver syslog;
-    private final Duration shutdownGrace;
+    private final ReceiversConfig config;
+    private final ReceiverMetrics metrics = new ReceiverMetrics();
+    private volatile StreamWriter writer;
+    private BacklogMonitor backlog;
+    private FlowGate gate;
+    private IdempotencyStore idempotency;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private HttpReceiver http;
+    private SyslogReceiver syslog;
+    private boolean stopped;
 
-    private Receivers(ReceiversConfig config) throws Exception {
-        shutdownGrace = config.shutdownGrace();
-        metrics = new ReceiverMetrics();
+    public Receivers(ReceiversConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return "receivers";
+    }
+
+    /** Opens Redis, refuses stream keys of another type (exit 3), binds every listener. */
+    @Override
+    public synchronized Receivers start() throws Exception {
         writer = new StreamWriter(config.redisUri(), config.streams().logs(), metrics);
+        try {
+            Map<String, String> streams = new LinkedHashMap<>();
+            streams.put("KILLKRILL_LOGS_STREAM", config.streams().logs());
+            streams.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
+            streams.put("KILLKRILL_LOGS_DLQ", config.streams().logsDlq());
+            StreamKeyCheck.requireStreams(streams, key -> {
+                try (redis.clients.jedis.Jedis jedis = writer.pool().getResource()) {
+                    return jedis.type(key);
+                }
+            });
+        } catch (RuntimeException e) {
+            writer.close();
+            stopped = true;
+            throw e;
+        }
         backlog = new BacklogMonitor(writer, config.streams().logs(), config.streams().metrics(),
                 config.maxBacklog(), metrics);
         gate = new FlowGate(writer, backlog, config.streams().logs(), metrics);
@@ -68,14 +101,27 @@ public final class Receivers implements AutoCloseable {
             idempotency.close();
             backlog.close();
             writer.close();
+            stopped = true;
             throw e;
         }
+        LOG.info("receivers listening: {}", ports());
+        return this;
     }
 
+    /** Started receivers, in-process. */
     public static Receivers start(ReceiversConfig config) throws Exception {
-        Receivers receivers = new Receivers(config);
-        LOG.info("receivers listening: {}", receivers.ports());
-        return receivers;
+        return new Receivers(config).start();
+    }
+
+    @Override
+    public Health health() {
+        StreamWriter current = writer;
+        return Health.of(readiness(current != null && current.redisAvailable()));
+    }
+
+    /** The one readiness check of the receivers, also answered on the ingestion port by the HTTP router. */
+    public static HealthCheck readiness(boolean redisAvailable) {
+        return HealthCheck.of("redis", redisAvailable, "Redis does not answer");
     }
 
     public BoundPorts ports() {
@@ -90,8 +136,18 @@ public final class Receivers implements AutoCloseable {
      * Stop accepting, read and answer what syslog TCP/TLS and RELP clients already sent (up to the shutdown grace),
      * flush pending XADDs, close.
      */
+    /** {@link #stop} with the configured shutdown grace. */
     @Override
     public void close() {
+        stop(config.shutdownGrace());
+    }
+
+    @Override
+    public synchronized void stop(Duration shutdownGrace) {
+        if (stopped || writer == null) {
+            return;
+        }
+        stopped = true;
         LOG.info("receivers stopping: no new input, flushing {} queued entries", writer.queued());
         writer.stopAccepting();
         http.close();

@@ -34,10 +34,8 @@ public final class ReceiversSettings {
                     + "stored it; frames are limited to KILLKRILL_SYSLOG_MAX_MESSAGE_BYTES of data.");
     public static final Setting<Boolean> RELP_TLS = Setting.of("KILLKRILL_RELP_TLS", SettingType.bool(), "false",
             "Whether the RELP listener speaks TLS, with KILLKRILL_SYSLOG_TLS_CERT and KILLKRILL_SYSLOG_TLS_KEY.");
-    public static final Setting<Duration> SHUTDOWN_GRACE = Setting.of("KILLKRILL_RECEIVERS_SHUTDOWN_GRACE",
-            SettingType.duration(Duration.ZERO, Duration.ofMinutes(10)), "10s",
-            "On SIGTERM, how long syslog TCP/TLS connections are still read (until the client closes) and RELP "
-                    + "sessions wait for their last frames to be stored and answered, before they are closed.");
+    /** The common {@link CommonSettings#SHUTDOWN_GRACE}; its old name here is a deprecated alias. */
+    public static final Setting<Duration> SHUTDOWN_GRACE = CommonSettings.SHUTDOWN_GRACE;
     public static final Setting<Long> HTTP_MAX_BODY_BYTES = Setting.of("KILLKRILL_HTTP_MAX_BODY_BYTES",
             SettingType.bytes(1024, 1024L * 1024 * 1024), "10MiB",
             "Largest HTTP body, both as sent and after gzip decompression; larger bodies get 413.");
@@ -80,9 +78,10 @@ public final class ReceiversSettings {
 
     public static final ConfigDef DEFINITION = ConfigDef.of("receivers", CommonSettings.ALL,
             HTTP_PORT, SYSLOG_PORT, SYSLOG_UDP, SYSLOG_TLS_PORT, SYSLOG_TLS_CERT, SYSLOG_TLS_KEY,
-            SYSLOG_MAX_MESSAGE_BYTES, RELP_PORT, RELP_TLS, SHUTDOWN_GRACE, HTTP_MAX_BODY_BYTES, HTTP_MAX_ITEMS,
+            SYSLOG_MAX_MESSAGE_BYTES, RELP_PORT, RELP_TLS, HTTP_MAX_BODY_BYTES, HTTP_MAX_ITEMS,
             MAX_BACKLOG, API_KEYS, SYSLOG_UDP_RECEIVE_BUFFER, IDEMPOTENCY_TTL,
-            HTTP_MEMORY_BUDGET, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT);
+            HTTP_MEMORY_BUDGET, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT)
+            .withDeprecatedAlias(CommonSettings.SHUTDOWN_GRACE, "KILLKRILL_RECEIVERS_SHUTDOWN_GRACE");
 
     private ReceiversSettings() {
     }

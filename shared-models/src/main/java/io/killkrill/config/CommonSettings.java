@@ -27,9 +27,20 @@ public final class CommonSettings {
             SettingType.of("plain or json (lower case)", CommonSettings::logFormat), "plain",
             "Log output on stdout: plain text or JSON lines.");
 
+    public static final Setting<java.time.Duration> SHUTDOWN_GRACE = Setting.of("KILLKRILL_SHUTDOWN_GRACE",
+            SettingType.duration(java.time.Duration.ZERO, java.time.Duration.ofMinutes(10)), "10s",
+            "On SIGTERM, how long the service may take to finish what it holds before it is released: the receivers"
+                    + " read syslog TCP/TLS connections until their client closes and answer RELP sessions; the"
+                    + " workers finish and acknowledge the batch in flight (after the grace it is abandoned"
+                    + " unacknowledged and another worker claims it). Keep it below the supervisor's kill timeout.");
+    public static final Setting<java.time.Duration> STARTUP_TIMEOUT = Setting.of("KILLKRILL_STARTUP_TIMEOUT",
+            SettingType.duration(java.time.Duration.ofSeconds(1), java.time.Duration.ofDays(1)), "5m",
+            "How long a started service may stay not ready (a store it needs unreachable) before it gives up and"
+                    + " exits with status 1 naming the failing check. Once ready, an outage never stops a service.");
+
     /** The common settings, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(REDIS_URL, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
-            METRICS_DLQ, LOG_GROUP, METRICS_GROUP, LOG_FORMAT);
+            METRICS_DLQ, LOG_GROUP, METRICS_GROUP, LOG_FORMAT, SHUTDOWN_GRACE, STARTUP_TIMEOUT);
 
     public enum LogFormat { PLAIN, JSON }
 

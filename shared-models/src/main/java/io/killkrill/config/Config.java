@@ -2,6 +2,7 @@ package io.killkrill.config;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -10,9 +11,11 @@ public final class Config {
     private final ConfigDef definition;
     private final Map<String, Object> values;
     private final Map<String, String> rawValues;
+    private final List<String> warnings;
 
-    Config(ConfigDef definition, Map<String, Object> values, Map<String, String> rawValues) {
+    Config(ConfigDef definition, Map<String, Object> values, Map<String, String> rawValues, List<String> warnings) {
         this.definition = definition;
+        this.warnings = List.copyOf(warnings);
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.rawValues = Collections.unmodifiableMap(new LinkedHashMap<>(rawValues));
     }
@@ -45,8 +48,14 @@ public final class Config {
         return out.toString();
     }
 
+    /** What start-up should warn about: deprecated names that were read (or ignored). */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** A setting is declared when its key is (a declaration may carry deprecated aliases the constant lacks). */
     private void requireDeclared(Setting<?> setting) {
-        if (!definition.settings().contains(setting)) {
+        if (definition.settings().stream().noneMatch(declared -> declared.key().equals(setting.key()))) {
             throw new IllegalArgumentException(setting.key() + " is not declared in this service's ConfigDef");
         }
     }

@@ -23,6 +23,11 @@ public final class ConfigDef {
             if (!keys.add(setting.key())) {
                 throw new IllegalArgumentException(setting.key() + " is declared twice in " + service);
             }
+            for (String alias : setting.deprecatedAliases()) {
+                if (!keys.add(alias)) {
+                    throw new IllegalArgumentException(alias + " is declared twice in " + service);
+                }
+            }
         }
     }
 
@@ -38,6 +43,27 @@ public final class ConfigDef {
         return new ConfigDef(service, all);
     }
 
+    /**
+     * This definition with {@code setting} (declared here, e.g. a common one) also read from {@code oldName}, a name
+     * it had in this service before it was renamed; reading the old name logs a deprecation warning.
+     */
+    public ConfigDef withDeprecatedAlias(Setting<?> setting, String oldName) {
+        List<Setting<?>> replaced = new ArrayList<>();
+        boolean found = false;
+        for (Setting<?> declared : settings) {
+            if (declared.key().equals(setting.key())) {
+                replaced.add(declared.withDeprecatedAlias(oldName));
+                found = true;
+            } else {
+                replaced.add(declared);
+            }
+        }
+        if (!found) {
+            throw new IllegalArgumentException(setting.key() + " is not declared in " + service);
+        }
+        return new ConfigDef(service, replaced);
+    }
+
     public String service() {
         return service;
     }
@@ -50,9 +76,23 @@ public final class ConfigDef {
         List<String> problems = new ArrayList<>();
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, String> raw = new LinkedHashMap<>();
+        List<String> warnings = new ArrayList<>();
         for (Setting<?> setting : settings) {
             String text = environment.get(setting.key());
             boolean fromEnvironment = text != null && !text.isEmpty();
+            for (String alias : setting.deprecatedAliases()) {
+                String old = environment.get(alias);
+                if (old == null || old.isEmpty()) {
+                    continue;
+                }
+                if (fromEnvironment) {
+                    warnings.add(alias + " is deprecated and ignored because " + setting.key() + " is set");
+                } else {
+                    warnings.add(alias + " is deprecated: rename it to " + setting.key());
+                    text = old;
+                    fromEnvironment = true;
+                }
+            }
             if (!fromEnvironment) {
                 text = setting.defaultValue().orElse(null);
             }
@@ -74,7 +114,7 @@ public final class ConfigDef {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Config(this, values, raw);
+        return new Config(this, values, raw, warnings);
     }
 
     /** The reference table for docs/configuration.md. */
@@ -88,6 +128,10 @@ public final class ConfigDef {
             out.append("| `").append(setting.key()).append("` | ").append(def).append(" | ")
                     .append(setting.type().expects().replace("|", "\\|")).append(" | ")
                     .append(setting.doc().replace("|", "\\|"))
+                    .append(setting.deprecatedAliases().isEmpty() ? "" : " Deprecated alias"
+                            + (setting.deprecatedAliases().size() > 1 ? "es" : "") + ": "
+                            + String.join(", ", setting.deprecatedAliases().stream().map(a -> "`" + a + "`").toList())
+                            + ".")
                     .append(setting.secret() ? " Secret: never logged." : "").append(" |\n");
         }
         return out.toString();

@@ -1,27 +1,253 @@
 package io.killkrill.it.contracts;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.killkrill.config.ConfigLoader;
+import io.killkrill.it.support.ElasticsearchExtension;
+import io.killkrill.it.support.ElasticsearchService;
+import io.killkrill.it.support.ExternalTool;
+import io.killkrill.it.support.TestServices;
 import io.killkrill.it.support.FreePorts;
+import io.killkrill.it.support.PostgresExtension;
+import io.killkrill.it.support.PostgresService;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
 import io.killkrill.it.support.ServiceJar;
+import io.killkrill.model.Json;
+import io.killkrill.service.ExitStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The services as runnable jars: configuration errors stop them naming the variable; JSON logs; SIGTERM. */
-@ExtendWith(RedisExtension.class)
+/**
+ * The services as runnable jars, all run by the one ServiceMain (issue 14): configuration errors stop them naming
+ * the variable (exit 2), an incompatible store contract exits 3, a store unreachable for the start-up timeout
+ * exits 1, each with one line {@code <service>: refusing to start (exit N): <reason>}; a started service answers
+ * the same health body everywhere, a /metrics that {@code promtool check metrics} accepts, and SIGTERM stops it
+ * with 0. JSON logs.
+ */
+@ExtendWith({RedisExtension.class, ElasticsearchExtension.class, PostgresExtension.class})
 class ServiceStartupIT {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** A working environment for {@code module} on free ports, with stream keys and a schema of its own. */
+    private static Map<String, String> workingEnvironment(String module, RedisService redis,
+                                                          ElasticsearchService elasticsearch,
+                                                          PostgresService postgres) throws Exception {
+        String prefix = RedisService.uniquePrefix("startup-" + module);
+        Map<String, String> env = new HashMap<>();
+        env.put("KILLKRILL_REDIS_URL", redis.uri().toString());
+        env.put("KILLKRILL_LOGS_STREAM", prefix + "logs");
+        env.put("KILLKRILL_METRICS_STREAM", prefix + "metrics");
+        env.put("KILLKRILL_LOGS_DLQ", prefix + "logs-dlq");
+        env.put("KILLKRILL_METRICS_DLQ", prefix + "metrics-dlq");
+        env.put("KILLKRILL_SHUTDOWN_GRACE", "2s");
+        switch (module) {
+            case "receivers" -> {
+                env.put("KILLKRILL_HTTP_PORT", Integer.toString(FreePorts.next()));
+                env.put("KILLKRILL_SYSLOG_PORT", Integer.toString(FreePorts.next()));
+            }
+            case "log-worker" -> {
+                env.put("KILLKRILL_ELASTICSEARCH_URL", elasticsearch.uri().toString());
+                env.put("KILLKRILL_ES_INDEX_PREFIX", ElasticsearchService.uniqueIndex("startup"));
+                env.put("KILLKRILL_ES_REPLICAS", "0");
+                env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(FreePorts.next()));
+            }
+            case "metrics-worker" -> {
+                env.put("KILLKRILL_DATABASE_URL", postgres.jdbcUrl());
+                env.put("KILLKRILL_DATABASE_USER", postgres.user());
+                env.put("KILLKRILL_DATABASE_PASSWORD", postgres.password());
+                env.put("KILLKRILL_DATABASE_SCHEMA", postgres.createUniqueSchema("startup"));
+                env.put("KILLKRILL_DATABASE_POOL_SIZE", "2");
+                env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(FreePorts.next()));
+            }
+            default -> throw new IllegalArgumentException(module);
+        }
+        return env;
+    }
+
+    /** The port that answers /health/* for {@code module}: the ingestion port for the receivers, else admin. */
+    private static int healthPort(String module, Map<String, String> env) {
+        return Integer.parseInt(switch (module) {
+            case "receivers" -> env.get("KILLKRILL_HTTP_PORT");
+            case "log-worker" -> env.get("KILLKRILL_LOG_WORKER_ADMIN_PORT");
+            default -> env.get("KILLKRILL_METRICS_WORKER_ADMIN_PORT");
+        });
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static int readyStatus(int port) {
+        try {
+            return get(port, "/health/ready").statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** Runs the jar until it exits on its own; its exit status and its output. */
+    private static Map.Entry<Integer, String> runToExit(String module, Map<String, String> env) throws Exception {
+        Path log = Files.createTempFile(module + "-startup", ".log");
+        Process process = ServiceJar.of(module).start(env, log);
+        boolean exited = process.waitFor(90, TimeUnit.SECONDS);
+        if (!exited) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        String output = Files.readString(log);
+        assertThat(exited).as("%s exits on its own; output:%n%s", module, output).isTrue();
+        return Map.entry(process.exitValue(), output);
+    }
+
+    /** The one line naming why the service refused to start, and that there is exactly one. */
+    private static String refusalLine(String module, String output) {
+        List<String> lines = output.lines().filter(line -> line.startsWith(module + ": refusing to start")).toList();
+        assertThat(lines).as("refusal lines of %s; output:%n%s", module, output).hasSize(1);
+        return lines.get(0);
+    }
+
+    /**
+     * Each jar with working stores: /health/ready answers 200 with the shared body (status, failing, named checks)
+     * and /health/live the same shape, ServiceMain logs the service ready, and SIGTERM ends it with 0 after
+     * ServiceMain logs it stopped. A service that did not run through ServiceMain, or answered another body, fails.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"receivers", "log-worker", "metrics-worker"})
+    void eachServiceStartsReportsReadyAndStopsThroughTheOneShell(String module, RedisService redis,
+                                                                  ElasticsearchService elasticsearch,
+                                                                  PostgresService postgres) throws Exception {
+        Map<String, String> env = workingEnvironment(module, redis, elasticsearch, postgres);
+        int port = healthPort(module, env);
+        Path log = Files.createTempFile(module + "-ready", ".log");
+        Process process = ServiceJar.of(module).start(env, log);
+        HttpResponse<String> ready;
+        HttpResponse<String> live;
+        HttpResponse<String> metrics;
+        try {
+            await(module + " answers /health/ready with 200 and ServiceMain logs it ready")
+                    .atMost(Duration.ofSeconds(90)).until(() -> readyStatus(port) == 200
+                            && Files.readString(log).contains("ServiceMain - " + module + " ready"));
+            ready = get(port, "/health/ready");
+            live = get(port, "/health/live");
+            metrics = get(port, "/metrics");
+        } finally {
+            process.destroy();
+        }
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s stops on SIGTERM", module).isTrue();
+        String output = Files.readString(log);
+        assertThat(process.exitValue()).as("exit status of %s after SIGTERM; output:%n%s", module, output)
+                .isEqualTo(ExitStatus.STOPPED);
+
+        JsonNode body = Json.MAPPER.readTree(ready.body());
+        assertThat(body.path("status").asText()).isEqualTo("UP");
+        assertThat(body.path("failing").isArray() && body.path("failing").isEmpty()).as(ready.body()).isTrue();
+        assertThat(body.path("checks").findValuesAsText("name")).as(ready.body()).contains("redis");
+        assertThat(body.path("checks").findValuesAsText("status")).as(ready.body()).containsOnly("UP");
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).isEqualTo("{\"status\":\"UP\",\"failing\":[],\"checks\":[]}");
+        ExternalTool.Result promtool = ExternalTool.run(TestServices.repoRoot(),
+                metrics.body().getBytes(java.nio.charset.StandardCharsets.UTF_8), "promtool", "check", "metrics");
+        assertThat(promtool.exitCode()).as("promtool check metrics on the /metrics of %s: %s", module,
+                promtool.output()).isZero();
+        assertThat(output).contains("io.killkrill.service.ServiceMain - " + module + " ready",
+                "io.killkrill.service.ServiceMain - " + module + " stopped");
+    }
+
+    /**
+     * A store that does not answer: the receivers (Redis) and the log-worker (Elasticsearch) start, are not
+     * ready, and exit 1 at KILLKRILL_STARTUP_TIMEOUT naming the failing check; the metrics-worker cannot migrate
+     * its schema without PostgreSQL and exits 1 at once naming the connection. Nothing listens on the port used.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"receivers", "log-worker", "metrics-worker"})
+    void anUnreachableStoreExitsOneNamingIt(String module, RedisService redis, ElasticsearchService elasticsearch,
+                                            PostgresService postgres) throws Exception {
+        Map<String, String> env = workingEnvironment(module, redis, elasticsearch, postgres);
+        int closed = FreePorts.next();
+        env.put("KILLKRILL_STARTUP_TIMEOUT", "3s");
+        String expected = switch (module) {
+            case "receivers" -> {
+                env.put("KILLKRILL_REDIS_URL", "redis://127.0.0.1:" + closed);
+                yield "failing: redis (Redis does not answer)";
+            }
+            case "log-worker" -> {
+                env.put("KILLKRILL_ELASTICSEARCH_URL", "http://127.0.0.1:" + closed);
+                yield "failing: elasticsearch (Elasticsearch does not answer";
+            }
+            default -> {
+                env.put("KILLKRILL_DATABASE_URL", "jdbc:postgresql://127.0.0.1:" + closed + "/killkrill");
+                yield "PostgreSQL at jdbc:postgresql://127.0.0.1:" + closed + "/killkrill";
+            }
+        };
+
+        Map.Entry<Integer, String> run = runToExit(module, env);
+
+        assertThat(run.getKey()).as("exit status; output:%n%s", run.getValue()).isEqualTo(ExitStatus.START_FAILED);
+        assertThat(refusalLine(module, run.getValue())).startsWith(module + ": refusing to start (exit 1): ")
+                .contains(expected);
+    }
+
+    /**
+     * A store whose layout this version cannot use exits 3 naming what differs: for the receivers and the
+     * log-worker the logs stream key holds a string (every XADD / XREADGROUP would fail WRONGTYPE forever); for the
+     * metrics-worker its migrated schema lacks a column the mapping needs. The same environment with the store
+     * intact starts (the metrics-worker's first run, which migrates, proves it), so the exit is the contract's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"receivers", "log-worker", "metrics-worker"})
+    void anIncompatibleStoreContractExitsThreeNamingIt(String module, RedisService redis,
+                                                       ElasticsearchService elasticsearch,
+                                                       PostgresService postgres) throws Exception {
+        Map<String, String> env = workingEnvironment(module, redis, elasticsearch, postgres);
+        String expected;
+        if (module.equals("metrics-worker")) {
+            Path log = Files.createTempFile(module + "-migrate", ".log");
+            Process first = ServiceJar.of(module).start(env, log);
+            int port = healthPort(module, env);
+            try {
+                await("metrics-worker migrates its schema and is ready").atMost(Duration.ofSeconds(90))
+                        .until(() -> readyStatus(port) == 200);
+            } finally {
+                first.destroy();
+            }
+            assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String schema = env.get("KILLKRILL_DATABASE_SCHEMA");
+            try (Connection c = postgres.connect(); Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE " + schema + ".window_aggregate DROP COLUMN max_value");
+            }
+            expected = "max_value";
+        } else {
+            redis.client().set(env.get("KILLKRILL_LOGS_STREAM"), "not a stream");
+            expected = "KILLKRILL_LOGS_STREAM names Redis key '" + env.get("KILLKRILL_LOGS_STREAM")
+                    + "', which holds a string, not a stream";
+        }
+
+        Map.Entry<Integer, String> run = runToExit(module, env);
+
+        assertThat(run.getKey()).as("exit status; output:%n%s", run.getValue())
+                .isEqualTo(ExitStatus.INCOMPATIBLE_CONTRACT);
+        assertThat(refusalLine(module, run.getValue())).startsWith(module + ": refusing to start (exit 3): ")
+                .contains(expected);
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"receivers", "log-worker", "metrics-worker"})

@@ -1,8 +1,19 @@
 package io.killkrill.metricsworker.aggregate;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
-import io.killkrill.model.aggregate.WindowAggregate;
+import io.killkrill.metricsworker.store.entity.WindowAggregate;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Quantiles;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,6 +37,11 @@ public final class AggregateExposition {
         return windowSeconds + "s";
     }
 
+    /**
+     * The rows as Prometheus text, written by the Prometheus client library's {@link PrometheusTextFormatWriter}
+     * (the one micrometer-registry-prometheus uses for {@code /metrics}): escaping, number formatting and family
+     * layout are the library's, not ours.
+     */
     public static String format(List<WindowAggregate> rows) {
         Map<String, List<WindowAggregate>> byName = new TreeMap<>();
         for (WindowAggregate row : rows) {
@@ -33,74 +49,53 @@ public final class AggregateExposition {
                 byName.computeIfAbsent(row.getMetricName(), n -> new ArrayList<>()).add(row);
             }
         }
-        StringBuilder out = new StringBuilder();
+        MetricSnapshots.Builder snapshots = MetricSnapshots.builder();
         for (Map.Entry<String, List<WindowAggregate>> metric : byName.entrySet()) {
             String name = metric.getKey();
             List<WindowAggregate> series = new ArrayList<>(metric.getValue());
             series.sort(Comparator.comparing(WindowAggregate::getLabels)
                     .thenComparingInt(WindowAggregate::getWindowSeconds));
             String summary = name + "_window";
-            out.append("# HELP ").append(summary).append(" Quantiles, sum and count of ").append(name)
-                    .append(" over the latest closed window.\n");
-            out.append("# TYPE ").append(summary).append(" summary\n");
+            SummarySnapshot.Builder quantiles = SummarySnapshot.builder().name(summary)
+                    .help("Quantiles, sum and count of " + name + " over the latest closed window.");
+            GaugeSnapshot.Builder minimum = GaugeSnapshot.builder().name(summary + "_min")
+                    .help("Minimum of " + name + " over the latest closed window.");
+            GaugeSnapshot.Builder maximum = GaugeSnapshot.builder().name(summary + "_max")
+                    .help("Maximum of " + name + " over the latest closed window.");
             for (WindowAggregate row : series) {
                 DDSketch sketch = Sketches.decode(row.getSketch());
+                Quantiles.Builder values = Quantiles.builder();
                 for (double q : QUANTILES) {
-                    out.append(summary).append(labels(row, "quantile", Double.toString(q))).append(' ')
-                            .append(number(sketch.getValueAtQuantile(q))).append('\n');
+                    values.quantile(q, sketch.getValueAtQuantile(q));
                 }
-                out.append(summary).append("_sum").append(labels(row, null, null)).append(' ')
-                        .append(number(row.getValueSum())).append('\n');
-                out.append(summary).append("_count").append(labels(row, null, null)).append(' ')
-                        .append(row.getSampleCount()).append('\n');
+                Labels labels = labels(row);
+                quantiles.dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().labels(labels)
+                        .quantiles(values.build()).sum(row.getValueSum()).count(row.getSampleCount()).build());
+                minimum.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)
+                        .value(row.getMinValue()).build());
+                maximum.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels)
+                        .value(row.getMaxValue()).build());
             }
-            gauge(out, summary + "_min", "Minimum of " + name + " over the latest closed window.", series, true);
-            gauge(out, summary + "_max", "Maximum of " + name + " over the latest closed window.", series, false);
+            snapshots.metricSnapshot(quantiles.build()).metricSnapshot(minimum.build())
+                    .metricSnapshot(maximum.build());
         }
-        return out.toString();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            PrometheusTextFormatWriter.create().write(out, snapshots.build(), EscapingScheme.UNDERSCORE_ESCAPING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory cannot fail", e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static void gauge(StringBuilder out, String family, String help, List<WindowAggregate> series,
-                              boolean min) {
-        out.append("# HELP ").append(family).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(family).append(" gauge\n");
-        for (WindowAggregate row : series) {
-            out.append(family).append(labels(row, null, null)).append(' ')
-                    .append(number(min ? row.getMinValue() : row.getMaxValue())).append('\n');
-        }
-    }
-
-    private static String labels(WindowAggregate row, String extraName, String extraValue) {
+    /** The row's labels plus {@code window}; sample labels {@code window} and {@code quantile} are renamed. */
+    private static Labels labels(WindowAggregate row) {
         SortedMap<String, String> labels = new TreeMap<>();
         LabelSets.parse(row.getLabels()).forEach((k, v) ->
                 labels.put(k.equals("window") || k.equals("quantile") ? "exported_" + k : k, v));
         labels.put("window", windowLabel(row.getWindowSeconds()));
-        if (extraName != null) {
-            labels.put(extraName, extraValue);
-        }
-        StringBuilder out = new StringBuilder("{");
-        boolean first = true;
-        for (Map.Entry<String, String> label : labels.entrySet()) {
-            if (!first) {
-                out.append(',');
-            }
-            first = false;
-            out.append(label.getKey()).append("=\"").append(escape(label.getValue())).append('"');
-        }
-        return out.append('}').toString();
-    }
-
-    static String escape(String value) {
-        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-    }
-
-    private static String number(double value) {
-        if (Double.isNaN(value)) {
-            return "NaN";
-        }
-        if (Double.isInfinite(value)) {
-            return value > 0 ? "+Inf" : "-Inf";
-        }
-        return Double.toString(value);
+        Labels.Builder builder = Labels.builder();
+        labels.forEach(builder::label);
+        return builder.build();
     }
 }

@@ -1,6 +1,7 @@
 package io.killkrill.receivers.http;
 
 import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.receivers.Receivers;
 import io.killkrill.receivers.enqueue.StreamWriter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -11,6 +12,8 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.killkrill.service.AdminEndpoints;
+import io.killkrill.service.Health;
 
 /**
  * The router stage: makes an {@link HttpExchange} of each request head, answers what is not ingestion itself
@@ -68,14 +71,11 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
             return;
         }
         switch (exchange.route()) {
-            case HEALTH_LIVE -> exchange.answer(Answer.of(HttpResponseStatus.OK, "{\"status\":\"live\"}",
-                    Answer.JSON));
-            case HEALTH_READY -> exchange.answer(writer.redisAvailable()
-                    ? Answer.of(HttpResponseStatus.OK, "{\"status\":\"ready\"}", Answer.JSON)
-                    : Answer.of(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "{\"status\":\"not ready\",\"reason\":\"Redis does not answer\"}", Answer.JSON));
+            case HEALTH_LIVE -> exchange.answer(admin(AdminEndpoints.live()));
+            case HEALTH_READY -> exchange.answer(admin(AdminEndpoints.ready(
+                    Health.of(Receivers.readiness(writer.redisAvailable())))));
             case PROMETHEUS_SCRAPE -> exchange.answer(Answer.of(HttpResponseStatus.OK, metrics.scrape(),
-                    "text/plain; version=0.0.4; charset=utf-8"));
+                    AdminEndpoints.PROMETHEUS_TEXT));
             case OTHER -> exchange.answer(Answer.refusal(HttpResponseStatus.NOT_FOUND,
                     "no such endpoint: " + pathOf(request.uri())));
             case LOGS, METRICS -> {
@@ -128,6 +128,11 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
             current.abandon();
         }
         super.channelInactive(ctx);
+    }
+
+    /** The admin endpoints answer here as on the workers' admin server: same code, same body. */
+    private static Answer admin(AdminEndpoints.Response response) {
+        return Answer.of(HttpResponseStatus.valueOf(response.status()), response.body(), response.contentType());
     }
 
     private static String pathOf(String uri) {

@@ -1,4 +1,4 @@
-package io.killkrill.model.aggregate;
+package io.killkrill.metricsworker.store.entity;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -135,24 +135,5 @@ public class WindowAggregate {
 
     public Instant getUpdatedAt() {
         return updatedAt;
-    }
-
-    /**
-     * Merges a partial aggregate of the same series and window into this row.
-     *
-     * @param mergedSketch the stored sketch already merged with the partial one, encoded
-     */
-    public void merge(long count, double sum, double min, double max, double last, Instant lastAt,
-                      byte[] mergedSketch) {
-        this.sampleCount += count;
-        this.valueSum += sum;
-        this.minValue = Math.min(this.minValue, min);
-        this.maxValue = Math.max(this.maxValue, max);
-        if (!lastAt.isBefore(this.lastTimestamp)) {
-            this.lastValue = last;
-            this.lastTimestamp = lastAt;
-        }
-        this.sketch = mergedSketch.clone();
-        this.updatedAt = Instant.now();
     }
 }

@@ -1,4 +1,4 @@
-package io.killkrill.model.aggregate;
+package io.killkrill.metricsworker.store.entity;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
