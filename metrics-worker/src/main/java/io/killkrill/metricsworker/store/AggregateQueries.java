@@ -28,16 +28,12 @@ import java.util.TreeMap;
 
 /** The reads of the aggregates, through Hibernate: the cardinality guard's label sets, the exposition, the API. */
 final class AggregateQueries {
-    private final String schema;
+    private final SchemaTables tables;
     private final SessionFactory sessionFactory;
 
-    AggregateQueries(String schema, SessionFactory sessionFactory) {
-        this.schema = schema;
+    AggregateQueries(SchemaTables tables, SessionFactory sessionFactory) {
+        this.tables = tables;
         this.sessionFactory = sessionFactory;
-    }
-
-    private String table(String name) {
-        return "\"" + schema + "\"." + name;
     }
 
     /** Canonical label sets stored for a metric name, for the cardinality guard. */
@@ -50,7 +46,7 @@ final class AggregateQueries {
     /** The latest window that ended by {@code now}, for every series and window size. */
     List<WindowAggregate> latestClosedWindows(Instant now) {
         return sessionFactory.fromTransaction(session -> session.createNativeQuery(
-                        "SELECT DISTINCT ON (metric_name, labels, window_seconds) * FROM " + table("window_aggregate")
+                        "SELECT DISTINCT ON (metric_name, labels, window_seconds) * FROM " + tables.table("window_aggregate")
                                 + " WHERE window_start + make_interval(secs => window_seconds) <= :now"
                                 + " ORDER BY metric_name, labels, window_seconds, window_start DESC",
                         WindowAggregate.class)
@@ -66,7 +62,7 @@ final class AggregateQueries {
      */
     List<WindowAggregate> page(String metricName, Instant from, Instant to, Optional<Integer> windowSeconds,
                                       String labelsJson, Optional<PagePosition> after, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM ").append(table("window_aggregate"))
+        StringBuilder sql = new StringBuilder("SELECT * FROM ").append(tables.table("window_aggregate"))
                 .append(" WHERE metric_name = :name AND window_start >= :from AND window_start < :to");
         windowSeconds.ifPresent(size -> sql.append(" AND window_seconds = :size"));
         if (!"{}".equals(labelsJson)) {

@@ -69,9 +69,10 @@ public final class AggregateStore implements AutoCloseable {
             Flyway.configure().dataSource(dataSource).schemas(schema).createSchemas(true)
                     .locations("classpath:db/migration").load().migrate();
             this.sessionFactory = buildSessionFactory(schema);
-            this.ledger = new AppliedEntryLedger(schema);
-            this.merger = new WindowRowMerger(schema);
-            this.queries = new AggregateQueries(schema, sessionFactory);
+            SchemaTables tables = new SchemaTables(schema);
+            this.ledger = new AppliedEntryLedger(tables);
+            this.merger = new WindowRowMerger(tables);
+            this.queries = new AggregateQueries(tables, sessionFactory);
         } catch (RuntimeException e) {
             dataSource.close();
             Optional<SchemaManagementException> mismatch = causeOfType(e, SchemaManagementException.class);

@@ -34,14 +34,10 @@ import java.util.TreeMap;
 final class AppliedEntryLedger {
     private static final Logger LOG = LoggerFactory.getLogger(AppliedEntryLedger.class);
 
-    private final String schema;
+    private final SchemaTables tables;
 
-    private String table(String name) {
-        return "\"" + schema + "\"." + name;
-    }
-
-    AppliedEntryLedger(String schema) {
-        this.schema = schema;
+    AppliedEntryLedger(SchemaTables tables) {
+        this.tables = tables;
     }
 
     record Recorded(Set<String> fresh, List<Long> records) {
@@ -59,7 +55,7 @@ final class AppliedEntryLedger {
             return new Recorded(Set.of(), List.of());
         }
         if (wholeRange.isPresent()) {
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table("applied_entries")
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + tables.table("applied_entries")
                     + " (first_key, last_key, consumer, applied_at) VALUES (?, ?, ?, now())"
                     + " ON CONFLICT DO NOTHING RETURNING id")) {
                 insert.setBigDecimal(1, EntryKeys.of(wholeRange.get().firstId()));
@@ -87,7 +83,7 @@ final class AppliedEntryLedger {
         if (byKey.isEmpty()) {
             return new Recorded(fresh, records);
         }
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table("applied_entries")
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + tables.table("applied_entries")
                 + " (first_key, last_key, consumer, applied_at) SELECT k, k, ?, now()"
                 + " FROM unnest(?::numeric[]) AS t(k) ORDER BY k ON CONFLICT DO NOTHING RETURNING id, first_key")) {
             insert.setString(1, consumer);
@@ -106,7 +102,7 @@ final class AppliedEntryLedger {
             throws SQLException {
         List<BigDecimal[]> ranges = new ArrayList<>();
         try (PreparedStatement select = connection.prepareStatement("SELECT first_key, last_key FROM "
-                + table("applied_entries") + " WHERE numrange(first_key, last_key, '[]') && numrange(?, ?, '[]')")) {
+                + tables.table("applied_entries") + " WHERE numrange(first_key, last_key, '[]') && numrange(?, ?, '[]')")) {
             select.setBigDecimal(1, first);
             select.setBigDecimal(2, last);
             try (ResultSet r = select.executeQuery()) {
@@ -128,12 +124,12 @@ final class AppliedEntryLedger {
     long[] sweep(Connection connection, String settledBelow, java.time.Duration retention) throws SQLException {
         long marked;
         long deleted;
-        try (PreparedStatement mark = connection.prepareStatement("UPDATE " + table("applied_entries")
+        try (PreparedStatement mark = connection.prepareStatement("UPDATE " + tables.table("applied_entries")
                 + " SET settled_at = now() WHERE settled_at IS NULL AND last_key < ?")) {
             mark.setBigDecimal(1, EntryKeys.of(settledBelow));
             marked = mark.executeUpdate();
         }
-        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table("applied_entries")
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + tables.table("applied_entries")
                 + " WHERE settled_at < now() - make_interval(secs => ?)")) {
             delete.setDouble(1, retention.toMillis() / 1000.0);
             deleted = delete.executeUpdate();
@@ -143,7 +139,7 @@ final class AppliedEntryLedger {
 
     long rows(Connection connection) throws SQLException {
         try (PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM "
-                + table("applied_entries")); ResultSet r = count.executeQuery()) {
+                + tables.table("applied_entries")); ResultSet r = count.executeQuery()) {
             r.next();
             return r.getLong(1);
         }

@@ -33,14 +33,10 @@ import java.util.TreeMap;
 final class WindowRowMerger {
     private static final Logger LOG = LoggerFactory.getLogger(WindowRowMerger.class);
 
-    private final String schema;
+    private final SchemaTables tables;
 
-    private String table(String name) {
-        return "\"" + schema + "\"." + name;
-    }
-
-    WindowRowMerger(String schema) {
-        this.schema = schema;
+    WindowRowMerger(SchemaTables tables) {
+        this.tables = tables;
     }
 
     /**
@@ -87,7 +83,7 @@ final class WindowRowMerger {
         Map<SeriesWindow, StoredRow> rows = new HashMap<>();
         try (PreparedStatement select = connection.prepareStatement("SELECT w.id, w.metric_name, w.labels,"
                 + " w.window_seconds, w.window_start, w.sample_count, w.value_sum, w.min_value, w.max_value,"
-                + " w.last_value, w.last_timestamp, w.sketch FROM " + table("window_aggregate") + " w"
+                + " w.last_value, w.last_timestamp, w.sketch FROM " + tables.table("window_aggregate") + " w"
                 + " JOIN unnest(?::varchar[], ?::varchar[], ?::int[], ?::bigint[]) AS k(name, labels, size, start_us)"
                 + " ON w.metric_name = k.name AND w.labels = k.labels AND w.window_seconds = k.size"
                 + " AND w.window_start = " + fromMicros("k.start_us")
@@ -110,10 +106,10 @@ final class WindowRowMerger {
                                          Map<SeriesWindow, WindowAccumulator> windows) throws SQLException {
         List<WindowTotals> totals = keys.stream().map(k -> WindowTotals.empty().merge(windows.get(k))).toList();
         Set<SeriesWindow> inserted = new HashSet<>();
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table("window_aggregate")
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + tables.table("window_aggregate")
                 + " (id, metric_name, labels, window_seconds, window_start, sample_count, value_sum, min_value,"
                 + " max_value, last_value, last_timestamp, sketch, updated_at)"
-                + " SELECT nextval('" + table("window_aggregate_seq") + "'), v.name, v.labels, v.size, "
+                + " SELECT nextval('" + tables.table("window_aggregate_seq") + "'), v.name, v.labels, v.size, "
                 + fromMicros("v.start_us") + ", v.c, v.s, v.mn, v.mx, v.lv, " + fromMicros("v.lt_us") + ", v.sk, now()"
                 + " FROM unnest(?::varchar[], ?::varchar[], ?::int[], ?::bigint[], ?::bigint[], ?::float8[],"
                 + " ?::float8[], ?::float8[], ?::float8[], ?::bigint[], ?::bytea[])"
@@ -142,7 +138,7 @@ final class WindowRowMerger {
             ids[i++] = e.getValue().id();
             totals.add(e.getValue().totals().merge(windows.get(e.getKey())));
         }
-        try (PreparedStatement update = connection.prepareStatement("UPDATE " + table("window_aggregate") + " w"
+        try (PreparedStatement update = connection.prepareStatement("UPDATE " + tables.table("window_aggregate") + " w"
                 + " SET sample_count = v.c, value_sum = v.s, min_value = v.mn, max_value = v.mx, last_value = v.lv,"
                 + " last_timestamp = " + fromMicros("v.lt_us") + ", sketch = v.sk, updated_at = now()"
                 + " FROM unnest(?::bigint[], ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::float8[],"
