@@ -1,10 +1,10 @@
 package io.killkrill.metricsworker;
 
+import io.killkrill.it.metricsworker.StoreWrites;
 import io.killkrill.it.support.PostgresExtension;
 import io.killkrill.it.support.PostgresService;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
-import io.killkrill.metricsworker.aggregate.BatchAggregation;
 import io.killkrill.metricsworker.store.AggregateStore;
 import io.killkrill.model.EventIds;
 import io.killkrill.model.MetricSample;
@@ -23,6 +23,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,9 +77,9 @@ class AppliedEntriesSweeperIT {
         jedis.xreadGroup("g", "owner", XReadGroupParams.xReadGroupParams().count(10),
                 Map.of(stream, StreamEntryID.UNRECEIVED_ENTRY));
         Instant window = Instant.ofEpochMilli((System.currentTimeMillis() / 60_000 - 3) * 60_000);
-        List<MetricSample> samples = List.of(sample(window), sample(window), sample(window));
-        store.apply(Optional.of(new AggregateStore.EntryRange(ids.get(0), ids.get(2))), ids, "owner",
-                fresh -> BatchAggregation.aggregate(samples, List.of(60)));
+        Map<String, MetricSample> samples = new LinkedHashMap<>();
+        ids.forEach(id -> samples.put(id, sample(window)));
+        StoreWrites.apply(store, Optional.of(new AggregateStore.EntryRange(ids.get(0), ids.get(2))), samples, "owner");
         jedis.xack(stream, "g", ids.stream().map(StreamEntryID::new).toArray(StreamEntryID[]::new));
 
         AppliedEntriesSweeper sweeper = new AppliedEntriesSweeper(jedis, store, stream, "g", CLAIM_IDLE);
@@ -91,9 +92,8 @@ class AppliedEntriesSweeperIT {
         assertThat(store.appliedEntryRows()).as("the row is kept after %d sweeps", sweeps).isEqualTo(1);
 
         // a copy of entry 2 that another consumer held (confirmed pending before the acknowledgement)
-        AggregateStore.Applied late = store.apply(Optional.empty(), List.of(ids.get(1)), "stale-copy",
-                fresh -> BatchAggregation.aggregate(fresh.isEmpty() ? List.of() : List.of(sample(window)),
-                        List.of(60)));
+        StoreWrites.Applied late = StoreWrites.apply(store, Optional.empty(), Map.of(ids.get(1), sample(window)),
+                "stale-copy");
         assertThat(late.alreadyApplied()).isEqualTo(1);
         assertThat(late.freshSamples()).isZero();
     }

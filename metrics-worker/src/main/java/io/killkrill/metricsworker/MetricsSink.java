@@ -8,6 +8,7 @@ import io.killkrill.metricsworker.aggregate.SeriesWindow;
 import io.killkrill.metricsworker.aggregate.Sketches;
 import io.killkrill.metricsworker.aggregate.WindowAccumulator;
 import io.killkrill.metricsworker.store.AggregateStore;
+import io.killkrill.metricsworker.store.ApplyTransaction;
 import io.killkrill.metricsworker.store.PersistFailures;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.DeadLetterReason;
@@ -42,8 +43,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The metrics-worker's sink. {@link #prepare} (on the runtime's read-ahead thread): decode each entry (undecodable:
  * dead letter), the lateness and cardinality checks (dead letters) and the fold into partial window aggregates.
- * {@link #put}: one PostgreSQL transaction that records which entries are applied, skips those applied before and
- * merges the rest ({@link AggregateStore#apply}); every entry leaves with a fate, which the runtime settles.
+ * {@link #put}: one PostgreSQL transaction ({@link ApplyTransaction}) that records which entries are applied, skips
+ * those applied before and merges the rest; every entry leaves with a fate, which the runtime settles.
  *
  * <p>Exactly once. An entry's effect is committed together with its applied-entries record, and the record is
  * kept until well after the entry was acknowledged (see {@link AppliedEntriesSweeper}). A transaction applies
@@ -259,17 +260,23 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
         Optional<AggregateStore.EntryRange> range = contiguous
                 ? Optional.of(new AggregateStore.EntryRange(ids.get(0), ids.get(ids.size() - 1)))
                 : Optional.empty();
-        AggregateStore.Applied applied = store.apply(range, ids, config.consumerName(),
-                fresh -> whole && fresh.size() == batch.accepted().size() ? batch.aggregated()
-                        : BatchAggregation.aggregate(freshSamples(mine, ids, fresh), windowSeconds));
-        batchesCommitted.increment();
-        samplesAggregated.increment(applied.freshSamples());
-        samplesAlreadyApplied.increment(applied.alreadyApplied());
-        windowRowsRaced.increment(applied.rowsRaced());
-        if (applied.alreadyApplied() > 0) {
-            LOG.info("stage=persist skipped {} samples applied before (redelivered)", applied.alreadyApplied());
+        Set<String> fresh;
+        int rowsRaced;
+        try (ApplyTransaction transaction = store.begin()) {
+            fresh = transaction.record(range, ids, config.consumerName()).fresh();
+            rowsRaced = transaction.merge(whole && fresh.size() == batch.accepted().size() ? batch.aggregated()
+                    : BatchAggregation.aggregate(freshSamples(mine, ids, fresh), windowSeconds));
+            transaction.commit();
         }
-        if (config.faultInjection() == FaultInjection.CRASH_AFTER_COMMIT && applied.freshSamples() > 0) {
+        int alreadyApplied = ids.size() - fresh.size();
+        batchesCommitted.increment();
+        samplesAggregated.increment(fresh.size());
+        samplesAlreadyApplied.increment(alreadyApplied);
+        windowRowsRaced.increment(rowsRaced);
+        if (alreadyApplied > 0) {
+            LOG.info("stage=persist skipped {} samples applied before (redelivered)", alreadyApplied);
+        }
+        if (config.faultInjection() == FaultInjection.CRASH_AFTER_COMMIT && !fresh.isEmpty()) {
             LOG.error("stage=ack fault injection: halting after commit, before XACK");
             Runtime.getRuntime().halt(137);
         }

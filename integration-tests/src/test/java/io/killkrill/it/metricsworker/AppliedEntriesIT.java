@@ -1,15 +1,12 @@
 package io.killkrill.it.metricsworker;
 
+import io.killkrill.it.metricsworker.StoreWrites.Applied;
 import io.killkrill.it.support.PostgresExtension;
 import io.killkrill.it.support.PostgresService;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
-import io.killkrill.metricsworker.aggregate.BatchAggregation;
-import io.killkrill.metricsworker.aggregate.SeriesWindow;
-import io.killkrill.metricsworker.aggregate.WindowAccumulator;
-import io.killkrill.metricsworker.store.AggregateStore;
-import io.killkrill.metricsworker.store.AggregateStore.Applied;
 import io.killkrill.metricsworker.store.AggregateStore.EntryRange;
+import io.killkrill.metricsworker.store.AggregateStore;
 import io.killkrill.metricsworker.store.EntryKeys;
 import io.killkrill.model.MetricSample;
 import org.junit.jupiter.api.AfterEach;
@@ -28,11 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 import static io.killkrill.it.metricsworker.MetricsWorkerFixture.closedMinute;
 import static io.killkrill.it.metricsworker.MetricsWorkerFixture.sample;
@@ -72,14 +66,8 @@ class AppliedEntriesIT {
         return samples;
     }
 
-    private static Function<Set<String>, SortedMap<SeriesWindow, WindowAccumulator>> fold(
-            Map<String, MetricSample> samples) {
-        return fresh -> BatchAggregation.aggregate(samples.entrySet().stream()
-                .filter(e -> fresh.contains(e.getKey())).map(Map.Entry::getValue).toList(), List.of(60));
-    }
-
     private Applied apply(Optional<EntryRange> range, Map<String, MetricSample> samples, String consumer) {
-        return store.apply(range, List.copyOf(samples.keySet()), consumer, fold(samples));
+        return StoreWrites.apply(store, range, samples, consumer);
     }
 
     @Test

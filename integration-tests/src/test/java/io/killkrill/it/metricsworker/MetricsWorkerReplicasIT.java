@@ -144,15 +144,16 @@ class MetricsWorkerReplicasIT {
                     insert.setObject(3, window.plusSeconds(1).atOffset(java.time.ZoneOffset.UTC));
                     insert.executeUpdate();
                 }
-                List<MetricSample> mine = List.of(sample("raced", 5, Map.of("host", "a"), window.plusSeconds(2)));
-                CompletableFuture<AggregateStore.Applied> applying = CompletableFuture.supplyAsync(() ->
-                        store.apply(Optional.of(new AggregateStore.EntryRange("1-0", "1-0")), List.of("1-0"),
-                                "replica-b", fresh -> BatchAggregation.aggregate(mine, List.of(60))));
+                Map<String, MetricSample> mine = Map.of("1-0", sample("raced", 5, Map.of("host", "a"),
+                        window.plusSeconds(2)));
+                CompletableFuture<StoreWrites.Applied> applying = CompletableFuture.supplyAsync(() ->
+                        StoreWrites.apply(store, Optional.of(new AggregateStore.EntryRange("1-0", "1-0")), mine,
+                                "replica-b"));
                 await("this replica's merge waits on the other replica's uncommitted row")
                         .atMost(Duration.ofSeconds(10)).until(() -> lockWaiters(fixture) > 0);
                 assertThat(applying).isNotDone();
                 other.commit();
-                AggregateStore.Applied applied = applying.get(10, java.util.concurrent.TimeUnit.SECONDS);
+                StoreWrites.Applied applied = applying.get(10, java.util.concurrent.TimeUnit.SECONDS);
                 assertThat(applied.rowsRaced()).isEqualTo(1);
             }
         }

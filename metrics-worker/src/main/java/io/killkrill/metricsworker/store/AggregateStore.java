@@ -35,8 +35,9 @@ import java.util.function.Function;
 
 /**
  * The aggregates in PostgreSQL, through Hibernate. Start-up migrates the schema (Flyway) and has Hibernate
- * validate the mapping against it. {@link #apply} is the one write: in one transaction it records which
- * samples are applied, skips those applied before, and merges the rest into their window rows under row locks.
+ * validate the mapping against it. {@link #begin} opens the one write, an {@link ApplyTransaction}: it records which
+ * samples are applied, so that those applied before are skipped, and merges the rest into their window rows under
+ * row locks.
  */
 public final class AggregateStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AggregateStore.class);
@@ -113,38 +114,9 @@ public final class AggregateStore implements AutoCloseable {
         return Optional.empty();
     }
 
-    /**
-     * What one {@link #apply} did.
-     *
-     * @param records   the {@code applied_entries} rows written
-     * @param rowsRaced window rows another replica created while this batch was creating them too
-     */
-    public record Applied(int freshSamples, int alreadyApplied, int rowsMerged, int rowsRaced, List<Long> records) {
-    }
-
-    /**
-     * In one transaction: records the entries of {@code entryIds} as applied, learning which were applied before;
-     * folds only the fresh ones (via {@code aggregateFresh}) and merges the result into the window rows (see
-     * {@link WindowRowMerger#merge}). Set-based: a fixed handful of statements per batch whatever its size.
-     *
-     * @param wholeRange present when the batch is every entry of the stream from its first to its last ID: then
-     *                   one row records it (the usual case); otherwise (entries claimed from another consumer)
-     *                   one row per entry
-     * @param entryIds   the entries whose samples are to be applied, in stream order
-     */
-    public Applied apply(Optional<EntryRange> wholeRange, List<String> entryIds, String consumer,
-                         Function<Set<String>, SortedMap<SeriesWindow, WindowAccumulator>> aggregateFresh) {
-        return sessionFactory.fromTransaction(session -> {
-            AppliedEntryLedger.Recorded recorded = session.doReturningWork(connection ->
-                    ledger.record(connection, wholeRange, entryIds, consumer));
-            int freshCount = recorded.fresh().size();
-            SortedMap<SeriesWindow, WindowAccumulator> windows = aggregateFresh.apply(recorded.fresh());
-            int[] raced = {0};
-            if (!windows.isEmpty()) {
-                session.doWork(connection -> raced[0] = merger.merge(connection, windows));
-            }
-            return new Applied(freshCount, entryIds.size() - freshCount, windows.size(), raced[0], recorded.records());
-        });
+    /** Opens the one write transaction; see {@link ApplyTransaction}. */
+    public ApplyTransaction begin() {
+        return new ApplyTransaction(sessionFactory.openSession(), ledger, merger);
     }
 
     /** The first and last stream entry IDs of a batch that holds every entry between them. */

@@ -40,19 +40,16 @@ final class AppliedEntryLedger {
         this.tables = tables;
     }
 
-    record Recorded(Set<String> fresh, List<Long> records) {
-    }
-
     /**
      * Records {@code entryIds} as applied and returns those not applied before. A whole range is one row; if
      * it cannot be inserted (it overlaps a row: some of its entries were claimed and applied by another worker,
      * committed or in progress, whose commit the insert waits for), or for claimed entries, each entry gets a
      * one-entry row and those that conflict were applied before.
      */
-    Recorded record(Connection connection, Optional<AggregateStore.EntryRange> wholeRange, List<String> entryIds,
-                                   String consumer) throws SQLException {
+    ApplyTransaction.Recorded record(Connection connection, Optional<AggregateStore.EntryRange> wholeRange,
+                                     List<String> entryIds, String consumer) throws SQLException {
         if (entryIds.isEmpty()) {
-            return new Recorded(Set.of(), List.of());
+            return new ApplyTransaction.Recorded(Set.of(), List.of());
         }
         if (wholeRange.isPresent()) {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + tables.table("applied_entries")
@@ -63,7 +60,7 @@ final class AppliedEntryLedger {
                 insert.setString(3, consumer);
                 try (ResultSet r = insert.executeQuery()) {
                     if (r.next()) {
-                        return new Recorded(new HashSet<>(entryIds), List.of(r.getLong(1)));
+                        return new ApplyTransaction.Recorded(new HashSet<>(entryIds), List.of(r.getLong(1)));
                     }
                 }
             }
@@ -81,7 +78,7 @@ final class AppliedEntryLedger {
         Set<String> fresh = new HashSet<>();
         List<Long> records = new ArrayList<>();
         if (byKey.isEmpty()) {
-            return new Recorded(fresh, records);
+            return new ApplyTransaction.Recorded(fresh, records);
         }
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + tables.table("applied_entries")
                 + " (first_key, last_key, consumer, applied_at) SELECT k, k, ?, now()"
@@ -95,7 +92,7 @@ final class AppliedEntryLedger {
                 }
             }
         }
-        return new Recorded(fresh, records);
+        return new ApplyTransaction.Recorded(fresh, records);
     }
 
     private List<BigDecimal[]> appliedRangesOverlapping(Connection connection, BigDecimal first, BigDecimal last)

@@ -27,7 +27,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The window-row half of {@link AggregateStore#apply}: merges a batch's partial aggregates into their
+ * The window-row half of an {@link ApplyTransaction}: merges a batch's partial aggregates into their
  * {@code window_aggregate} rows with a fixed handful of set-based statements, inside the caller's transaction.
  */
 final class WindowRowMerger {
