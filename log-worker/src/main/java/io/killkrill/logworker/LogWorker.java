@@ -14,13 +14,13 @@ import io.killkrill.service.Service;
 import io.killkrill.service.StreamKeyCheck;
 import io.killkrill.stream.Batch;
 import io.killkrill.stream.ConsumerSettings;
+import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.Retries;
 import io.killkrill.stream.StreamRuntime;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.JedisPooled;
 
 import java.io.IOException;
@@ -61,12 +61,7 @@ public final class LogWorker implements Service, AutoCloseable {
 
     @Override
     public synchronized LogWorker start() {
-        ConnectionPoolConfig pool = new ConnectionPoolConfig();
-        // per consumer loop: its (blocking) reads and its heartbeat; plus maintenance, readiness and spare
-        pool.setMaxTotal(2 * config.concurrency() + 4);
-        pool.setMaxIdle(2 * config.concurrency() + 4);
-        int redisTimeout = (int) Math.max(2_000, config.blockTime().toMillis() + 5_000);
-        redis = new JedisPooled(pool, config.redisUrl(), redisTimeout);
+        redis = RedisClients.forConsumers(config.redisUrl(), config.concurrency(), config.blockTime());
         elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(),
                 config.concurrency() + 2);
         try {

@@ -94,6 +94,10 @@ public record LogWorkerConfig(URI redisUrl,
         });
     }
 
+    public LogWorkerConfig withRedisUrl(URI url) {
+        return with(b -> b.redisUrl = url);
+    }
+
     public LogWorkerConfig withElasticsearchUrl(URI url) {
         return with(b -> b.elasticsearchUrl = url);
     }

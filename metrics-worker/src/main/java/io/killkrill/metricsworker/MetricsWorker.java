@@ -19,6 +19,7 @@ import io.killkrill.service.HealthCheck;
 import io.killkrill.service.Service;
 import io.killkrill.service.StreamKeyCheck;
 import io.killkrill.stream.ConsumerSettings;
+import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.StreamRuntime;
 import io.killkrill.metricsworker.store.entity.WindowAggregate;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -72,8 +73,7 @@ public final class MetricsWorker implements Service, AutoCloseable {
         try {
             store = new AggregateStore(config.databaseUrl(), config.databaseUser(), config.databasePassword(),
                     config.databaseSchema(), config.databasePoolSize());
-            // the socket must outlive a blocking XREADGROUP
-            redis = new JedisPooled(config.redisUrl(), (int) Math.max(2000, config.readBlock().toMillis() + 2000));
+            redis = RedisClients.forConsumers(config.redisUrl(), 1, config.readBlock());
             Map<String, String> streams = new LinkedHashMap<>();
             streams.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
             streams.put("KILLKRILL_METRICS_DLQ", config.streams().metricsDlq());

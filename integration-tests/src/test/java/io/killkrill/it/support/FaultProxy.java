@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A fault-injecting TCP proxy between code under test and a real server. {@link Mode#FORWARD} passes bytes
@@ -41,6 +42,7 @@ public final class FaultProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile Mode mode = Mode.FORWARD;
     private volatile boolean closed;
+    private final AtomicLong swallowedBytes = new AtomicLong();
 
     public FaultProxy(URI target) throws IOException {
         this.target = new InetSocketAddress(target.getHost(), target.getPort());
@@ -136,6 +138,9 @@ public final class FaultProxy implements AutoCloseable {
                         break;
                     }
                     // BLACKHOLE: swallowed; the client waits until its socket timeout
+                    if (now == Mode.BLACKHOLE) {
+                        swallowedBytes.addAndGet(n);
+                    }
                 }
             } catch (IOException e) {
                 // the other side closed
@@ -156,6 +161,11 @@ public final class FaultProxy implements AutoCloseable {
         } catch (IOException e) {
             // already closed
         }
+    }
+
+    /** Bytes {@link Mode#BLACKHOLE} swallowed, either way, on any connection. */
+    public long swallowedBytes() {
+        return swallowedBytes.get();
     }
 
     @Override
