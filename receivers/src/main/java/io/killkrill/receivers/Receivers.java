@@ -115,13 +115,20 @@ public final class Receivers implements Service, AutoCloseable {
 
     @Override
     public Health health() {
-        StreamWriter current = writer;
-        return Health.of(readiness(current != null && current.redisAvailable()));
+        return Health.of(readiness(writer));
     }
 
-    /** The one readiness check of the receivers, also answered on the ingestion port by the HTTP router. */
-    public static HealthCheck readiness(boolean redisAvailable) {
-        return HealthCheck.of("redis", redisAvailable, "Redis does not answer");
+    /**
+     * The one readiness check of the receivers, also answered on the ingestion port by the HTTP router: down while
+     * Redis does not answer, and while it answers but refuses writes ({@code OOM}, {@code READONLY}, ...), when
+     * nothing sent here could be stored.
+     */
+    public static HealthCheck readiness(StreamWriter writer) {
+        if (writer == null || !writer.redisAvailable()) {
+            return HealthCheck.down("redis", "Redis does not answer");
+        }
+        return writer.refusal().map(why -> HealthCheck.down("redis", "Redis refuses writes (" + why + ")"))
+                .orElse(HealthCheck.up("redis"));
     }
 
     public BoundPorts ports() {

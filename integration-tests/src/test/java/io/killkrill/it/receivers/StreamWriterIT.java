@@ -3,6 +3,7 @@ package io.killkrill.it.receivers;
 import io.killkrill.it.support.FaultProxy;
 import io.killkrill.it.support.OwnRedis;
 import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.receivers.Receivers;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.RedisUnavailableException;
 import io.killkrill.receivers.enqueue.StreamWriter;
@@ -126,6 +127,8 @@ class StreamWriterIT {
         assertThat(writer.refusal()).as("the writer reports the refusal").hasValueSatisfying(r ->
                 assertThat(r).startsWith("OOM"));
         assertThat(writer.acceptingMore()).as("the transports that can pause are told to").isFalse();
+        assertThat(Receivers.readiness(writer).reason()).as("the receivers are not ready while Redis refuses writes")
+                .hasValueSatisfying(r -> assertThat(r).startsWith("Redis refuses writes (OOM"));
 
         CompletableFuture<Void> syslog = writer.write(write(2, 500), Delivery.UNTIL_STORED);
         await("the writer re-sent the refused syslog write at least once").atMost(Duration.ofSeconds(5))
@@ -139,6 +142,7 @@ class StreamWriterIT {
         assertThat(entriesPerWrite()).isEqualTo(Map.of(2, 500));
         await("the writer takes writes again").atMost(Duration.ofSeconds(5)).until(writer::acceptingMore);
         assertThat(writer.refusal()).isEmpty();
+        assertThat(Receivers.readiness(writer).isUp()).as("ready again").isTrue();
     }
 
     /**

@@ -73,7 +73,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
         switch (exchange.route()) {
             case HEALTH_LIVE -> exchange.answer(admin(AdminEndpoints.live()));
             case HEALTH_READY -> exchange.answer(admin(AdminEndpoints.ready(
-                    Health.of(Receivers.readiness(writer.redisAvailable())))));
+                    Health.of(Receivers.readiness(writer)))));
             case PROMETHEUS_SCRAPE -> exchange.answer(Answer.of(HttpResponseStatus.OK, metrics.scrape(),
                     AdminEndpoints.PROMETHEUS_TEXT));
             case OTHER -> exchange.answer(Answer.refusal(HttpResponseStatus.NOT_FOUND,
