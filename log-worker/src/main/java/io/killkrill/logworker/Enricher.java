@@ -5,7 +5,8 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.killkrill.model.EventIds;
 import io.killkrill.model.Json;
 import io.killkrill.model.LogEvent;
-import io.killkrill.model.SyslogMetadata;
+import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.Rfc3339;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,8 +14,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Turns a validated log event into its Elasticsearch document: the event's fields ({@code @timestamp} is the
@@ -52,62 +51,17 @@ public final class Enricher {
 
     /**
      * The document as JSON bytes, written straight from the event (no intermediate tree: this is the worker's
-     * hottest step per event).
+     * hottest step per event): the event's fields by the contract's one writer ({@link LogEventCodec#writeFields}),
+     * the event time as {@code @timestamp}, then the worker's own.
      */
     public byte[] document(LogEvent event) {
         Instant processedAt = clock.instant();
         ByteArrayBuilder bytes = new ByteArrayBuilder(512);
         try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(bytes)) {
             json.writeStartObject();
-            json.writeStringField("@timestamp", DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(event.timestamp()));
-            json.writeStringField("message", event.message());
-            json.writeStringField("service", event.service());
-            json.writeStringField("level", event.level().wireName());
-            if (event.host().isPresent()) {
-                json.writeStringField("host", event.host().get());
-            }
-            if (event.traceId().isPresent()) {
-                json.writeStringField("trace_id", event.traceId().get());
-            }
-            if (event.spanId().isPresent()) {
-                json.writeStringField("span_id", event.spanId().get());
-            }
-            if (!event.attributes().isEmpty()) {
-                json.writeObjectFieldStart("attributes");
-                for (Map.Entry<String, Object> attribute : event.attributes().entrySet()) {
-                    json.writeFieldName(attribute.getKey());
-                    Object value = attribute.getValue();
-                    if (value instanceof Boolean b) {
-                        json.writeBoolean(b);
-                    } else if (value instanceof Long l) {
-                        json.writeNumber(l);
-                    } else if (value instanceof Double d) {
-                        json.writeNumber(d);
-                    } else {
-                        json.writeString(String.valueOf(value));
-                    }
-                }
-                json.writeEndObject();
-            }
-            if (event.syslog().isPresent()) {
-                SyslogMetadata syslog = event.syslog().get();
-                json.writeObjectFieldStart("syslog");
-                json.writeStringField("format", syslog.format());
-                json.writeNumberField("facility", syslog.facility());
-                json.writeNumberField("severity", syslog.severity());
-                writeIfPresent(json, "app_name", syslog.appName());
-                writeIfPresent(json, "proc_id", syslog.procId());
-                writeIfPresent(json, "msg_id", syslog.msgId());
-                json.writeEndObject();
-            }
-            json.writeStringField("event_id", event.eventId());
-            json.writeStringField("received_at", DateTimeFormatter.ISO_INSTANT.format(event.receivedAt()));
-            json.writeStringField("processed_at", DateTimeFormatter.ISO_INSTANT.format(processedAt));
+            LogEventCodec.writeFields(event, "@timestamp", json);
+            json.writeStringField("processed_at", Rfc3339.format(processedAt));
             json.writeNumberField("ingest_lag_ms", processedAt.toEpochMilli() - event.receivedAt().toEpochMilli());
-            json.writeObjectFieldStart("source");
-            json.writeStringField("type", event.source().kind().wireName());
-            writeIfPresent(json, "peer", event.source().peer());
-            json.writeEndObject();
             json.writeStringField("environment", environment);
             json.writeStringField("version", version);
             json.writeEndObject();
@@ -115,11 +69,5 @@ public final class Enricher {
             throw new UncheckedIOException("writing to memory failed", e);
         }
         return bytes.toByteArray();
-    }
-
-    private static void writeIfPresent(JsonGenerator json, String name, Optional<String> value) throws IOException {
-        if (value.isPresent()) {
-            json.writeStringField(name, value.get());
-        }
     }
 }

@@ -99,8 +99,18 @@ public final class LogEventCodec {
 
     private static void write(LogEvent event, JsonGenerator json) throws IOException {
         json.writeStartObject();
+        writeFields(event, "timestamp", json);
+        json.writeEndObject();
+    }
+
+    /**
+     * The one writer of an event's fields as JSON, into an object the caller has started and ends: the stream
+     * entry's data (the event time as {@code timestamp}) and the log-worker's Elasticsearch document (as
+     * {@code @timestamp}, followed by the worker's own fields).
+     */
+    public static void writeFields(LogEvent event, String timestampField, JsonGenerator json) throws IOException {
         json.writeStringField("event_id", event.eventId());
-        json.writeStringField("timestamp", Rfc3339.format(event.timestamp()));
+        json.writeStringField(timestampField, Rfc3339.format(event.timestamp()));
         json.writeStringField("received_at", Rfc3339.format(event.receivedAt()));
         json.writeStringField("level", event.level().wireName());
         json.writeStringField("service", event.service());
@@ -130,7 +140,6 @@ public final class LogEventCodec {
             writeOptional(json, "msg_id", syslog.msgId());
             json.writeEndObject();
         }
-        json.writeEndObject();
     }
 
     private static void writeOptional(JsonGenerator json, String field, Optional<String> value) throws IOException {
