@@ -43,9 +43,10 @@ import java.util.function.BooleanSupplier;
  * {@code message_too_large}, {@code 500}, the session goes on), and protocol errors (a broken frame, a TXNR out of
  * sequence, a command before {@code open}: {@code 500} when the TXNR is known, then {@code serverclose}).
  *
- * <p><b>Reading</b> pauses while {@code accepting} is false (as syslog TCP), while {@value #MAX_UNANSWERED} frames
- * wait for their answer, and once the session is stopping; {@link #holdsReading} tells the receiver's flow control
- * not to resume it.
+ * <p><b>Reading</b> pauses while the flow gate is closed (the receiver's {@code FlowControl}, after this handler, as for
+ * syslog TCP), while {@value #MAX_UNANSWERED} frames wait for their answer, and once the session is stopping;
+ * {@link #holdsReading} tells the flow control not to resume it. {@code accepting} is the gate: a hold let go
+ * resumes reading only while it is open.
  */
 public final class RelpSessionHandler extends SimpleChannelInboundHandler<RelpInput> {
     private static final Logger LOG = LoggerFactory.getLogger(RelpSessionHandler.class);
@@ -94,9 +95,6 @@ public final class RelpSessionHandler extends SimpleChannelInboundHandler<RelpIn
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         peer = Peers.of(ctx.channel().remoteAddress());
-        if (!accepting.getAsBoolean()) {
-            ctx.channel().config().setAutoRead(false);
-        }
         super.channelActive(ctx);
     }
 
@@ -301,18 +299,6 @@ public final class RelpSessionHandler extends SimpleChannelInboundHandler<RelpIn
         } else if (accepting.getAsBoolean()) {
             channel.config().setAutoRead(true);
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!accepting.getAsBoolean()) {
-            ctx.channel().config().setAutoRead(false);
-            // the flow listener may have resumed reading just before we paused: look again
-            if (accepting.getAsBoolean() && !holdsReading(ctx.channel())) {
-                ctx.channel().config().setAutoRead(true);
-            }
-        }
-        ctx.fireChannelReadComplete();
     }
 
     @Override

@@ -61,6 +61,7 @@ public final class SyslogReceiver implements AutoCloseable {
     private final Optional<Channel> tls;
     private final Optional<Channel> relp;
     private final BooleanSupplier accepting;
+    private final FlowControl flowControl;
 
     public SyslogReceiver(EventLoopGroup boss, EventLoopGroup workers, int port, boolean udpEnabled,
                           int udpReceiveBuffer, Optional<TlsListener> tlsListener,
@@ -68,6 +69,7 @@ public final class SyslogReceiver implements AutoCloseable {
                           ReceiverMetrics metrics)
             throws InterruptedException, SSLException {
         this.accepting = gate::readable;
+        this.flowControl = new FlowControl(accepting);
         int max = ingest.maxMessageBytes();
         this.tcp = stream(boss, workers, port, ingest, "tcp", Optional.empty(), max);
         int boundPort = ((InetSocketAddress) tcp.localAddress()).getPort();
@@ -125,7 +127,7 @@ public final class SyslogReceiver implements AutoCloseable {
     private Channel stream(EventLoopGroup boss, EventLoopGroup workers, int port, SyslogIngest ingest,
                            String transport, Optional<SslContext> ssl, int max) throws InterruptedException {
         return listen(boss, workers, port, ssl, pipeline -> pipeline.addLast("framing", new SyslogFrameDecoder(max))
-                .addLast("syslog", new SyslogStreamHandler(ingest, transport, accepting)));
+                .addLast("syslog", new SyslogStreamHandler(ingest, transport)));
     }
 
     private Channel relp(EventLoopGroup boss, EventLoopGroup workers, int port, SyslogIngest ingest,
@@ -146,15 +148,15 @@ public final class SyslogReceiver implements AutoCloseable {
                         connections.add(ch);
                         ssl.ifPresent(s -> ch.pipeline().addLast("tls", s.newHandler(ch.alloc())));
                         protocol.accept(ch.pipeline());
+                        ch.pipeline().addLast("flow", flowControl);
                     }
                 }).bind(port).sync().channel();
     }
 
     /** Pauses or resumes reading on every TCP and RELP connection to match {@code accepting}. */
     private void applyFlow() {
-        boolean open = accepting.getAsBoolean();
         for (Channel channel : connections) {
-            boolean on = open && !RelpSessionHandler.holdsReading(channel);
+            boolean on = flowControl.shouldRead(channel);
             if (channel.config().isAutoRead() != on) {
                 channel.config().setAutoRead(on);
             }

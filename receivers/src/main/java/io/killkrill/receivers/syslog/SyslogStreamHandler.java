@@ -6,30 +6,23 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.function.BooleanSupplier;
-
 /**
- * Syslog over TCP or TLS: collects the frames of one read into a batch, sends it when the read completes, and
- * stops reading from this client while the writer cannot take more (Redis down, queue full, backlog).
+ * Syslog over TCP or TLS: collects the frames of one read into a batch and sends it when the read completes;
+ * {@link FlowControl}, after it in the pipeline, stops reading from this client while the flow gate is closed.
  */
 final class SyslogStreamHandler extends SimpleChannelInboundHandler<SyslogFrame> {
     private static final Logger LOG = LoggerFactory.getLogger(SyslogStreamHandler.class);
 
     private final SyslogIngest.Batch batch;
-    private final BooleanSupplier accepting;
     private String peer = "unknown";
 
-    SyslogStreamHandler(SyslogIngest ingest, String transport, BooleanSupplier accepting) {
+    SyslogStreamHandler(SyslogIngest ingest, String transport) {
         this.batch = ingest.batch(transport);
-        this.accepting = accepting;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         peer = Peers.of(ctx.channel().remoteAddress());
-        if (!accepting.getAsBoolean()) {
-            ctx.channel().config().setAutoRead(false);
-        }
         super.channelActive(ctx);
     }
 
@@ -41,14 +34,7 @@ final class SyslogStreamHandler extends SimpleChannelInboundHandler<SyslogFrame>
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         batch.send();
-        if (!accepting.getAsBoolean()) {
-            ctx.channel().config().setAutoRead(false);
-            // the flow listener may have resumed reading just before we paused: look again
-            if (accepting.getAsBoolean()) {
-                ctx.channel().config().setAutoRead(true);
-            }
-        }
-        ctx.fireChannelReadComplete();
+        ctx.fireChannelReadComplete(); // FlowControl, next, pauses reading while the gate is closed
     }
 
     @Override

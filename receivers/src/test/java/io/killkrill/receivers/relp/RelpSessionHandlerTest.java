@@ -1,6 +1,7 @@
 package io.killkrill.receivers.relp;
 
 import io.killkrill.model.DeadLetterReason;
+import io.killkrill.receivers.syslog.FlowControl;
 import io.killkrill.receivers.syslog.SyslogFrame;
 import io.killkrill.receivers.syslog.SyslogParse;
 import io.killkrill.receivers.enqueue.RedisUnavailableException;
@@ -54,7 +55,8 @@ class RelpSessionHandlerTest {
     private final Store store = new Store();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final RelpSessionHandler session = new RelpSessionHandler(store, accepting::get, 1024);
-    private final EmbeddedChannel channel = new EmbeddedChannel(new RelpFrameDecoder(1024), session);
+    private final EmbeddedChannel channel = new EmbeddedChannel(new RelpFrameDecoder(1024), session,
+            new FlowControl(accepting::get));
 
     private void send(String frames) {
         channel.writeInbound(Unpooled.copiedBuffer(frames, StandardCharsets.UTF_8));
