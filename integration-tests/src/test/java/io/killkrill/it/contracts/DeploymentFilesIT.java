@@ -51,7 +51,42 @@ class DeploymentFilesIT {
             assertThat(set).as("KILLKRILL_* variables docker-compose.yml sets for %s", name)
                     .isNotEmpty().allMatch(key -> !key.startsWith("KILLKRILL_") || declared(definition).contains(key));
             assertThat(services.get(name).get("healthcheck")).as("%s healthcheck", name).isNotNull();
+            assertThat(services.at("/" + name + "/build/args/SERVICE").asText()).as("%s is built as itself", name)
+                    .isEqualTo(name);
         });
+    }
+
+    /**
+     * The one Dockerfile copies every module of the root pom: Maven reads each module of the reactor, so a module
+     * left out (service-shell was, when it was added) fails every image build. The services' own modules are
+     * copied whole; the others at least their pom.
+     */
+    @Test
+    void theDockerfileCopiesEveryModuleOfTheReactor() throws IOException {
+        String pom = Files.readString(ROOT.resolve("pom.xml"));
+        String reactor = pom.substring(pom.indexOf("<modules>"), pom.indexOf("</modules>"));
+        Set<String> modules = new TreeSet<>();
+        java.util.regex.Matcher module = java.util.regex.Pattern.compile("<module>([^<]+)</module>").matcher(reactor);
+        while (module.find()) {
+            modules.add(module.group(1));
+        }
+        assertThat(modules).contains("service-shell", "receivers", "integration-tests");
+        Set<String> whole = new TreeSet<>();
+        Set<String> pomOnly = new TreeSet<>();
+        for (String line : Files.readAllLines(ROOT.resolve("Dockerfile"))) {
+            String[] words = line.trim().split("\\s+");
+            if (words.length == 3 && words[0].equals("COPY")) {
+                if (words[1].endsWith("/pom.xml")) {
+                    pomOnly.add(words[1].substring(0, words[1].length() - "/pom.xml".length()));
+                } else {
+                    whole.add(words[1]);
+                }
+            }
+        }
+        Set<String> copied = new TreeSet<>(whole);
+        copied.addAll(pomOnly);
+        assertThat(copied).as("modules the Dockerfile copies").containsAll(modules);
+        assertThat(whole).as("the services' modules are copied whole").containsAll(SERVICES.keySet());
     }
 
     @Test
