@@ -292,6 +292,36 @@ class ServiceStartupIT {
         }
     }
 
+    /**
+     * Issue 14: a renamed setting still works under its old name. The receivers started with
+     * KILLKRILL_MAX_BACKLOG (now KILLKRILL_RECEIVERS_MAX_BACKLOG) log one WARN line naming both, run with its value
+     * and get ready.
+     */
+    @Test
+    void aDeprecatedSettingNameIsReadWithAWarning(RedisService redis, ElasticsearchService elasticsearch,
+                                                  PostgresService postgres) throws Exception {
+        Map<String, String> env = workingEnvironment("receivers", redis, elasticsearch, postgres);
+        env.put("KILLKRILL_MAX_BACKLOG", "4321");
+        int port = healthPort("receivers", env);
+        Path log = Files.createTempFile("receivers-deprecated", ".log");
+        Process process = ServiceJar.of("receivers").start(env, log);
+        try {
+            await("receivers started with a deprecated name answer /health/ready with 200")
+                    .atMost(Duration.ofSeconds(60)).until(() -> readyStatus(port) == 200);
+        } finally {
+            process.destroy();
+        }
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("receivers stop on SIGTERM").isTrue();
+        String output = Files.readString(log);
+
+        assertThat(process.exitValue()).as("exit status after SIGTERM; output:%n%s", output).isZero();
+        assertThat(output.lines().filter(line -> line.contains(" WARN ") && line.contains("configuration: ")))
+                .as("configuration WARN lines; output:%n%s", output).singleElement().asString()
+                .endsWith("configuration: KILLKRILL_MAX_BACKLOG is deprecated: rename it to"
+                        + " KILLKRILL_RECEIVERS_MAX_BACKLOG");
+        assertThat(output).as("the effective configuration").contains("KILLKRILL_RECEIVERS_MAX_BACKLOG=4321");
+    }
+
     @Test
     void receiversLogJsonLinesWithSecretsMaskedAndExitZeroOnSigterm(RedisService redis) throws Exception {
         Path log = Files.createTempFile("receivers-json", ".log");
