@@ -331,7 +331,7 @@ public final class PipelineBenchmark {
             pipeline.add(startReceivers("receivers", streams, httpPort, syslogPort, Map.of()));
             Map<String, String> lw = commonEnv(streams);
             lw.put("KILLKRILL_ELASTICSEARCH_URL", options.elasticsearch().toString());
-            lw.put("KILLKRILL_ES_INDEX_PREFIX", prefix);
+            lw.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", prefix);
             lw.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(logAdmin));
             lw.putAll(options.serviceEnv());
             pipeline.add(ServiceProcess.start("log-worker", options.jar("log-worker"), jvmOptions("log-worker"), lw,
@@ -606,7 +606,7 @@ public final class PipelineBenchmark {
         int syslogPort = freePort();
         int n = options.redisEvents();
         try (ServiceProcess receivers = startReceivers("receivers-redis-only", streams, httpPort, syslogPort,
-                Map.of("KILLKRILL_MAX_BACKLOG", "100000000"))) {
+                Map.of("KILLKRILL_RECEIVERS_MAX_BACKLOG", "100000000"))) {
             ObjectNode r = report.section("receivers_into_redis");
             // one short round of each path first, so both figures are of a JIT-compiled receiver
             int warm = Math.min(n, 100_000);

@@ -161,13 +161,14 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
                         + Sketches.MAX_TRACKED + ")"));
             } else if (sample.timestamp().isBefore(oldestAccepted)) {
                 deadLetters.add(deadLetter(record, Stage.AGGREGATE, DeadLetterReason.TOO_LATE,
-                        "sample timestamp " + sample.timestamp() + " is older than now minus KILLKRILL_MAX_LATENESS ("
+                        "sample timestamp " + sample.timestamp()
+                                + " is older than now minus KILLKRILL_METRICS_WORKER_MAX_LATENESS ("
                                 + config.maxLateness() + ")"));
             } else if (!cardinality.admit(sample.name(),
                     canonicalLabels.computeIfAbsent(sample.labels(), LabelSets::canonical))) {
                 deadLetters.add(deadLetter(record, Stage.AGGREGATE, DeadLetterReason.CARDINALITY_LIMIT,
                         "metric " + sample.name() + " already has " + config.maxSeriesPerMetric()
-                                + " label sets (KILLKRILL_MAX_SERIES_PER_METRIC)"));
+                                + " label sets (KILLKRILL_METRICS_WORKER_MAX_SERIES_PER_METRIC)"));
             } else {
                 accepted.add(sample);
                 acceptedIds.add(record.id());

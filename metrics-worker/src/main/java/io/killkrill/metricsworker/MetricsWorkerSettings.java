@@ -26,27 +26,33 @@ public final class MetricsWorkerSettings {
             SettingType.integer(1, 64), "4", "Maximum PostgreSQL connections (HikariCP pool).");
     public static final Setting<Integer> ADMIN_PORT = Setting.of("KILLKRILL_METRICS_WORKER_ADMIN_PORT",
             SettingType.port(), "8082", "Health, /metrics and /api/v1/aggregates port of the metrics-worker.");
-    public static final Setting<Integer> BATCH_SIZE = Setting.of("KILLKRILL_METRICS_BATCH_SIZE",
+    public static final Setting<Integer> BATCH_SIZE = Setting.of("KILLKRILL_METRICS_WORKER_BATCH_SIZE",
             SettingType.integer(1, 100_000), "1000",
-            "Stream entries read per XREADGROUP; each read batch is aggregated and committed in one transaction.");
-    public static final Setting<Duration> READ_BLOCK = Setting.of("KILLKRILL_METRICS_READ_BLOCK",
+            "Stream entries read per XREADGROUP; each read batch is aggregated and committed in one transaction.")
+            .withDeprecatedAlias("KILLKRILL_METRICS_BATCH_SIZE");
+    public static final Setting<Duration> BLOCK_TIME = Setting.of("KILLKRILL_METRICS_WORKER_BLOCK_TIME",
             SettingType.duration(Duration.ofMillis(1), Duration.ofMinutes(1)), "1s",
-            "How long XREADGROUP waits for new entries before the worker checks for idle pending ones.");
-    public static final Setting<List<Duration>> WINDOWS = Setting.of("KILLKRILL_WINDOWS", windows(), "60s",
-            "Tumbling window sizes, aligned to the epoch, comma-separated (e.g. 10s,1m,1h); whole seconds.");
-    public static final Setting<Duration> MAX_LATENESS = Setting.of("KILLKRILL_MAX_LATENESS",
+            "How long XREADGROUP waits for new entries before the worker checks for idle pending ones.")
+            .withDeprecatedAlias("KILLKRILL_METRICS_READ_BLOCK");
+    public static final Setting<List<Duration>> WINDOWS = Setting.of("KILLKRILL_METRICS_WORKER_WINDOWS",
+            windows(), "60s",
+            "Tumbling window sizes, aligned to the epoch, comma-separated (e.g. 10s,1m,1h); whole seconds.")
+            .withDeprecatedAlias("KILLKRILL_WINDOWS");
+    public static final Setting<Duration> MAX_LATENESS = Setting.of("KILLKRILL_METRICS_WORKER_MAX_LATENESS",
             SettingType.duration(Duration.ofSeconds(1), Duration.ofDays(30)), "1h",
-            "Samples with a timestamp older than now minus this are dead-lettered (too_late).");
-    public static final Setting<Integer> MAX_SERIES_PER_METRIC = Setting.of("KILLKRILL_MAX_SERIES_PER_METRIC",
-            SettingType.integer(1, 10_000_000), "1000",
-            "Maximum label sets per metric name; samples of further label sets are dead-lettered (cardinality_limit).");
+            "Samples with a timestamp older than now minus this are dead-lettered (too_late).")
+            .withDeprecatedAlias("KILLKRILL_MAX_LATENESS");
+    public static final Setting<Integer> MAX_SERIES_PER_METRIC = Setting.of(
+            "KILLKRILL_METRICS_WORKER_MAX_SERIES_PER_METRIC", SettingType.integer(1, 10_000_000), "1000",
+            "Maximum label sets per metric name; samples of further label sets are dead-lettered (cardinality_limit).")
+            .withDeprecatedAlias("KILLKRILL_MAX_SERIES_PER_METRIC");
     public static final Setting<FaultInjection> FAULT_INJECTION = Setting.of("KILLKRILL_FAULT_INJECTION",
             SettingType.oneOf(FaultInjection.class), "none",
             "Test only: crash_after_commit halts the process right after a PostgreSQL commit, before XACK.");
 
     public static final ConfigDef DEFINITION = ConfigDef.of("metrics-worker", CommonSettings.ALL,
             ConsumerGroupSettings.ALL, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_SCHEMA, DATABASE_POOL_SIZE, ADMIN_PORT,
-            BATCH_SIZE, READ_BLOCK, WINDOWS, MAX_LATENESS, MAX_SERIES_PER_METRIC, FAULT_INJECTION);
+            BATCH_SIZE, BLOCK_TIME, WINDOWS, MAX_LATENESS, MAX_SERIES_PER_METRIC, FAULT_INJECTION);
 
     /** Failures the worker can inject into itself so integration tests can prove its guarantees. */
     public enum FaultInjection { NONE, CRASH_AFTER_COMMIT }

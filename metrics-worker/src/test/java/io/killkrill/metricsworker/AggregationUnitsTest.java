@@ -122,12 +122,12 @@ class AggregationUnitsTest {
 
     @Test
     void settingsParseWindowListsAndRejectFractions() {
-        var env = Map.of("KILLKRILL_WINDOWS", "1h, 10s", "KILLKRILL_FAULT_INJECTION", "crash_after_commit");
+        var env = Map.of("KILLKRILL_METRICS_WORKER_WINDOWS", "1h, 10s", "KILLKRILL_FAULT_INJECTION", "crash_after_commit");
         MetricsWorkerConfig config = MetricsWorkerConfig.from(MetricsWorkerSettings.DEFINITION.parse(env));
         assertThat(config.windows()).extracting(d -> d.toSeconds()).containsExactly(10L, 3600L);
         assertThat(config.faultInjection()).isEqualTo(MetricsWorkerSettings.FaultInjection.CRASH_AFTER_COMMIT);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> MetricsWorkerSettings.DEFINITION.parse(
-                Map.of("KILLKRILL_WINDOWS", "1500ms"))).hasMessageContaining("KILLKRILL_WINDOWS");
+                Map.of("KILLKRILL_METRICS_WORKER_WINDOWS", "1500ms"))).hasMessageContaining("KILLKRILL_METRICS_WORKER_WINDOWS");
     }
 
     private static MetricSample sample(double value, Map<String, String> labels, Instant at) {

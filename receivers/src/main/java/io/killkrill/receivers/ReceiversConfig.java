@@ -94,10 +94,10 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
                 Math.toIntExact(config.get(ReceiversSettings.SYSLOG_MAX_MESSAGE_BYTES)),
                 config.get(ReceiversSettings.HTTP_MAX_BODY_BYTES), config.get(ReceiversSettings.HTTP_MAX_ITEMS),
                 config.get(ReceiversSettings.MAX_BACKLOG),
-                config.optional(ReceiversSettings.API_KEYS).orElse(List.of()),
+                config.optional(ReceiversSettings.HTTP_API_KEYS).orElse(List.of()),
                 config.get(ReceiversSettings.SHUTDOWN_GRACE),
                 Math.toIntExact(config.get(ReceiversSettings.SYSLOG_UDP_RECEIVE_BUFFER)),
-                config.get(ReceiversSettings.IDEMPOTENCY_TTL),
+                config.get(ReceiversSettings.HTTP_IDEMPOTENCY_TTL),
                 new HttpBounds(config.get(ReceiversSettings.HTTP_MEMORY_BUDGET),
                         config.get(ReceiversSettings.HTTP_BODY_TIMEOUT), config.get(ReceiversSettings.HTTP_IDLE_TIMEOUT)));
     }

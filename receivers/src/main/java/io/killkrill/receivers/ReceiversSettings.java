@@ -7,6 +7,7 @@ import io.killkrill.config.Setting;
 import io.killkrill.config.SettingType;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -42,16 +43,18 @@ public final class ReceiversSettings {
     public static final Setting<Integer> HTTP_MAX_ITEMS = Setting.of("KILLKRILL_HTTP_MAX_ITEMS",
             SettingType.integer(1, 1_000_000), "10000", "Most items (events or samples) in one HTTP request; "
                     + "more get 413.");
-    public static final Setting<Integer> MAX_BACKLOG = Setting.of("KILLKRILL_MAX_BACKLOG",
+    public static final Setting<Integer> MAX_BACKLOG = Setting.of("KILLKRILL_RECEIVERS_MAX_BACKLOG",
             SettingType.integer(1, Integer.MAX_VALUE), "1000000",
             "Backlog of a stream (entries its consumer group has not acknowledged, or its length when there is "
-                    + "no group) above which HTTP ingestion answers 429 and syslog TCP stops reading.");
+                    + "no group) above which HTTP ingestion answers 429 and syslog TCP stops reading.")
+            .withDeprecatedAlias("KILLKRILL_MAX_BACKLOG");
     /** Shortest API key accepted (characters). */
     public static final int MIN_API_KEY_LENGTH = 16;
-    public static final Setting<List<String>> API_KEYS = Setting.optional("KILLKRILL_API_KEYS", apiKeys(),
+    public static final Setting<List<String>> HTTP_API_KEYS = Setting.optional("KILLKRILL_HTTP_API_KEYS", apiKeys(),
             "Comma-separated API keys; when set, the ingestion endpoints require "
                     + "'Authorization: Bearer <key>' or 'X-API-Key: <key>'. Unset means no authentication; a value "
-                    + "that holds no key (',', ' ') is refused at start-up rather than read as 'no key'.").asSecret();
+                    + "that holds no key (',', ' ') is refused at start-up rather than read as 'no key'.").asSecret()
+            .withDeprecatedAlias("KILLKRILL_API_KEYS");
     public static final Setting<Long> HTTP_MEMORY_BUDGET = Setting.of("KILLKRILL_HTTP_MEMORY_BUDGET",
             SettingType.bytes(1024L * 1024, 64L * 1024 * 1024 * 1024), "128MiB",
             "Heap that HTTP request bodies and the items decoded from them may hold at once, all requests "
@@ -71,15 +74,16 @@ public final class ReceiversSettings {
             "Receive buffer (SO_RCVBUF) of the syslog UDP socket: what a burst can queue in the kernel before it "
                     + "drops datagrams (counted in killkrill_udp_kernel_drops_total). Linux caps it at "
                     + "net.core.rmem_max; the receivers log a warning when they got less.");
-    public static final Setting<Duration> IDEMPOTENCY_TTL = Setting.of("KILLKRILL_IDEMPOTENCY_TTL",
+    public static final Setting<Duration> HTTP_IDEMPOTENCY_TTL = Setting.of("KILLKRILL_HTTP_IDEMPOTENCY_TTL",
             SettingType.duration(Duration.ofMinutes(1), Duration.ofDays(30)), "24h",
             "How long the answer to an HTTP request with an Idempotency-Key is kept in Redis: a repeat within it "
-                    + "stores nothing and gets the same answer (with Idempotent-Replayed: true).");
+                    + "stores nothing and gets the same answer (with Idempotent-Replayed: true).")
+            .withDeprecatedAlias("KILLKRILL_IDEMPOTENCY_TTL");
 
     public static final ConfigDef DEFINITION = ConfigDef.of("receivers", CommonSettings.ALL,
             HTTP_PORT, SYSLOG_PORT, SYSLOG_UDP, SYSLOG_TLS_PORT, SYSLOG_TLS_CERT, SYSLOG_TLS_KEY,
             SYSLOG_MAX_MESSAGE_BYTES, RELP_PORT, RELP_TLS, HTTP_MAX_BODY_BYTES, HTTP_MAX_ITEMS,
-            MAX_BACKLOG, API_KEYS, SYSLOG_UDP_RECEIVE_BUFFER, IDEMPOTENCY_TTL,
+            MAX_BACKLOG, HTTP_API_KEYS, SYSLOG_UDP_RECEIVE_BUFFER, HTTP_IDEMPOTENCY_TTL,
             HTTP_MEMORY_BUDGET, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT)
             .withDeprecatedAlias(CommonSettings.SHUTDOWN_GRACE, "KILLKRILL_RECEIVERS_SHUTDOWN_GRACE");
 
@@ -87,14 +91,19 @@ public final class ReceiversSettings {
     }
 
     /**
-     * An empty {@code KILLKRILL_API_KEYS=} counts as set: the configuration otherwise treats an empty value as
-     * unset, which here would turn authentication off (e.g. {@code KILLKRILL_API_KEYS=$KEYS} with KEYS unset).
+     * An empty {@code KILLKRILL_HTTP_API_KEYS=} (or its deprecated alias) counts as set: the configuration otherwise
+     * treats an empty value as unset, which here would turn authentication off (e.g.
+     * {@code KILLKRILL_HTTP_API_KEYS=$KEYS} with KEYS unset).
      */
     public static void refuseEmptyApiKeys(Map<String, String> environment) {
-        String value = environment.get(API_KEYS.key());
-        if (value != null && value.isEmpty()) {
-            throw new ConfigException(List.of(API_KEYS.key() + "='' holds no key: expected "
-                    + API_KEYS.type().expects()));
+        List<String> names = new ArrayList<>(List.of(HTTP_API_KEYS.key()));
+        names.addAll(HTTP_API_KEYS.deprecatedAliases());
+        for (String name : names) {
+            String value = environment.get(name);
+            if (value != null && value.isEmpty()) {
+                throw new ConfigException(List.of(name + "='' holds no key: expected "
+                        + HTTP_API_KEYS.type().expects()));
+            }
         }
     }
 

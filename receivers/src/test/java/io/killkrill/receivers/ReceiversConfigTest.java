@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * KILLKRILL_API_KEYS cannot switch authentication off by accident (issue 13, item 6): a set value that yields no
+ * KILLKRILL_HTTP_API_KEYS cannot switch authentication off by accident (issue 13, item 6): a set value that yields no
  * key, or a key shorter than 16 characters, is a configuration error naming the variable (never echoing it);
  * unset means open.
  */
@@ -28,25 +28,25 @@ class ReceiversConfigTest {
     @Test
     void aSetValueHoldingNoKeyIsAConfigurationError() {
         for (String value : List.of(",", " ", " , ,", "\t")) {
-            assertThatThrownBy(() -> ReceiversSettings.DEFINITION.parse(env("KILLKRILL_API_KEYS", value)))
-                    .as("KILLKRILL_API_KEYS='%s'", value).isInstanceOf(ConfigException.class)
-                    .hasMessageContaining("KILLKRILL_API_KEYS='****' holds no key");
+            assertThatThrownBy(() -> ReceiversSettings.DEFINITION.parse(env("KILLKRILL_HTTP_API_KEYS", value)))
+                    .as("KILLKRILL_HTTP_API_KEYS='%s'", value).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("KILLKRILL_HTTP_API_KEYS='****' holds no key");
         }
     }
 
     @Test
     void aShortKeyIsAConfigurationErrorThatDoesNotShowTheKey() {
-        assertThatThrownBy(() -> ReceiversSettings.DEFINITION.parse(env("KILLKRILL_API_KEYS",
+        assertThatThrownBy(() -> ReceiversSettings.DEFINITION.parse(env("KILLKRILL_HTTP_API_KEYS",
                 "long-enough-key-0001,tiny")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("KILLKRILL_API_KEYS='****' holds 1 key(s) shorter than 16 characters")
+                .hasMessageContaining("KILLKRILL_HTTP_API_KEYS='****' holds 1 key(s) shorter than 16 characters")
                 .hasMessageNotContaining("tiny");
     }
 
     @Test
     void keysAndHttpBoundsAreRead() {
         ReceiversConfig config = ReceiversConfig.from(ReceiversSettings.DEFINITION.parse(env(
-                "KILLKRILL_API_KEYS", " long-enough-key-0001 , long-enough-key-0002,",
+                "KILLKRILL_HTTP_API_KEYS", " long-enough-key-0001 , long-enough-key-0002,",
                 "KILLKRILL_HTTP_MEMORY_BUDGET", "32MiB", "KILLKRILL_HTTP_BODY_TIMEOUT", "5s")));
 
         assertThat(config.apiKeys()).containsExactly("long-enough-key-0001", "long-enough-key-0002");
@@ -58,7 +58,10 @@ class ReceiversConfigTest {
     void unsetMeansNoAuthenticationButSetToEmptyIsAnError() {
         assertThat(ReceiversConfig.from(ReceiversSettings.DEFINITION.parse(env())).apiKeys()).isEmpty();
         ReceiversSettings.refuseEmptyApiKeys(env());
+        assertThatThrownBy(() -> ReceiversSettings.refuseEmptyApiKeys(env("KILLKRILL_HTTP_API_KEYS", "")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("KILLKRILL_HTTP_API_KEYS='' holds no key");
         assertThatThrownBy(() -> ReceiversSettings.refuseEmptyApiKeys(env("KILLKRILL_API_KEYS", "")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("KILLKRILL_API_KEYS='' holds no key");
+                .as("the deprecated name set to empty").isInstanceOf(ConfigException.class)
+                .hasMessageContaining("KILLKRILL_API_KEYS='' holds no key");
     }
 }

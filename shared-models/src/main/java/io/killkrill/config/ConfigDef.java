@@ -72,6 +72,15 @@ public final class ConfigDef {
         return settings;
     }
 
+    /** Every deprecated name this service still reads, mapped to the key of its setting, in declaration order. */
+    public Map<String, String> deprecatedNames() {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (Setting<?> setting : settings) {
+            setting.deprecatedAliases().forEach(alias -> names.put(alias, setting.key()));
+        }
+        return names;
+    }
+
     public Config parse(Map<String, String> environment) {
         List<String> problems = new ArrayList<>();
         Map<String, Object> values = new LinkedHashMap<>();

@@ -27,9 +27,9 @@ public enum DeadLetterReason {
     /** PostgreSQL refused a metric sample for good (a data or constraint error), found by bisecting its batch. */
     PERSIST_REJECTED("PostgreSQL refused the sample for good; details carry its SQLSTATE and message"),
     /** A metric sample older than the lateness limit. */
-    TOO_LATE("a metric sample arrived later than KILLKRILL_MAX_LATENESS allows"),
+    TOO_LATE("a metric sample arrived later than KILLKRILL_METRICS_WORKER_MAX_LATENESS allows"),
     /** A metric sample whose label set would exceed the series limit of its metric name. */
-    CARDINALITY_LIMIT("the metric already has KILLKRILL_MAX_SERIES_PER_METRIC label sets");
+    CARDINALITY_LIMIT("the metric already has KILLKRILL_METRICS_WORKER_MAX_SERIES_PER_METRIC label sets");
 
     private final String description;
 

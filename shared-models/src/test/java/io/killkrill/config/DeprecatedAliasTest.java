@@ -7,6 +7,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 /**
  * Renamed settings keep their old name as a deprecated alias (issue 14): the old name is read when the new one is
@@ -44,5 +45,12 @@ class DeprecatedAliasTest {
     void withoutTheOldNameNothingIsWarned() {
         assertThat(DEFINITION.parse(Map.of()).warnings()).isEmpty();
         assertThat(DEFINITION.toMarkdown()).contains("Deprecated alias: `KILLKRILL_TEST_SHUTDOWN_GRACE`.");
+    }
+
+    @Test
+    void theDeprecatedNamesAreListedWithTheirSetting() {
+        assertThat(DEFINITION.deprecatedNames())
+                .containsExactly(entry("KILLKRILL_TEST_SHUTDOWN_GRACE", "KILLKRILL_SHUTDOWN_GRACE"));
+        assertThat(ConfigDef.of("test", CommonSettings.ALL).deprecatedNames()).isEmpty();
     }
 }

@@ -66,8 +66,8 @@ class ServiceStartupIT {
             }
             case "log-worker" -> {
                 env.put("KILLKRILL_ELASTICSEARCH_URL", elasticsearch.uri().toString());
-                env.put("KILLKRILL_ES_INDEX_PREFIX", ElasticsearchService.uniqueIndex("startup"));
-                env.put("KILLKRILL_ES_REPLICAS", "0");
+                env.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", ElasticsearchService.uniqueIndex("startup"));
+                env.put("KILLKRILL_ELASTICSEARCH_REPLICAS", "0");
                 env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(FreePorts.next()));
             }
             case "metrics-worker" -> {
@@ -267,8 +267,8 @@ class ServiceStartupIT {
     }
 
     /**
-     * Issue 13, item 6: a set KILLKRILL_API_KEYS that yields no key used to start the receivers with authentication
-     * off. Each value must make the jar exit 2 by itself, naming the variable, without echoing it.
+     * Issue 13, item 6: a set KILLKRILL_HTTP_API_KEYS that yields no key used to start the receivers with
+     * authentication off. Each value must make the jar exit 2 by itself, naming the variable, without echoing it.
      */
     @ParameterizedTest
     @ValueSource(strings = {",", " ", "", "short-key"})
@@ -279,17 +279,47 @@ class ServiceStartupIT {
                 "KILLKRILL_REDIS_URL", "redis://127.0.0.1:1",
                 "KILLKRILL_HTTP_PORT", Integer.toString(FreePorts.next()),
                 "KILLKRILL_SYSLOG_PORT", Integer.toString(FreePorts.next()),
-                "KILLKRILL_API_KEYS", value), log);
+                "KILLKRILL_HTTP_API_KEYS", value), log);
 
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("receivers exit on their own").isTrue();
         String output = Files.readString(log);
-        assertThat(process.exitValue()).as("exit status for KILLKRILL_API_KEYS='%s'; output:%n%s", value, output)
+        assertThat(process.exitValue()).as("exit status for KILLKRILL_HTTP_API_KEYS='%s'; output:%n%s", value, output)
                 .isEqualTo(ConfigLoader.EXIT_CONFIG_ERROR);
-        assertThat(output).contains("KILLKRILL_API_KEYS=").contains(value.equals("short-key")
+        assertThat(output).contains("KILLKRILL_HTTP_API_KEYS=").contains(value.equals("short-key")
                 ? "shorter than 16 characters" : "holds no key").doesNotContain("receivers listening");
         if (value.equals("short-key")) {
             assertThat(output).doesNotContain("short-key");
         }
+    }
+
+    /**
+     * Issue 14: a renamed setting still works under its old name. The receivers started with
+     * KILLKRILL_MAX_BACKLOG (now KILLKRILL_RECEIVERS_MAX_BACKLOG) log one WARN line naming both, run with its value
+     * and get ready.
+     */
+    @Test
+    void aDeprecatedSettingNameIsReadWithAWarning(RedisService redis, ElasticsearchService elasticsearch,
+                                                  PostgresService postgres) throws Exception {
+        Map<String, String> env = workingEnvironment("receivers", redis, elasticsearch, postgres);
+        env.put("KILLKRILL_MAX_BACKLOG", "4321");
+        int port = healthPort("receivers", env);
+        Path log = Files.createTempFile("receivers-deprecated", ".log");
+        Process process = ServiceJar.of("receivers").start(env, log);
+        try {
+            await("receivers started with a deprecated name answer /health/ready with 200")
+                    .atMost(Duration.ofSeconds(60)).until(() -> readyStatus(port) == 200);
+        } finally {
+            process.destroy();
+        }
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("receivers stop on SIGTERM").isTrue();
+        String output = Files.readString(log);
+
+        assertThat(process.exitValue()).as("exit status after SIGTERM; output:%n%s", output).isZero();
+        assertThat(output.lines().filter(line -> line.contains(" WARN ") && line.contains("configuration: ")))
+                .as("configuration WARN lines; output:%n%s", output).singleElement().asString()
+                .endsWith("configuration: KILLKRILL_MAX_BACKLOG is deprecated: rename it to"
+                        + " KILLKRILL_RECEIVERS_MAX_BACKLOG");
+        assertThat(output).as("the effective configuration").contains("KILLKRILL_RECEIVERS_MAX_BACKLOG=4321");
     }
 
     @Test
@@ -299,7 +329,7 @@ class ServiceStartupIT {
                 "KILLKRILL_REDIS_URL", redis.uri().toString(),
                 "KILLKRILL_HTTP_PORT", Integer.toString(FreePorts.next()),
                 "KILLKRILL_SYSLOG_PORT", Integer.toString(FreePorts.next()),
-                "KILLKRILL_API_KEYS", "top-secret-key-0123456789",
+                "KILLKRILL_HTTP_API_KEYS", "top-secret-key-0123456789",
                 "KILLKRILL_LOG_FORMAT", "json"), log);
         try {
             await("receivers log that they listen").atMost(Duration.ofSeconds(60))
@@ -314,6 +344,6 @@ class ServiceStartupIT {
         assertThat(output.lines().filter(line -> !line.isBlank()))
                 .as("every line on stdout is a JSON object").isNotEmpty()
                 .allMatch(line -> line.startsWith("{\"@timestamp\"") && line.endsWith("}"));
-        assertThat(output).contains("KILLKRILL_API_KEYS=****").doesNotContain("top-secret-key-0123456789");
+        assertThat(output).contains("KILLKRILL_HTTP_API_KEYS=****").doesNotContain("top-secret-key-0123456789");
     }
 }

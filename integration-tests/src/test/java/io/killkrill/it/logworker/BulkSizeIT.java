@@ -43,7 +43,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Regression (issue 12, item 2): a batch was one bulk request whatever its size. Twelve 9 MB messages (each
  * within the receivers' 10 MiB limit) put a log-worker at -Xmx256m into an out-of-memory crash loop and, with a
- * larger heap, made Elasticsearch answer 413 forever. Requests are now cut by KILLKRILL_ES_MAX_BULK_BYTES.
+ * larger heap, made Elasticsearch answer 413 forever. Requests are now cut by KILLKRILL_ELASTICSEARCH_MAX_BULK_BYTES.
  */
 @ExtendWith({RedisExtension.class, ElasticsearchExtension.class})
 class BulkSizeIT {
@@ -88,14 +88,14 @@ class BulkSizeIT {
         env.put("KILLKRILL_LOGS_DLQ", fixture.streams.logsDlq());
         env.put("KILLKRILL_LOG_GROUP", fixture.streams.logGroup());
         env.put("KILLKRILL_ELASTICSEARCH_URL", fixture.elasticsearch.uri().toString());
-        env.put("KILLKRILL_ES_INDEX_PREFIX", fixture.indexPrefix);
-        env.put("KILLKRILL_ES_REPLICAS", "0");
-        env.put("KILLKRILL_ES_REQUEST_TIMEOUT", "60s");
+        env.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", fixture.indexPrefix);
+        env.put("KILLKRILL_ELASTICSEARCH_REPLICAS", "0");
+        env.put("KILLKRILL_ELASTICSEARCH_REQUEST_TIMEOUT", "60s");
         env.put("KILLKRILL_LOG_WORKER_CONCURRENCY", "1");
         env.put("KILLKRILL_LOG_WORKER_BLOCK_TIME", "200ms");
         env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(admin));
         env.put("KILLKRILL_CONSUMER_NAME", "it-bulksize");
-        env.put("KILLKRILL_ENVIRONMENT", "it");
+        env.put("KILLKRILL_LOG_WORKER_ENVIRONMENT", "it");
         process = new ServiceProcess("log-worker-bulksize", ServiceJar.of("log-worker"), env,
                 URI.create("http://127.0.0.1:" + admin + "/health/ready")).start().awaitReady();
 
@@ -155,7 +155,7 @@ class BulkSizeIT {
         assertThat(letter.stage()).isEqualTo(Stage.BULK_INDEX);
         assertThat(letter.attempts()).isEqualTo(1);
         assertThat(letter.details()).containsEntry("error_type", "document_too_large");
-        assertThat(letter.details().get("error_reason")).contains("KILLKRILL_ES_MAX_BULK_BYTES", "1048576");
+        assertThat(letter.details().get("error_reason")).contains("KILLKRILL_ELASTICSEARCH_MAX_BULK_BYTES", "1048576");
         assertThat(letter.message()).startsWith("not sent to Elasticsearch");
     }
 

@@ -72,7 +72,7 @@ class ElasticsearchBackpressureIT {
     }
 
     /**
-     * Past KILLKRILL_ES_RETRY_DEADLINE (1 s here) the pushed-back documents are given up. Proof: sent =
+     * Past KILLKRILL_ELASTICSEARCH_RETRY_DEADLINE (1 s here) the pushed-back documents are given up. Proof: sent =
      * indexed + dead-lettered with 10 = 0 + 10, every dead letter max_retries_exceeded at bulk_index with
      * Elasticsearch's 429 and cluster_block_exception, after more than one attempt; nothing pending.
      */

@@ -113,7 +113,7 @@ class LogWorkerPipelineIT {
                     .getSettings(g -> g.index(fixture.indexOf(http.receivedAt()))).result().values().iterator().next()
                     .settings();
             assertThat(settings.index() != null ? settings.index().numberOfReplicas() : settings.numberOfReplicas())
-                    .as("KILLKRILL_ES_REPLICAS=0 applied through the index template").isEqualTo("0");
+                    .as("KILLKRILL_ELASTICSEARCH_REPLICAS=0 applied through the index template").isEqualTo("0");
 
             assertThat(fixture.deadLetterCount()).isZero();
             assertThat(fixture.jedis().xpending(fixture.streams.logs(), fixture.streams.logGroup()).getTotal())

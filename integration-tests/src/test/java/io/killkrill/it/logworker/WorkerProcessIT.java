@@ -61,7 +61,7 @@ class WorkerProcessIT {
     @Test
     void aWorkerKilledMidBatchLosesNothingAndDuplicatesNothing() throws Exception {
         String victim = "crash-victim";
-        Process worker = startWorker(victim, proxy.uri(), Map.of("KILLKRILL_ES_REQUEST_TIMEOUT", "120s"));
+        Process worker = startWorker(victim, proxy.uri(), Map.of("KILLKRILL_ELASTICSEARCH_REQUEST_TIMEOUT", "120s"));
         List<LogEvent> sent = new ArrayList<>(fixture.writeEvents(300));
         await("the worker process indexed the first 300").atMost(Duration.ofSeconds(60))
                 .until(() -> fixture.documentCount() == 300 && fixture.pending() == 0);
@@ -126,13 +126,13 @@ class WorkerProcessIT {
         env.put("KILLKRILL_LOGS_DLQ", fixture.streams.logsDlq());
         env.put("KILLKRILL_LOG_GROUP", fixture.streams.logGroup());
         env.put("KILLKRILL_ELASTICSEARCH_URL", elasticsearch.toString());
-        env.put("KILLKRILL_ES_INDEX_PREFIX", fixture.indexPrefix);
+        env.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", fixture.indexPrefix);
         env.put("KILLKRILL_CONSUMER_NAME", consumer);
         env.put("KILLKRILL_LOG_WORKER_CONCURRENCY", "1");
         env.put("KILLKRILL_LOG_WORKER_BATCH_SIZE", "100");
         env.put("KILLKRILL_LOG_WORKER_BLOCK_TIME", "200ms");
         env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(freePort()));
-        env.put("KILLKRILL_ENVIRONMENT", "it");
+        env.put("KILLKRILL_LOG_WORKER_ENVIRONMENT", "it");
         env.putAll(extra);
         Process process = builder.start();
         processes.add(process);

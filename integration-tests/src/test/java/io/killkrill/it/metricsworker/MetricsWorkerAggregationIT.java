@@ -110,7 +110,7 @@ class MetricsWorkerAggregationIT {
 
         // flushed; now a late sample of the same window, with the earliest timestamp and a new minimum
         fixture.send(sample("queue_depth", 5, Map.of(), window.plusSeconds(1)));
-        // and one older than now - 1h (KILLKRILL_MAX_LATENESS)
+        // and one older than now - 1h (KILLKRILL_METRICS_WORKER_MAX_LATENESS)
         MetricSample tooLate = sample("queue_depth", 1000, Map.of(), Instant.now().minus(Duration.ofHours(2)));
         fixture.send(tooLate);
         awaitAllSettled(3);

@@ -36,10 +36,10 @@ final class MetricsWorkerProcess implements AutoCloseable {
         env.put("KILLKRILL_DATABASE_PASSWORD", config.databasePassword());
         env.put("KILLKRILL_DATABASE_SCHEMA", config.databaseSchema());
         env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(adminPort));
-        env.put("KILLKRILL_METRICS_BATCH_SIZE", Integer.toString(config.batchSize()));
-        env.put("KILLKRILL_METRICS_READ_BLOCK", config.readBlock().toMillis() + "ms");
+        env.put("KILLKRILL_METRICS_WORKER_BATCH_SIZE", Integer.toString(config.batchSize()));
+        env.put("KILLKRILL_METRICS_WORKER_BLOCK_TIME", config.readBlock().toMillis() + "ms");
         env.put("KILLKRILL_CLAIM_IDLE_MS", Long.toString(config.claimIdle().toMillis()));
-        env.put("KILLKRILL_WINDOWS", config.windows().stream().map(d -> d.toSeconds() + "s")
+        env.put("KILLKRILL_METRICS_WORKER_WINDOWS", config.windows().stream().map(d -> d.toSeconds() + "s")
                 .collect(Collectors.joining(",")));
         env.put("KILLKRILL_FAULT_INJECTION", config.faultInjection().name().toLowerCase());
         Path log = Files.createTempFile("metrics-worker", ".log");

@@ -40,9 +40,9 @@ class DeadLetterReasonsIT extends PipelineScenario {
     @Override
     protected void startServices() {
         receivers = pipeline.receivers(Map.of("KILLKRILL_SYSLOG_MAX_MESSAGE_BYTES", "1KiB"));
-        logWorkers.add(pipeline.logWorker("lw-1", Map.of("KILLKRILL_ES_RETRY_DEADLINE", "1s")));
+        logWorkers.add(pipeline.logWorker("lw-1", Map.of("KILLKRILL_ELASTICSEARCH_RETRY_DEADLINE", "1s")));
         // a small heap that dies on an entry far larger than itself: the poison that kills its worker every time
-        metricsWorkers.add(pipeline.metricsWorker("mw-1", Map.of("KILLKRILL_MAX_SERIES_PER_METRIC", "2",
+        metricsWorkers.add(pipeline.metricsWorker("mw-1", Map.of("KILLKRILL_METRICS_WORKER_MAX_SERIES_PER_METRIC", "2",
                 "JAVA_TOOL_OPTIONS", "-Xmx80m -XX:+ExitOnOutOfMemoryError")));
         PipelineProcesses.startAll(receivers, logWorkers.get(0), metricsWorkers.get(0));
     }
@@ -56,9 +56,10 @@ class DeadLetterReasonsIT extends PipelineScenario {
      *   XADDed: schema_version 2, data not JSON), {@code index_rejected} (the receipt day's index
      *   pre-created with {@code host: long}, an event whose host is a name), {@code max_retries_exceeded} (an
      *   entry received on 2026-03-05, whose index has the read-only-allow-delete block: Elasticsearch answers
-     *   the item 429 until KILLKRILL_ES_RETRY_DEADLINE=1s has passed);</li>
+     *   the item 429 until KILLKRILL_ELASTICSEARCH_RETRY_DEADLINE=1s has passed);</li>
      *   <li>metrics-worker: {@code too_late} (a sample two hours old, lateness 1 h), {@code cardinality_limit}
-     *   (a third label set, KILLKRILL_MAX_SERIES_PER_METRIC=2), {@code invalid_event} (an entry without name),
+     *   (a third label set, KILLKRILL_METRICS_WORKER_MAX_SERIES_PER_METRIC=2), {@code invalid_event} (an entry
+     *   without name),
      *   {@code persist_rejected} (a sample PostgreSQL refuses: a CHECK constraint added to this test's schema),
      *   {@code max_deliveries_exceeded} (an entry of 48 MB XADDed by another producer: the worker, at -Xmx80m
      *   with ExitOnOutOfMemoryError, dies on every delivery and is restarted, as systemd or compose would, under

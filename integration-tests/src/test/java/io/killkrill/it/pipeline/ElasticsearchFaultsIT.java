@@ -33,7 +33,7 @@ class ElasticsearchFaultsIT extends PipelineScenario {
     @Override
     protected void startServices() {
         receivers = pipeline.receivers(Map.of());
-        logWorkers.add(pipeline.logWorker("lw-1", Map.of("KILLKRILL_ES_REQUEST_TIMEOUT", "2s")));
+        logWorkers.add(pipeline.logWorker("lw-1", Map.of("KILLKRILL_ELASTICSEARCH_REQUEST_TIMEOUT", "2s")));
         PipelineProcesses.startAll(receivers, logWorkers.get(0));
     }
 
@@ -88,7 +88,7 @@ class ElasticsearchFaultsIT extends PipelineScenario {
 
     /**
      * Elasticsearch too slow: the proxy swallows requests without answering, so every bulk request times out
-     * (KILLKRILL_ES_REQUEST_TIMEOUT 2 s), until the worker has retried timed-out requests. Proof: 300 sent,
+     * (KILLKRILL_ELASTICSEARCH_REQUEST_TIMEOUT 2 s), until the worker has retried timed-out requests. Proof: 300 sent,
      * exactly 300 indexed, no duplicate (a request that timed out may have been applied: create + event-ID
      * _id makes the resend a 409, counted as indexed), no dead letter, group drained.
      */

@@ -38,7 +38,7 @@ class RelpRsyslogIT extends PipelineScenario {
     @Override
     protected void startServices() throws Exception {
         receivers = pipeline.receivers(Map.of("KILLKRILL_RELP_PORT", Integer.toString(pipeline.relpPort()),
-                "KILLKRILL_RECEIVERS_SHUTDOWN_GRACE", "5s"));
+                "KILLKRILL_SHUTDOWN_GRACE", "5s"));
         logWorkers.add(pipeline.logWorker("lw-1", Map.of()));
         PipelineProcesses.startAll(receivers, logWorkers.get(0));
     }

@@ -12,7 +12,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** With KILLKRILL_API_KEYS set, ingestion needs a key; health and /metrics stay open. */
+/** With KILLKRILL_HTTP_API_KEYS set, ingestion needs a key; health and /metrics stay open. */
 @ExtendWith(RedisExtension.class)
 class ApiKeyIT {
     private static final byte[] EVENT = "{\"message\":\"m\",\"service\":\"s\"}".getBytes(StandardCharsets.UTF_8);

@@ -20,7 +20,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Backlog (entries the consumer group has not acknowledged) above KILLKRILL_MAX_BACKLOG: 429, until it drains. */
+/**
+ * Backlog (entries the consumer group has not acknowledged) above KILLKRILL_RECEIVERS_MAX_BACKLOG: 429, until it
+ * drains.
+ */
 @ExtendWith(RedisExtension.class)
 class BacklogIT {
     private static final byte[] FIVE;

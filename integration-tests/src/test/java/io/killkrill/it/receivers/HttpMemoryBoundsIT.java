@@ -76,7 +76,7 @@ class HttpMemoryBoundsIT {
         pipeline = new PipelineProcesses(new PipelineProcesses.Stores(redis.uri(), URI.create("http://127.0.0.1:9"),
                 "jdbc:postgresql://127.0.0.1:9/unused", "unused", "unused"), streams, "unused", "unused");
         Map<String, String> env = new java.util.HashMap<>(Map.of(
-                "KILLKRILL_API_KEYS", KEY,
+                "KILLKRILL_HTTP_API_KEYS", KEY,
                 "KILLKRILL_HTTP_BODY_TIMEOUT", "3s",
                 "KILLKRILL_HTTP_IDLE_TIMEOUT", "10s",
                 "JAVA_TOOL_OPTIONS", "-XX:+ExitOnOutOfMemoryError"));

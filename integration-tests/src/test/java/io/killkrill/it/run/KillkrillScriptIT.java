@@ -58,7 +58,7 @@ class KillkrillScriptIT {
                 "KILLKRILL_SYSLOG_PORT", Integer.toString(syslogPort),
                 "KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(logWorkerPort)));
         env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(metricsWorkerPort));
-        env.put("KILLKRILL_ES_INDEX_PREFIX", indexPrefix);
+        env.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", indexPrefix);
         env.put("KILLKRILL_LOGS_STREAM", prefix + "logs-stream");
         env.put("KILLKRILL_METRICS_STREAM", prefix + "metrics-stream");
         env.put("KILLKRILL_LOGS_DLQ", prefix + "logs-dlq");

@@ -105,7 +105,7 @@ public final class PipelineProcesses implements AutoCloseable {
         Map<String, String> env = common();
         env.put("KILLKRILL_HTTP_PORT", Integer.toString(httpPort));
         env.put("KILLKRILL_SYSLOG_PORT", Integer.toString(syslogPort));
-        env.put("KILLKRILL_RECEIVERS_SHUTDOWN_GRACE", "2s");
+        env.put("KILLKRILL_SHUTDOWN_GRACE", "2s");
         env.putAll(extra);
         return register(new ServiceProcess("receivers", ServiceJar.of("receivers"), env, receiversUri("/health/ready")));
     }
@@ -119,7 +119,7 @@ public final class PipelineProcesses implements AutoCloseable {
         int admin = FreePorts.next();
         Map<String, String> env = common();
         env.put("KILLKRILL_ELASTICSEARCH_URL", stores.elasticsearch().toString());
-        env.put("KILLKRILL_ES_INDEX_PREFIX", indexPrefix);
+        env.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", indexPrefix);
         env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(admin));
         if (!consumer.isEmpty()) {
             env.put("KILLKRILL_CONSUMER_NAME", consumer);
@@ -128,13 +128,13 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("KILLKRILL_LOG_WORKER_BATCH_SIZE", "500");
         env.put("KILLKRILL_LOG_WORKER_BLOCK_TIME", "200ms");
         env.put("KILLKRILL_CLAIM_IDLE_MS", "2000");
-        env.put("KILLKRILL_ENVIRONMENT", "it");
-        env.put("KILLKRILL_ES_REQUEST_TIMEOUT", "10s");
-        env.put("KILLKRILL_ES_REPLICAS", "0");
-        env.put("KILLKRILL_ES_RETRY_INITIAL_BACKOFF", "50ms");
-        env.put("KILLKRILL_ES_RETRY_MAX_BACKOFF", "1s");
+        env.put("KILLKRILL_LOG_WORKER_ENVIRONMENT", "it");
+        env.put("KILLKRILL_ELASTICSEARCH_REQUEST_TIMEOUT", "10s");
+        env.put("KILLKRILL_ELASTICSEARCH_REPLICAS", "0");
+        env.put("KILLKRILL_ELASTICSEARCH_RETRY_INITIAL_BACKOFF", "50ms");
+        env.put("KILLKRILL_ELASTICSEARCH_RETRY_MAX_BACKOFF", "1s");
         env.put("KILLKRILL_TRIM_INTERVAL", "1s");
-        env.put("KILLKRILL_LOG_WORKER_SHUTDOWN_GRACE", "10s");
+        env.put("KILLKRILL_SHUTDOWN_GRACE", "10s");
         env.putAll(extra);
         return register(new ServiceProcess("log-worker-" + consumer, ServiceJar.of("log-worker"), env,
                 URI.create("http://127.0.0.1:" + env.get("KILLKRILL_LOG_WORKER_ADMIN_PORT") + "/health/ready")));
@@ -150,10 +150,10 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("KILLKRILL_DATABASE_SCHEMA", schema);
         env.put("KILLKRILL_DATABASE_POOL_SIZE", "2");
         env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(admin));
-        env.put("KILLKRILL_METRICS_BATCH_SIZE", "500");
-        env.put("KILLKRILL_METRICS_READ_BLOCK", "200ms");
+        env.put("KILLKRILL_METRICS_WORKER_BATCH_SIZE", "500");
+        env.put("KILLKRILL_METRICS_WORKER_BLOCK_TIME", "200ms");
         env.put("KILLKRILL_CLAIM_IDLE_MS", "2000");
-        env.put("KILLKRILL_WINDOWS", "60s");
+        env.put("KILLKRILL_METRICS_WORKER_WINDOWS", "60s");
         env.put("KILLKRILL_TRIM_INTERVAL", "1s");
         env.putAll(extra);
         return register(new ServiceProcess("metrics-worker-" + consumer, ServiceJar.of("metrics-worker"), env,

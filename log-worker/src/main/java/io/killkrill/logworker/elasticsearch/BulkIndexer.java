@@ -167,7 +167,7 @@ public final class BulkIndexer {
         private void tooLarge(int i, long bytes) {
             ItemOutcome outcome = new ItemOutcome(ItemOutcome.Type.DEAD_LETTER, 413, Optional.of(
                     new ItemOutcome.ItemError("document_too_large", "the document takes " + bytes
-                            + " bytes in a bulk request, more than KILLKRILL_ES_MAX_BULK_BYTES ("
+                            + " bytes in a bulk request, more than KILLKRILL_ELASTICSEARCH_MAX_BULK_BYTES ("
                             + settings.maxBulkBytes() + "); not sent to Elasticsearch")));
             results[i] = new IndexResult(documents.get(i), outcome, Optional.of(DeadLetterReason.INDEX_REJECTED),
                     attempts[i]);

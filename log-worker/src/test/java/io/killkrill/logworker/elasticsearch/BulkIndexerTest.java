@@ -248,7 +248,7 @@ class BulkIndexerTest {
         assertThat(huge.attempts()).isZero();
         assertThat(huge.outcome().error()).hasValueSatisfying(e -> {
             assertThat(e.type()).isEqualTo("document_too_large");
-            assertThat(e.reason()).contains("KILLKRILL_ES_MAX_BULK_BYTES", Long.toString(budget));
+            assertThat(e.reason()).contains("KILLKRILL_ELASTICSEARCH_MAX_BULK_BYTES", Long.toString(budget));
         });
         assertThat(results).filteredOn(IndexResult::indexed).hasSize(12);
     }

@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * The API keys of the ingestion endpoints. None configured means open; that can only be chosen by leaving
- * {@code KILLKRILL_API_KEYS} unset (a set value that yields no key is a configuration error, see
- * {@code ReceiversSettings.API_KEYS}). A presented key is compared with every configured key, always all of
+ * {@code KILLKRILL_HTTP_API_KEYS} unset (a set value that yields no key is a configuration error, see
+ * {@code ReceiversSettings.HTTP_API_KEYS}). A presented key is compared with every configured key, always all of
  * them, as SHA-256 digests with {@link MessageDigest#isEqual}: the time taken depends neither on where the
  * first differing byte is nor on the lengths of the keys.
  */
