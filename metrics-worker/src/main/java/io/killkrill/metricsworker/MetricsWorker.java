@@ -47,8 +47,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MetricsWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsWorker.class);
-    /** The grace of {@link #close()} (in-process); the service process stops with KILLKRILL_SHUTDOWN_GRACE. */
-    private static final Duration IN_PROCESS_GRACE = Duration.ofSeconds(30);
 
     private final MetricsWorkerConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -208,10 +206,10 @@ public final class MetricsWorker implements Service, AutoCloseable {
         }
     }
 
-    /** {@link #stop} with 30 s. */
+    /** {@link #stop} with the configured shutdown grace (KILLKRILL_SHUTDOWN_GRACE). */
     @Override
     public void close() {
-        stop(IN_PROCESS_GRACE);
+        stop(config.shutdownGrace());
     }
 
     /** Finishes the batches read (commit, then acknowledge) within {@code grace}, releases everything; idempotent. */

@@ -34,7 +34,8 @@ public record MetricsWorkerConfig(URI redisUrl,
                                   int maxSeriesPerMetric,
                                   FaultInjection faultInjection,
                                   String consumerName,
-                                  ConsumerGroupSettings.Runtime runtime) {
+                                  ConsumerGroupSettings.Runtime runtime,
+                                  Duration shutdownGrace) {
     public MetricsWorkerConfig {
         Objects.requireNonNull(redisUrl, "redisUrl");
         Objects.requireNonNull(streams, "streams");
@@ -49,6 +50,7 @@ public record MetricsWorkerConfig(URI redisUrl,
         Objects.requireNonNull(faultInjection, "faultInjection");
         Objects.requireNonNull(consumerName, "consumerName");
         Objects.requireNonNull(runtime, "runtime");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         if (windows.isEmpty()) {
             throw new IllegalArgumentException("at least one window size is needed");
         }
@@ -72,25 +74,26 @@ public record MetricsWorkerConfig(URI redisUrl,
                 config.get(MetricsWorkerSettings.MAX_SERIES_PER_METRIC),
                 config.get(MetricsWorkerSettings.FAULT_INJECTION),
                 ConsumerGroupSettings.consumerName(config),
-                ConsumerGroupSettings.Runtime.from(config));
+                ConsumerGroupSettings.Runtime.from(config),
+                config.get(CommonSettings.SHUTDOWN_GRACE));
     }
 
     public MetricsWorkerConfig withAdminPort(int port) {
         return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, port, batchSize, readBlock, claimIdle, windows, maxLateness,
-                maxSeriesPerMetric, faultInjection, consumerName, runtime);
+                maxSeriesPerMetric, faultInjection, consumerName, runtime, shutdownGrace);
     }
 
     public MetricsWorkerConfig withConsumerName(String name) {
         return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, claimIdle, windows, maxLateness,
-                maxSeriesPerMetric, faultInjection, name, runtime);
+                maxSeriesPerMetric, faultInjection, name, runtime, shutdownGrace);
     }
 
     public MetricsWorkerConfig withClaimIdle(Duration idle) {
         return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, idle, windows, maxLateness,
-                maxSeriesPerMetric, faultInjection, consumerName, runtime);
+                maxSeriesPerMetric, faultInjection, consumerName, runtime, shutdownGrace);
     }
 
     /** The defaults of the stream runtime's settings (tests that build a config by hand). */

@@ -52,7 +52,7 @@ final class MetricsWorkerFixture {
         return new MetricsWorkerConfig(redis.uri(), streams, jdbcUrl, postgres.user(), postgres.password(), schema,
                 2, 0, batchSize, Duration.ofMillis(200), Duration.ofSeconds(2), windows, Duration.ofHours(1),
                 maxSeries, fault, ConsumerGroupSettings.uniqueConsumerName(),
-                MetricsWorkerConfig.defaultRuntime().withTrimInterval(Duration.ofMillis(500)));
+                MetricsWorkerConfig.defaultRuntime().withTrimInterval(Duration.ofMillis(500)), Duration.ofSeconds(30));
     }
 
     /** The start of an epoch-aligned minute a few minutes ago: closed, and well within the lateness limit. */
