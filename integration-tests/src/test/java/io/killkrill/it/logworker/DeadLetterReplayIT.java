@@ -27,8 +27,6 @@ import redis.clients.jedis.StreamEntryID;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -141,8 +139,8 @@ class DeadLetterReplayIT {
     @ValueSource(strings = {"logs", "metrics"})
     void aReplayKilledHalfWayAndRunAgainLosesAndDuplicatesNothing(String kind) throws Exception {
         fillTheDeadLetterStream(kind);
-        Path firstLog = Files.createTempFile("dlq-replay-first", ".log");
-        Process first = DeadLetterToolProcess.start(settings, firstLog, tool(kind, "replay", "--all", "--rate", "100"));
+        Process first = DeadLetterToolProcess.start(settings, tool(kind, "replay", "--all", "--rate", "100"))
+                .process();
         await("the first replay has put 100 entries on " + stream).atMost(Duration.ofSeconds(60))
                 .until(() -> redis.client().exists(stream) && redis.client().xlen(stream) >= 100);
         first.destroyForcibly();
@@ -187,12 +185,9 @@ class DeadLetterReplayIT {
         assertThat(purge.exitStatus()).as(purge.output()).isZero();
         assertThat(redis.client().xlen(dlq)).isEqualTo(LETTERS);
 
-        for (String[] bad : List.of(new String[]{"replay", "--all", "--count", "x"},
-                new String[]{"replay", "--all", "--stream", "traces"})) {
-            DeadLetterToolProcess.Result result = DeadLetterToolProcess.run(settings, bad);
-            assertThat(result.exitStatus()).as(result.output()).isEqualTo(2);
-            assertThat(result.output().lines().toList()).singleElement().asString()
-                    .startsWith("dlq: ").contains(bad[2], "'" + bad[3] + "'");
-        }
+        DeadLetterToolProcess.Result bad = DeadLetterToolProcess.run(settings, "replay", "--all", "--count", "x");
+        assertThat(bad.exitStatus()).as(bad.output()).isEqualTo(2);
+        assertThat(bad.output().lines().toList()).singleElement().asString()
+                .startsWith("dlq: ").contains("--count", "'x'");
     }
 }

@@ -21,10 +21,31 @@ public final class DeadLetterToolProcess {
     private DeadLetterToolProcess() {
     }
 
-    /** Starts the tool, its output appended to {@code log}; the caller waits for it, or kills it. */
-    public static Process start(Map<String, String> environment, Path log, String... args) {
+    /** A run under way: its process (to wait for, or to kill) and the file its output goes to. */
+    public record Running(Process process, Path log) {
+        /** Waits for the end of the run (at most 60 s). */
+        public Result finish() {
+            try {
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    throw new IllegalStateException("the dead-letter tool did not end within 60 s:\n"
+                            + Files.readString(log));
+                }
+                return new Result(process.exitValue(), Files.readString(log));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Starts the tool; the caller finishes it, or kills it. */
+    public static Running start(Map<String, String> environment, String... args) {
         try {
-            return ServiceJar.of("log-worker").startMain(MAIN_CLASS, environment, log, args);
+            Path log = Files.createTempFile("killkrill-dlq-", ".log");
+            return new Running(ServiceJar.of("log-worker").startMain(MAIN_CLASS, environment, log, args), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the dead-letter tool", e);
         }
@@ -32,20 +53,6 @@ public final class DeadLetterToolProcess {
 
     /** Runs the tool to its end (at most 60 s). */
     public static Result run(Map<String, String> environment, String... args) {
-        try {
-            Path log = Files.createTempFile("killkrill-dlq-", ".log");
-            Process tool = start(environment, log, args);
-            if (!tool.waitFor(60, TimeUnit.SECONDS)) {
-                tool.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                throw new IllegalStateException("dlq " + String.join(" ", args) + " did not end within 60 s:\n"
-                        + Files.readString(log));
-            }
-            return new Result(tool.exitValue(), Files.readString(log));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return start(environment, args).finish();
     }
 }
