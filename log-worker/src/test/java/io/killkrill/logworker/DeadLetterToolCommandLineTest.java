@@ -14,6 +14,7 @@ import io.killkrill.model.Stage;
 import io.killkrill.model.Validated;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.JedisPooled;
 
@@ -94,37 +95,28 @@ class DeadLetterToolCommandLineTest {
         assertThat(DeadLetterTool.rawBytes(raw)).contains("<1>garbage");
     }
 
-    /** The contract decides: the codec of the letter's stream, not the reason (both letters say index_rejected). */
-    @Test
-    void aLetterHoldingAnEntryIsReplayedOnlyIfItsStreamsCodecAcceptsIt() throws Exception {
-        Map<String, String> logEntry = LogEventCodec.toEntry(((Validated.Valid<LogEvent>)
-                LogEventCodec.fromInput(Json.MAPPER.readTree("{\"message\":\"m\",\"service\":\"svc\"}"),
-                        IngestContext.now(Source.http("10.0.0.1:1")))).value());
-        DeadLetter readable = letter("logs-stream", logEntry, DeadLetterReason.INDEX_REJECTED);
-        DeadLetter unreadable = letter("logs-stream", Map.of("schema_version", "1", "data", "{}"),
-                DeadLetterReason.INDEX_REJECTED);
-
-        assertThat(DeadLetterTool.refusal(readable, DeadLetterStream.LOGS)).isEmpty();
-        assertThat(DeadLetterTool.refusal(unreadable, DeadLetterStream.LOGS)).get().asString()
-                .contains("reason index_rejected (stage bulk_index)", "contract refuses the entry (invalid_event: ",
-                        "message", "service");
-        assertThat(DeadLetterTool.refusal(readable, DeadLetterStream.METRICS)).as("a log event is no metric sample")
-                .get().asString().contains("invalid_event", "name");
-    }
-
-    @Test
-    void aMetricLetterIsCheckedByTheMetricsCodecAndNamesTheCodecsOwnReason() throws Exception {
+    /**
+     * The contract decides, not the reason: each letter here says max_deliveries_exceeded, and each stream's own
+     * codec accepts its entry, refuses the other stream's and one of another schema version, in its own words.
+     */
+    @ParameterizedTest
+    @EnumSource(DeadLetterStream.class)
+    void aLetterHoldingAnEntryIsReplayedOnlyIfItsStreamsCodecAcceptsIt(DeadLetterStream stream) throws Exception {
+        IngestContext context = IngestContext.now(Source.http("10.0.0.1:1"));
+        Map<String, String> logEntry = LogEventCodec.toEntry(((Validated.Valid<LogEvent>) LogEventCodec.fromInput(
+                Json.MAPPER.readTree("{\"message\":\"m\",\"service\":\"svc\"}"), context)).value());
         Map<String, String> sampleEntry = MetricSampleCodec.toEntry(((Validated.Valid<MetricSample>)
-                MetricSampleCodec.fromInput(Json.MAPPER.readTree("{\"name\":\"up\",\"value\":1}"),
-                        IngestContext.now(Source.http("10.0.0.1:1")))).value());
-        DeadLetter late = letter("metrics-stream", sampleEntry, DeadLetterReason.TOO_LATE);
-        DeadLetter otherVersion = letter("metrics-stream", Map.of("schema_version", "2", "data", "{}"),
-                DeadLetterReason.MAX_DELIVERIES_EXCEEDED);
+                MetricSampleCodec.fromInput(Json.MAPPER.readTree("{\"name\":\"up\",\"value\":1}"), context)).value());
+        boolean logs = stream == DeadLetterStream.LOGS;
 
-        assertThat(DeadLetterTool.refusal(late, DeadLetterStream.METRICS)).isEmpty();
-        assertThat(DeadLetterTool.refusal(otherVersion, DeadLetterStream.METRICS)).get().asString()
-                .contains("reason max_deliveries_exceeded", "(unsupported_schema_version: schema_version must be 1,"
-                        + " got '2')");
+        assertThat(DeadLetterTool.refusal(letter(logs ? logEntry : sampleEntry), stream)).isEmpty();
+        assertThat(DeadLetterTool.refusal(letter(logs ? sampleEntry : logEntry), stream)).get().asString()
+                .contains("reason max_deliveries_exceeded (stage persist): ",
+                        "contract refuses the entry (invalid_event: ", logs ? "message" : "name");
+        assertThat(DeadLetterTool.refusal(letter(Map.of("schema_version", "2", "data", "{}")), stream)).get()
+                .asString().contains("(unsupported_schema_version: schema_version must be 1, got '2')");
+        assertThat(DeadLetterTool.refusal(letter(Map.of("schema_version", "1", "data", "[1]")), stream)).get()
+                .asString().contains("(invalid_json: 'data' must be a JSON object)");
     }
 
     @Test
@@ -137,7 +129,8 @@ class DeadLetterToolCommandLineTest {
         assertThat(DeadLetterStream.LOGS.target(StreamNames.defaults())).isEqualTo("logs-stream");
     }
 
-    private static DeadLetter letter(String stream, Map<String, String> original, DeadLetterReason reason) {
-        return DeadLetter.ofEntry(stream, "1-0", original, Stage.BULK_INDEX, reason, "m", 1, "worker");
+    private static DeadLetter letter(Map<String, String> original) {
+        return DeadLetter.ofEntry("some-stream", "1-0", original, Stage.PERSIST,
+                DeadLetterReason.MAX_DELIVERIES_EXCEEDED, "m", 5, "worker");
     }
 }
