@@ -7,6 +7,7 @@ import io.killkrill.config.SettingType;
 import io.killkrill.config.StreamNames;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.DeadLetterCodec;
+import io.killkrill.model.EntryDecoding;
 import io.killkrill.model.Rfc3339;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,30 +22,36 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
- * The logs dead-letter tool ({@code ./killkrill dlq ...}, or {@code java -cp log-worker-all.jar
+ * The dead-letter tool ({@code ./killkrill dlq ...}, or {@code java -cp log-worker-all.jar
  * io.killkrill.logworker.DeadLetterTool ...}): {@code list}, {@code show}, {@code replay} and {@code purge} dead
- * letters of {@code KILLKRILL_LOGS_DLQ}, chosen by ID or by {@code --all} narrowed by {@code --reason},
- * {@code --since} and {@code --count}; {@code --dry-run} changes nothing; {@code --rate} paces a replay. Reads the
- * same settings as the log-worker.
+ * letters, chosen by ID or by {@code --all} narrowed by {@code --reason}, {@code --since} and {@code --count};
+ * {@code --dry-run} changes nothing; {@code --rate} paces a replay. {@code --stream logs} (the default) works on
+ * {@code KILLKRILL_LOGS_DLQ} and replays onto {@code KILLKRILL_LOGS_STREAM}, {@code --stream metrics} on
+ * {@code KILLKRILL_METRICS_DLQ} onto {@code KILLKRILL_METRICS_STREAM}. Reads the same settings as the services.
  *
  * <p>Replay moves one dead letter at a time with one Lua script: if the dead letter is still there, XADD its
- * original fields (event ID included) onto the logs stream, then XDEL it. Redis runs a script atomically, so a
- * replay killed at any moment (SIGKILL) has moved each letter entirely or not at all, and a re-run replays the
- * rest: nothing lost, nothing twice. A dead letter of input that never became a stream entry (a syslog message the
- * receivers could not parse, kept as {@code raw_base64}) is refused with its reason: this worker has no parser for
- * it, and putting the raw bytes on the stream would only dead-letter them again.
+ * original fields (event ID included) onto the stream, then XDEL it. Redis runs a script atomically, so a replay
+ * killed at any moment (SIGKILL) has moved each letter entirely or not at all, and a re-run replays the rest:
+ * nothing lost, nothing twice. Which letters are replayed is decided by the contract, not by a list of reasons
+ * ({@link #refusal}): a letter holding a stream entry only if the codec its worker decodes with accepts the entry,
+ * a letter of raw input never. A refused letter stays where it is; the summary counts replayed, refused (by
+ * reason) and not found.
  *
  * <p>Exit status: 0; 1 when a chosen letter was not found or was refused, or Redis failed; 2 on a usage error (one
  * line naming the option, never a stack trace).
  */
 @Command(name = "dlq", mixinStandardHelpOptions = true, version = "killkrill dlq",
-        description = "List, show, replay and purge the logs dead letters.",
+        description = "List, show, replay and purge dead letters: the logs ones, or with --stream metrics the"
+                + " metrics ones.",
         subcommands = {DeadLetterTool.ListCommand.class, DeadLetterTool.ShowCommand.class,
                 DeadLetterTool.ReplayCommand.class, DeadLetterTool.PurgeCommand.class})
 public final class DeadLetterTool implements Callable<Integer> {
@@ -52,7 +59,8 @@ public final class DeadLetterTool implements Callable<Integer> {
     static final int EXIT_NOT_FOUND = 1;
     static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
     private static final int PAGE = 500;
-    /** Moves one dead letter: KEYS logs stream, dlq; ARGV dead-letter ID, then the original's field/value pairs. */
+    private static final String RAW_BASE64 = "raw_base64";
+    /** Moves one dead letter: KEYS target stream, dlq; ARGV dead-letter ID, then the original's field/value pairs. */
     private static final String MOVE = "if #redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1]) == 0 then return false end\n"
             + "local fields = {}\n"
             + "for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end\n"
@@ -137,8 +145,28 @@ public final class DeadLetterTool implements Callable<Integer> {
         }
     }
 
+    /** {@code --stream}: which dead letters a command works on, and where a replay puts them. */
+    static final class StreamOption {
+        @Option(names = "--stream", paramLabel = "logs|metrics", converter = DeadLetterStream.Converter.class,
+                description = "logs (the default): KILLKRILL_LOGS_DLQ, replayed onto KILLKRILL_LOGS_STREAM;"
+                        + " metrics: KILLKRILL_METRICS_DLQ, replayed onto KILLKRILL_METRICS_STREAM")
+        DeadLetterStream stream = DeadLetterStream.LOGS;
+    }
+
+    /** The letter of {@code dlq} with entry ID {@code id}, or empty (and a line saying so). */
+    private Optional<StreamEntry> letter(String dlq, String id) {
+        List<StreamEntry> entry = redis.xrange(dlq, id, id, 1);
+        if (entry.isEmpty()) {
+            out.println(id + " not found in " + dlq);
+            return Optional.empty();
+        }
+        return Optional.of(entry.get(0));
+    }
+
     /** The dead letters a command works on: IDs, or {@code --all} narrowed by reason, age and count. */
     abstract class Selection {
+        @CommandLine.Mixin
+        StreamOption streamOption = new StreamOption();
         @Parameters(paramLabel = "ID", description = "dead-letter entry IDs (as `list` prints them)")
         List<String> ids = new ArrayList<>();
         @Option(names = "--all", description = "every dead letter (narrowed by --reason, --since, --count)")
@@ -152,6 +180,14 @@ public final class DeadLetterTool implements Callable<Integer> {
         Optional<Integer> count = Optional.empty();
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
+
+        DeadLetterStream stream() {
+            return streamOption.stream;
+        }
+
+        String dlq() {
+            return stream().deadLetters(streams);
+        }
 
         /** The chosen letters in stream order; an ID not found is reported and counted in {@code missing}. */
         List<StreamEntry> chosen(boolean defaultAll, int[] missing) {
@@ -170,13 +206,7 @@ public final class DeadLetterTool implements Callable<Integer> {
             if (!ids.isEmpty()) {
                 List<StreamEntry> found = new ArrayList<>();
                 for (String id : ids) {
-                    List<StreamEntry> entry = redis.xrange(streams.logsDlq(), id, id, 1);
-                    if (entry.isEmpty()) {
-                        out.println(id + " not found in " + streams.logsDlq());
-                        missing[0]++;
-                    } else {
-                        found.add(entry.get(0));
-                    }
+                    letter(dlq(), id).ifPresentOrElse(found::add, () -> missing[0]++);
                 }
                 return found;
             }
@@ -187,7 +217,7 @@ public final class DeadLetterTool implements Callable<Integer> {
             List<StreamEntry> selected = new ArrayList<>();
             String from = "-";
             while (selected.size() < limit) {
-                List<StreamEntry> page = redis.xrange(streams.logsDlq(), from, "+", PAGE);
+                List<StreamEntry> page = redis.xrange(dlq(), from, "+", PAGE);
                 for (StreamEntry entry : page) {
                     if (selects(entry.getFields())) {
                         selected.add(entry);
@@ -238,28 +268,31 @@ public final class DeadLetterTool implements Callable<Integer> {
                         + letter.failedAt() + (letter.details().isEmpty() ? "" : " details=" + letter.details())
                         + " message=" + letter.message());
             }
-            out.println(entries.size() + " dead letter(s) in " + streams.logsDlq() + scope());
+            out.println(entries.size() + " dead letter(s) in " + dlq() + scope());
             return missing[0] == 0 ? EXIT_OK : EXIT_NOT_FOUND;
         }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Every field of the given dead letters, the original entry's included.")
+            description = "Every field of the given dead letters, the original entry's included, and whether"
+                    + " each can be replayed.")
     final class ShowCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        StreamOption streamOption = new StreamOption();
         @Parameters(paramLabel = "ID", arity = "1..*", description = "dead-letter entry IDs")
         List<String> ids = new ArrayList<>();
 
         @Override
         public Integer call() {
+            DeadLetterStream stream = streamOption.stream;
             int missing = 0;
             for (String id : ids) {
-                List<StreamEntry> entry = redis.xrange(streams.logsDlq(), id, id, 1);
+                Optional<StreamEntry> entry = letter(stream.deadLetters(streams), id);
                 if (entry.isEmpty()) {
-                    out.println(id + " not found in " + streams.logsDlq());
                     missing++;
                     continue;
                 }
-                DeadLetter letter = DeadLetterCodec.fromEntry(entry.get(0).getFields());
+                DeadLetter letter = DeadLetterCodec.fromEntry(entry.get().getFields());
                 out.println(id);
                 out.println("  reason: " + letter.reason().code() + " (" + letter.reason().description() + ")");
                 out.println("  stage: " + letter.stage().wireName() + ", service: " + letter.service()
@@ -268,16 +301,19 @@ public final class DeadLetterTool implements Callable<Integer> {
                 out.println("  message: " + letter.message());
                 letter.details().forEach((k, v) -> out.println("  details." + k + ": " + v));
                 letter.original().forEach((k, v) -> out.println("  original." + k + ": " + v));
-                out.println("  replayable: " + refusal(letter).map(r -> "no, " + r).orElse("yes"));
+                rawBytes(letter).ifPresent(bytes -> out.println("  raw bytes to send again: " + bytes));
+                out.println("  replayable: " + refusal(letter, stream).map(r -> "no, " + r)
+                        .orElse("yes, onto " + stream.target(streams)));
             }
             return missing == 0 ? EXIT_OK : EXIT_NOT_FOUND;
         }
     }
 
     @Command(name = "replay", mixinStandardHelpOptions = true,
-            description = "Put dead letters back on the logs stream (same event ID), then delete them, atomically.")
+            description = "Put dead letters back on their stream (same event ID), then delete them, atomically;"
+                    + " letters this build's contract refuses stay.")
     final class ReplayCommand extends Selection implements Callable<Integer> {
-        @Option(names = "--dry-run", description = "say what would be replayed, change nothing")
+        @Option(names = "--dry-run", description = "say what would be replayed or refused, change nothing")
         boolean dryRun;
         @Option(names = "--rate", paramLabel = "PER_SECOND", description = "replay at most this many letters per second")
         Optional<Double> rate = Optional.empty();
@@ -290,20 +326,21 @@ public final class DeadLetterTool implements Callable<Integer> {
             }
             int[] missing = {0};
             List<StreamEntry> chosen = chosen(false, missing);
+            String target = stream().target(streams);
             int replayed = 0;
-            int refused = 0;
+            Map<String, Integer> refused = new TreeMap<>();
             int gone = 0;
             long started = System.nanoTime();
             for (StreamEntry entry : chosen) {
                 DeadLetter letter = DeadLetterCodec.fromEntry(entry.getFields());
-                Optional<String> refusal = refusal(letter);
+                Optional<String> refusal = refusal(letter, stream());
                 if (refusal.isPresent()) {
                     out.println(entry.getID() + " refused: " + refusal.get());
-                    refused++;
+                    refused.merge(letter.reason().code(), 1, Integer::sum);
                     continue;
                 }
                 if (dryRun) {
-                    out.println(entry.getID() + " would be replayed onto " + streams.logs());
+                    out.println(entry.getID() + " would be replayed onto " + target);
                     replayed++;
                     continue;
                 }
@@ -320,18 +357,21 @@ public final class DeadLetterTool implements Callable<Integer> {
                     args.add(k);
                     args.add(v);
                 });
-                Object id = redis.eval(MOVE, List.of(streams.logs(), streams.logsDlq()), args);
+                Object id = redis.eval(MOVE, List.of(target, dlq()), args);
                 if (id == null) {
                     out.println(entry.getID() + " was already replayed or purged");
                     gone++;
                 } else {
-                    out.println(entry.getID() + " replayed onto " + streams.logs() + " as " + id);
+                    out.println(entry.getID() + " replayed onto " + target + " as " + id);
                     replayed++;
                 }
             }
-            out.println(replayed + " dead letter(s) " + (dryRun ? "would be " : "") + "replayed, " + refused
-                    + " refused, " + (missing[0] + gone) + " not found");
-            return missing[0] + refused + gone == 0 ? EXIT_OK : EXIT_NOT_FOUND;
+            int refusedCount = refused.values().stream().mapToInt(Integer::intValue).sum();
+            out.println(replayed + " dead letter(s) " + (dryRun ? "would be " : "") + "replayed, " + refusedCount
+                    + " refused" + (refused.isEmpty() ? "" : refused.entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ", " (", ")")))
+                    + ", " + (missing[0] + gone) + " not found; " + dlq() + " -> " + target);
+            return missing[0] + refusedCount + gone == 0 ? EXIT_OK : EXIT_NOT_FOUND;
         }
     }
 
@@ -350,27 +390,69 @@ public final class DeadLetterTool implements Callable<Integer> {
                     out.println(entry.getID() + " would be deleted");
                     deleted++;
                 } else {
-                    deleted += redis.xdel(streams.logsDlq(), entry.getID());
+                    deleted += redis.xdel(dlq(), entry.getID());
                 }
             }
             out.println(deleted + " dead letter(s) " + (dryRun ? "would be " : "") + "deleted from "
-                    + streams.logsDlq() + scope());
+                    + dlq() + scope());
             return missing[0] == 0 ? EXIT_OK : EXIT_NOT_FOUND;
         }
     }
 
     /**
-     * Why a dead letter cannot be replayed: it never was a stream entry (the receivers kept the raw bytes of a
-     * message they could not parse); the log-worker has no parser for raw input, and the bytes on the stream would
-     * be dead-lettered again (no schema_version).
+     * Why a dead letter cannot be replayed onto {@code target}'s stream, or empty when it can. Decided by the
+     * contract, not by a list of reasons, so that a new reason needs no change here:
+     * <ul>
+     *   <li>a letter of raw input that never became a stream entry (no {@code stream}; the receivers kept the
+     *   bytes of a syslog message they refused as {@code raw_base64}: {@code syslog_parse_error},
+     *   {@code message_too_large}, {@code invalid_event}) is refused: only the receivers parse raw input, a
+     *   worker never imports their code, and the bytes on the stream would be dead-lettered again for lacking
+     *   {@code schema_version};</li>
+     *   <li>a letter holding a stream entry is replayed only if the codec the target's worker decodes with
+     *   accepts the entry, else refused with the codec's own reason and message ({@code invalid_json},
+     *   {@code invalid_event}, {@code unsupported_schema_version}, and an entry of any reason this build cannot
+     *   read): it would only be dead-lettered again. After an upgrade whose contract reads it, it is replayed.</li>
+     * </ul>
+     * A letter the contract accepts is replayed whatever its reason; whether it is then stored or dead-lettered
+     * again depends on whether its cause (a mapping, a limit, a constraint) was removed first.
      */
-    static Optional<String> refusal(DeadLetter letter) {
-        if (letter.stream().isPresent() && !letter.original().isEmpty()) {
+    static Optional<String> refusal(DeadLetter letter, DeadLetterStream target) {
+        String reason = "reason " + letter.reason().code() + " (stage " + letter.stage().wireName() + "): ";
+        if (letter.stream().isEmpty()) {
+            return Optional.of(reason + "the letter holds raw input that never became a stream entry"
+                    + (letter.original().containsKey(RAW_BASE64) ? " (raw_base64)" : "")
+                    + "; this tool has no parser for it, only the receivers do: fix the sender and send it again"
+                    + " ('show' prints the bytes)");
+        }
+        EntryDecoding<?> decoding = target.decode(letter.original());
+        if (decoding instanceof EntryDecoding.Undecodable<?> undecodable) {
+            return Optional.of(reason + "this build's contract refuses the entry (" + undecodable.reason().code()
+                    + ": " + undecodable.message() + "), so its worker would dead-letter it again; replay it after"
+                    + " an upgrade that reads it");
+        }
+        return Optional.empty();
+    }
+
+    /** The raw bytes of a letter of raw input, printable ASCII as is and any other byte as {@code \xNN}. */
+    static Optional<String> rawBytes(DeadLetter letter) {
+        String base64 = letter.original().get(RAW_BASE64);
+        if (base64 == null) {
             return Optional.empty();
         }
-        return Optional.of("reason " + letter.reason().code() + " (stage " + letter.stage().wireName()
-                + "): the letter holds raw input that never became a stream entry"
-                + (letter.original().containsKey("raw_base64") ? " (raw_base64)" : "")
-                + "; only the receivers can parse it: fix the sender and send it again ('show' prints the bytes)");
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException notBase64) {
+            return Optional.empty();
+        }
+        StringBuilder text = new StringBuilder(bytes.length);
+        for (byte b : bytes) {
+            if (b >= 0x20 && b < 0x7f && b != '\\') {
+                text.append((char) b);
+            } else {
+                text.append(String.format("\\x%02x", b & 0xff));
+            }
+        }
+        return Optional.of(text.toString());
     }
 }

@@ -3,9 +3,18 @@ package io.killkrill.logworker;
 import io.killkrill.config.StreamNames;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.DeadLetterReason;
+import io.killkrill.model.IngestContext;
+import io.killkrill.model.Json;
+import io.killkrill.model.LogEvent;
+import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.MetricSample;
+import io.killkrill.model.MetricSampleCodec;
+import io.killkrill.model.Source;
 import io.killkrill.model.Stage;
+import io.killkrill.model.Validated;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.JedisPooled;
 
@@ -38,7 +47,8 @@ class DeadLetterToolCommandLineTest {
     @ParameterizedTest
     @ValueSource(strings = {"list --count x", "replay --all --count x", "replay --all --rate fast",
             "replay --all --rate 0", "replay --all --since yesterday", "list --bogus", "frobnicate", "",
-            "replay", "purge", "replay 1-0 --all", "show", "list --count 0"})
+            "replay", "purge", "replay 1-0 --all", "show", "list --count 0", "list --stream traces",
+            "replay --all --stream", "show 1-0 --stream LOGS"})
     void aBadCommandLineIsOneLineAndExitTwo(String line) {
         int status = run(line.isEmpty() ? new String[0] : line.split(" "));
 
@@ -72,13 +82,55 @@ class DeadLetterToolCommandLineTest {
     }
 
     @Test
-    void aDecodeStageLetterIsRefusedNamingItsReasonAndAStreamEntryIsNot() {
-        DeadLetter raw = new DeadLetter(Map.of("raw_base64", "PDE+Z2FyYmFnZQ=="), Optional.empty(), Optional.empty(),
-                Stage.DECODE, DeadLetterReason.SYSLOG_PARSE_ERROR, "no PRI", 1, "receivers", Instant.EPOCH, Map.of());
-        DeadLetter entry = DeadLetter.ofEntry("logs-stream", "1-0", Map.of("schema_version", "1", "data", "{}"),
-                Stage.BULK_INDEX, DeadLetterReason.INDEX_REJECTED, "mapping", 1, "log-worker");
+    void aLetterOfRawInputIsRefusedNamingItsReasonWhateverTheStream() {
+        DeadLetter raw = new DeadLetter(Map.of("raw_base64", "PDE+Z2FyYmFnZQ==", "peer", "10.0.0.1:5"),
+                Optional.empty(), Optional.empty(), Stage.DECODE, DeadLetterReason.SYSLOG_PARSE_ERROR, "no PRI", 1,
+                "receivers", Instant.EPOCH, Map.of());
 
-        assertThat(DeadLetterTool.refusal(raw)).get().asString().contains("syslog_parse_error", "raw_base64");
-        assertThat(DeadLetterTool.refusal(entry)).isEmpty();
+        for (DeadLetterStream stream : DeadLetterStream.values()) {
+            assertThat(DeadLetterTool.refusal(raw, stream)).get().asString()
+                    .contains("reason syslog_parse_error (stage decode)", "raw_base64", "never became a stream entry",
+                            "no parser");
+        }
+        assertThat(DeadLetterTool.rawBytes(raw)).contains("<1>garbage");
+    }
+
+    /**
+     * The contract decides, not the reason: each letter here says max_deliveries_exceeded, and each stream's own
+     * codec accepts its entry, refuses the other stream's and one of another schema version, in its own words.
+     */
+    @ParameterizedTest
+    @EnumSource(DeadLetterStream.class)
+    void aLetterHoldingAnEntryIsReplayedOnlyIfItsStreamsCodecAcceptsIt(DeadLetterStream stream) throws Exception {
+        IngestContext context = IngestContext.now(Source.http("10.0.0.1:1"));
+        Map<String, String> logEntry = LogEventCodec.toEntry(((Validated.Valid<LogEvent>) LogEventCodec.fromInput(
+                Json.MAPPER.readTree("{\"message\":\"m\",\"service\":\"svc\"}"), context)).value());
+        Map<String, String> sampleEntry = MetricSampleCodec.toEntry(((Validated.Valid<MetricSample>)
+                MetricSampleCodec.fromInput(Json.MAPPER.readTree("{\"name\":\"up\",\"value\":1}"), context)).value());
+        boolean logs = stream == DeadLetterStream.LOGS;
+
+        assertThat(DeadLetterTool.refusal(letter(logs ? logEntry : sampleEntry), stream)).isEmpty();
+        assertThat(DeadLetterTool.refusal(letter(logs ? sampleEntry : logEntry), stream)).get().asString()
+                .contains("reason max_deliveries_exceeded (stage persist): ",
+                        "contract refuses the entry (invalid_event: ", logs ? "message" : "name");
+        assertThat(DeadLetterTool.refusal(letter(Map.of("schema_version", "2", "data", "{}")), stream)).get()
+                .asString().contains("(unsupported_schema_version: schema_version must be 1, got '2')");
+        assertThat(DeadLetterTool.refusal(letter(Map.of("schema_version", "1", "data", "[1]")), stream)).get()
+                .asString().contains("(invalid_json: 'data' must be a JSON object)");
+    }
+
+    @Test
+    void theStreamOptionChoosesTheDeadLetterStream() {
+        assertThat(run("list", "--stream", "metrics")).as("Redis is unreachable: the command ran").isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("dlq: list failed: ");
+        assertThat(DeadLetterStream.METRICS.deadLetters(StreamNames.defaults())).isEqualTo("metrics-dlq");
+        assertThat(DeadLetterStream.METRICS.target(StreamNames.defaults())).isEqualTo("metrics-stream");
+        assertThat(DeadLetterStream.LOGS.deadLetters(StreamNames.defaults())).isEqualTo("logs-dlq");
+        assertThat(DeadLetterStream.LOGS.target(StreamNames.defaults())).isEqualTo("logs-stream");
+    }
+
+    private static DeadLetter letter(Map<String, String> original) {
+        return DeadLetter.ofEntry("some-stream", "1-0", original, Stage.PERSIST,
+                DeadLetterReason.MAX_DELIVERIES_EXCEEDED, "m", 5, "worker");
     }
 }

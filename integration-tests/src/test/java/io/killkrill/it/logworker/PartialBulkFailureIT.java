@@ -1,10 +1,10 @@
 package io.killkrill.it.logworker;
 
+import io.killkrill.it.support.DeadLetterToolProcess;
 import io.killkrill.it.support.ElasticsearchExtension;
 import io.killkrill.it.support.ElasticsearchService;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
-import io.killkrill.it.support.TestServices;
 import io.killkrill.logworker.DeadLetterTool;
 import io.killkrill.logworker.LogWorker;
 import io.killkrill.model.DeadLetter;
@@ -22,13 +22,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -137,19 +136,12 @@ class PartialBulkFailureIT {
             await("5 dead letters and nothing pending").atMost(Duration.ofSeconds(30))
                     .until(() -> fixture.deadLetterCount() == 5 && fixture.pending() == 0);
         }
-        Path jar = TestServices.repoRoot().resolve("log-worker/target/log-worker-0.1.0-SNAPSHOT-all.jar");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", jar.toString(), "io.killkrill.logworker.DeadLetterTool", "list", "--reason", "index_rejected")
-                .redirectErrorStream(true);
-        builder.environment().keySet().removeIf(key -> key.startsWith("KILLKRILL_"));
-        builder.environment().put("KILLKRILL_REDIS_URL", fixture.redis.uri().toString());
-        builder.environment().put("KILLKRILL_LOGS_STREAM", fixture.streams.logs());
-        builder.environment().put("KILLKRILL_LOGS_DLQ", fixture.streams.logsDlq());
-        Process tool = builder.start();
-        String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        DeadLetterToolProcess.Result tool = DeadLetterToolProcess.run(Map.of(
+                "KILLKRILL_REDIS_URL", fixture.redis.uri().toString(), "KILLKRILL_LOGS_STREAM", fixture.streams.logs(),
+                "KILLKRILL_LOGS_DLQ", fixture.streams.logsDlq()), "list", "--reason", "index_rejected");
+        String output = tool.output();
 
-        assertThat(tool.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(tool.exitValue()).as(output).isZero();
+        assertThat(tool.exitStatus()).as(output).isZero();
         assertThat(output).contains("5 dead letter(s) in " + fixture.streams.logsDlq() + " with reason index_rejected");
         assertThat(output.lines().filter(line -> line.contains("reason=index_rejected"))).hasSize(5);
     }

@@ -33,11 +33,28 @@ public record ServiceJar(String module, Path jar) {
      */
     public Process start(Map<String, String> environment, Path log, String... jvmOptions) throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(java());
         command.add("-Xmx256m");
         command.addAll(List.of(jvmOptions));
         command.add("-jar");
         command.add(jar.toString());
+        return launch(command, environment, log);
+    }
+
+    /** Runs another entry point of the jar (a tool such as the dead-letter tool), as {@link #start} does. */
+    public Process startMain(String mainClass, Map<String, String> environment, Path log, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(java(), "-cp", jar.toString(), mainClass));
+        command.addAll(List.of(args));
+        return launch(command, environment, log);
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static Process launch(List<String> command, Map<String, String> environment, Path log)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
