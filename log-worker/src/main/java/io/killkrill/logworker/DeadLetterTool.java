@@ -261,7 +261,11 @@ public final class DeadLetterTool implements Callable<Integer> {
             int[] missing = {0};
             List<StreamEntry> entries = chosen(true, missing);
             for (StreamEntry entry : entries) {
-                DeadLetter letter = DeadLetterCodec.fromEntry(entry.getFields());
+                Optional<DeadLetter> read = readable(entry, dlq());
+                if (read.isEmpty()) {
+                    continue;
+                }
+                DeadLetter letter = read.get();
                 out.println(entry.getID() + " reason=" + letter.reason().code() + " stage="
                         + letter.stage().wireName() + " stream=" + letter.stream().orElse("-") + " entry_id="
                         + letter.entryId().orElse("-") + " attempts=" + letter.attempts() + " failed_at="
@@ -292,7 +296,11 @@ public final class DeadLetterTool implements Callable<Integer> {
                     missing++;
                     continue;
                 }
-                DeadLetter letter = DeadLetterCodec.fromEntry(entry.get().getFields());
+                Optional<DeadLetter> read = readable(entry.get(), stream.deadLetters(streams));
+                if (read.isEmpty()) {
+                    continue;
+                }
+                DeadLetter letter = read.get();
                 out.println(id);
                 out.println("  reason: " + letter.reason().code() + " (" + letter.reason().description() + ")");
                 out.println("  stage: " + letter.stage().wireName() + ", service: " + letter.service()
@@ -332,7 +340,12 @@ public final class DeadLetterTool implements Callable<Integer> {
             int gone = 0;
             long started = System.nanoTime();
             for (StreamEntry entry : chosen) {
-                DeadLetter letter = DeadLetterCodec.fromEntry(entry.getFields());
+                Optional<DeadLetter> read = readable(entry, dlq());
+                if (read.isEmpty()) {
+                    refused.merge(UNREADABLE, 1, Integer::sum);
+                    continue;
+                }
+                DeadLetter letter = read.get();
                 Optional<String> refusal = refusal(letter, stream());
                 if (refusal.isPresent()) {
                     out.println(entry.getID() + " refused: " + refusal.get());
@@ -396,6 +409,23 @@ public final class DeadLetterTool implements Callable<Integer> {
             out.println(deleted + " dead letter(s) " + (dryRun ? "would be " : "") + "deleted from "
                     + dlq() + scope());
             return missing[0] == 0 ? EXIT_OK : EXIT_NOT_FOUND;
+        }
+    }
+
+    /** How the counts name entries of a dead-letter stream that are not KillKrill dead letters. */
+    static final String UNREADABLE = "unreadable";
+
+    /**
+     * The dead letter an entry holds, or empty (said on a line of its own) when the entry is not a KillKrill dead
+     * letter (written by something else, or by a build whose letters this one cannot read): it is left where it is
+     * and the others are still listed, shown or replayed.
+     */
+    private Optional<DeadLetter> readable(StreamEntry entry, String dlq) {
+        try {
+            return Optional.of(DeadLetterCodec.fromEntry(entry.getFields()));
+        } catch (RuntimeException e) {
+            out.println(entry.getID() + " " + UNREADABLE + ": " + e.getMessage() + "; left in " + dlq);
+            return Optional.empty();
         }
     }
 

@@ -54,8 +54,13 @@ public final class DeadLetterCodec {
 
     /** Reads a dead-letter entry back, for listing and replay tools. */
     public static DeadLetter fromEntry(Map<String, String> entry) {
+        String data = entry.get(StreamEntry.DATA);
+        if (data == null) {
+            throw new IllegalArgumentException("not a KillKrill dead-letter entry: it has no " + StreamEntry.DATA
+                    + " field");
+        }
         try {
-            JsonNode json = Json.MAPPER.readTree(entry.get(StreamEntry.DATA));
+            JsonNode json = Json.MAPPER.readTree(data);
             return new DeadLetter(
                     strings(json.get("original")),
                     Optional.ofNullable(json.get("stream")).map(JsonNode::asText),

@@ -171,6 +171,30 @@ class DeadLetterReplayIT {
                 .satisfies(e -> assertThat(e.getFields().get(DeadLetterCodec.REASON)).isEqualTo(refusedReason));
     }
 
+    /**
+     * An entry of the dead-letter stream that is no KillKrill dead letter (another program wrote it), first in the
+     * stream: it is named as unreadable and left where it is, and the 400 letters after it are still replayed.
+     * Reconciliation: 400 replayed + 1 refused + 1 unreadable = the 402 entries; the stream holds the 400 event IDs.
+     */
+    @Test
+    void anEntryThatIsNoDeadLetterIsLeftAndDoesNotStopTheReplay() {
+        fillTheDeadLetterStream("logs");
+        redis.client().del(dlq);
+        sentEventIds.clear();
+        StreamEntryID foreign = redis.client().xadd(dlq, StreamEntryID.NEW_ENTRY, Map.of("hello", "world"));
+        fillTheDeadLetterStream("logs");
+
+        DeadLetterToolProcess.Result replay = DeadLetterToolProcess.run(settings, "replay", "--all");
+
+        assertThat(replay.output()).contains(foreign + " unreadable: not a KillKrill dead-letter entry")
+                .contains(LETTERS + " dead letter(s) replayed, 2 refused (syslog_parse_error 1, unreadable 1), 0 not"
+                        + " found");
+        assertThat(redis.client().xrange(stream, "-", "+").stream().map(e -> e.getFields().get(StreamEntry.EVENT_ID))
+                .toList()).hasSize(LETTERS).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(sentEventIds);
+        assertThat(redis.client().xrange(dlq, "-", "+")).hasSize(2).first()
+                .satisfies(e -> assertThat(e.getFields()).isEqualTo(Map.of("hello", "world")));
+    }
+
     /** --dry-run changes nothing and says so; purge --reason deletes only that reason; a bad option exits 2. */
     @Test
     void dryRunPurgeAndABadOptionFromTheJar() {
