@@ -1,6 +1,7 @@
 package io.killkrill.logworker;
 
 import io.killkrill.config.CommonSettings;
+import io.killkrill.config.ConfigDef;
 import io.killkrill.config.Config;
 import io.killkrill.config.ConfigLoader;
 import io.killkrill.config.SettingType;
@@ -87,7 +88,8 @@ public final class DeadLetterTool implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        Config config = ConfigLoader.loadOrExit(LogWorkerSettings.DEFINITION, System.getenv());
+        // only what every service reads (Redis, the stream names): a setting of one worker cannot stop the tool
+        Config config = ConfigLoader.loadOrExit(ConfigDef.of("dlq", CommonSettings.ALL), System.getenv());
         int status;
         try (JedisPooled redis = new JedisPooled(config.get(CommonSettings.REDIS_URL))) {
             status = new DeadLetterTool(redis, CommonSettings.streamNames(config), System.out, System.err,
