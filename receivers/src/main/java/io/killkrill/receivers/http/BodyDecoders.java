@@ -18,14 +18,19 @@ final class BodyDecoders {
         this.bindings = List.copyOf(bindings);
     }
 
-    /** JSON and NDJSON on both ingestion routes; the Prometheus text format on {@code /api/v1/metrics}. */
+    /**
+     * JSON and NDJSON on both ingestion routes; the Prometheus text format on {@code /api/v1/metrics}; protobuf
+     * {@code WriteRequest}s (snappy-compressed, see {@link ContentEncoding}) on {@code /api/v1/write}.
+     */
     static BodyDecoders standard() {
         return new BodyDecoders(List.of(
                 new Binding(Route.LOGS, "application/json", "application/json", JsonBodyParser::json),
                 new Binding(Route.LOGS, "application/x-ndjson", "application/x-ndjson", JsonBodyParser::ndjson),
                 new Binding(Route.METRICS, "application/json", "application/json", JsonBodyParser::json),
                 new Binding(Route.METRICS, "application/x-ndjson", "application/x-ndjson", JsonBodyParser::ndjson),
-                new Binding(Route.METRICS, "text/plain", "text/plain; version=0.0.4", PrometheusTextParser::parse)));
+                new Binding(Route.METRICS, "text/plain", "text/plain; version=0.0.4", PrometheusTextParser::parse),
+                new Binding(Route.REMOTE_WRITE, "application/x-protobuf", "application/x-protobuf",
+                        RemoteWriteDecoder::decode)));
     }
 
     Optional<BodyDecoder> find(Route route, String mediaType) {

@@ -13,13 +13,14 @@ import io.netty.handler.codec.http.LastHttpContent;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 /**
  * The body stage: the only place a body is asked for ({@code 100 Continue}) and held. It keeps what arrived, chunk
  * by chunk as it arrived (never sized by the announced length), within the cap (413) and within the request's
  * {@link MemoryBudget.Reservation} (503 when the budget has no room); a content whose framing is broken (a corrupt
  * chunk header, a truncated body) is a 400 and the connection closes, since nothing after it can be trusted. The
- * complete body, inflated when gzip, goes on as a {@link RequestBody}. A body that does not arrive within the body
+ * complete body, decompressed when gzip or snappy, goes on as a {@link RequestBody}. A body that does not arrive within the body
  * timeout is answered 408.
  *
  * <p>Heap cost: the reservation counts {@link #HEAP_PER_BODY_BYTE} bytes of heap per body byte from the first byte
@@ -49,9 +50,9 @@ final class BodyReader extends ChannelInboundHandlerAdapter {
         this.metrics = metrics;
     }
 
-    /** What {@code bytes} of body cost in the budget: decoded whole, or held raw until inflated. */
-    static long cost(long bytes, boolean gzip) {
-        return gzip ? bytes : bytes * HEAP_PER_BODY_BYTE;
+    /** What {@code bytes} of body cost in the budget: decoded whole, or held raw until decompressed. */
+    static long cost(long bytes, boolean compressed) {
+        return compressed ? bytes : bytes * HEAP_PER_BODY_BYTE;
     }
 
     static String overBudget(MemoryBudget budget) {
@@ -99,14 +100,15 @@ final class BodyReader extends ChannelInboundHandlerAdapter {
         }
         ByteBuf data = content.content();
         int n = data.readableBytes();
-        boolean gzip = exchange.admitted().gzip();
+        ContentEncoding encoding = exchange.admitted().encoding();
+        boolean compressed = encoding.compressed();
         if (received + n > maxBodyBytes) {
             drop();
             exchange.refuse(metrics, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large",
                     "the body exceeds " + maxBodyBytes + " bytes");
             return;
         }
-        if (!exchange.reservation().ensure(cost(received + n, gzip))) {
+        if (!exchange.reservation().ensure(cost(received + n, compressed))) {
             drop();
             exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "memory_budget", overBudget(budget));
             return;
@@ -121,8 +123,8 @@ final class BodyReader extends ChannelInboundHandlerAdapter {
             byte[] body = join();
             drop();
             reading = null;
-            if (gzip) {
-                body = inflate(exchange, body);
+            if (compressed) {
+                body = decompress(exchange, encoding, body);
                 if (body == null) {
                     return;
                 }
@@ -131,10 +133,11 @@ final class BodyReader extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private byte[] inflate(HttpExchange exchange, byte[] raw) {
+    private byte[] decompress(HttpExchange exchange, ContentEncoding encoding, byte[] raw) {
+        LongPredicate mayHold = inflated -> exchange.reservation().ensure(raw.length + cost(inflated, false));
         try {
-            return GzipBody.inflate(raw, maxBodyBytes,
-                    inflated -> exchange.reservation().ensure(raw.length + cost(inflated, false)));
+            return encoding == ContentEncoding.SNAPPY ? SnappyBody.uncompress(raw, maxBodyBytes, mayHold)
+                    : GzipBody.inflate(raw, maxBodyBytes, mayHold);
         } catch (MalformedBodyException e) {
             exchange.refuse(metrics, HttpResponseStatus.BAD_REQUEST, "malformed_body", e.getMessage());
         } catch (BodyTooLargeException e) {

@@ -25,7 +25,7 @@ final class HttpExchange {
     private static final AttributeKey<HttpExchange> CURRENT = AttributeKey.valueOf("killkrill.http.exchange");
 
     /** What the ingestion stages settled on from the headers (set by {@link RequestAdmission}). */
-    record Admitted(BodyDecoder decoder, String stream, boolean gzip) {
+    record Admitted(BodyDecoder decoder, String stream, ContentEncoding encoding) {
     }
 
     /** An answer on its way out; {@link ResponseWriter} turns it into the HTTP response. */

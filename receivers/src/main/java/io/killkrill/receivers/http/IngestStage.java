@@ -36,7 +36,7 @@ import java.util.concurrent.CompletionException;
  * hands the valid ones to the {@link StreamWriter} in one write per request (with the request's Idempotency-Key and
  * its 202 answer, when it claimed one) and answers from the write's outcome: 202 only once Redis confirmed them,
  * 503 (Redis unavailable or refusing writes) or 500 (an error reply) with nothing stored, 400 when no item was
- * valid; no answer at all when the receivers stop while Redis cannot tell whether it stored them. Last in the pipeline, it also answers for any stage that failed
+ * valid, 200 when the body held only {@link IngestItem.Dropped} items (nothing to store, nothing to retry); no answer at all when the receivers stop while Redis cannot tell whether it stored them. Last in the pipeline, it also answers for any stage that failed
  * unexpectedly (500), so no request goes unanswered.
  */
 final class IngestStage extends ChannelInboundHandlerAdapter {
@@ -76,8 +76,13 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         List<StreamWriter.Entry> entries = new ArrayList<>(items.size());
         ArrayNode errors = Json.MAPPER.createArrayNode();
         int rejected = 0;
+        int[] dropped = new int[IngestItem.DropReason.values().length];
         for (int i = 0; i < items.size(); i++) {
             IngestItem item = items.get(i);
+            if (item instanceof IngestItem.Dropped drop) {
+                dropped[drop.reason().ordinal()]++;
+                continue;
+            }
             List<FieldError> itemErrors = item instanceof IngestItem.Parsed parsed
                     ? validate(parsed, exchange.route(), stream, source, entries)
                     : ((IngestItem.Unreadable) item).errors();
@@ -92,8 +97,16 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
             }
         }
         metrics.rejected("http", kind, "invalid_item", rejected);
+        for (IngestItem.DropReason reason : IngestItem.DropReason.values()) {
+            metrics.rejected("http", kind, reason.tag(), dropped[reason.ordinal()]);
+        }
         int accepted = entries.size();
         int rejectedItems = rejected;
+        if (accepted == 0 && rejected == 0) {
+            // only what the protocol sends without a value (stale markers, metadata): done, nothing to retry
+            exchange.answer(Answer.result(HttpResponseStatus.OK, 0, 0, errors, null));
+            return;
+        }
         if (accepted == 0) {
             exchange.answer(Answer.result(HttpResponseStatus.BAD_REQUEST, 0, rejectedItems, errors, null));
             return;

@@ -9,10 +9,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The admission stage, on the headers alone, before anything asks for the body: a decoder for the route and
- * Content-Type (415), an encoding it can inflate (415), an expectation it knows (417), an announced length within
+ * Content-Type (415), an encoding the route takes and the body stage can decompress ({@link ContentEncoding}, 415), an expectation it knows (417), an announced length within
  * the limit (413), the {@link FlowGate} open for the stream (503 Redis unreachable or refusing writes or the
  * write queue full, 429 backlog over its limit), and room in the
  * {@link MemoryBudget} for what the body will cost once decoded (503). A request that passes holds its first
@@ -59,11 +60,13 @@ final class RequestAdmission extends ChannelInboundHandlerAdapter {
                     "Content-Type " + mediaType + " is not supported here: use " + decoders.accepted(route));
             return Optional.empty();
         }
-        String encoding = Optional.ofNullable(exchange.headers().get(HttpHeaderNames.CONTENT_ENCODING))
-                .map(e -> e.trim().toLowerCase(Locale.ROOT)).orElse("identity");
-        if (!encoding.equals("identity") && !encoding.equals("gzip")) {
+        String encodingHeader = exchange.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+        Optional<ContentEncoding> encoding = ContentEncoding.of(encodingHeader);
+        Set<ContentEncoding> accepted = ContentEncoding.acceptedOn(route);
+        if (encoding.isEmpty() || !accepted.contains(encoding.get())) {
             exchange.refuse(metrics, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                    "Content-Encoding " + encoding + " is not supported: use gzip or none");
+                    "Content-Encoding " + (encodingHeader == null ? "none" : encodingHeader.trim())
+                            + " is not supported here: use " + ContentEncoding.describe(accepted));
             return Optional.empty();
         }
         String expect = exchange.headers().get(HttpHeaderNames.EXPECT);
@@ -85,13 +88,12 @@ final class RequestAdmission extends ChannelInboundHandlerAdapter {
                     closed.get().message());
             return Optional.empty();
         }
-        boolean gzip = encoding.equals("gzip");
         long first = declared < 0 ? Math.min(settings.maxBodyBytes(), CHUNKED_FIRST_RESERVATION) : declared;
-        if (!exchange.reservation().ensure(BodyReader.cost(first, gzip))) {
+        if (!exchange.reservation().ensure(BodyReader.cost(first, encoding.get().compressed()))) {
             exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "memory_budget",
                     BodyReader.overBudget(budget));
             return Optional.empty();
         }
-        return Optional.of(new HttpExchange.Admitted(decoder.get(), stream, gzip));
+        return Optional.of(new HttpExchange.Admitted(decoder.get(), stream, encoding.get()));
     }
 }

@@ -9,6 +9,8 @@ import java.util.Locale;
 enum Route {
     LOGS("/api/v1/logs", "logs"),
     METRICS("/api/v1/metrics", "metrics"),
+    /** Prometheus remote_write 1.0: a snappy-compressed protobuf {@code WriteRequest}. */
+    REMOTE_WRITE("/api/v1/write", "metrics"),
     HEALTH_LIVE("/health/live", "none"),
     HEALTH_READY("/health/ready", "none"),
     PROMETHEUS_SCRAPE("/metrics", "none"),
@@ -58,6 +60,6 @@ enum Route {
     }
 
     boolean ingests() {
-        return this == LOGS || this == METRICS;
+        return this == LOGS || this == METRICS || this == REMOTE_WRITE;
     }
 }

@@ -81,7 +81,7 @@ class HttpStagesTest {
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 if (msg instanceof HttpExchange exchange) {
                     exchange.reservation().ensure(BodyReader.cost(Math.max(exchange.declaredLength(), 0), false));
-                    exchange.admit(new HttpExchange.Admitted(JsonBodyParser::json, "logs", false));
+                    exchange.admit(new HttpExchange.Admitted(JsonBodyParser::json, "logs", ContentEncoding.IDENTITY));
                 }
                 ctx.fireChannelRead(msg);
             }
