@@ -86,6 +86,13 @@ final class ReceiversUnderTest implements AutoCloseable {
         return entries(stream).stream().map(e -> json(e.getFields().get(StreamEntry.DATA))).toList();
     }
 
+    /** The sum of the meter lines of {@code /metrics} that start with {@code prefix} and contain every label. */
+    double meter(String prefix, String... labels) {
+        return get("/metrics").body().lines().filter(l -> l.startsWith(prefix) && List.of(labels).stream()
+                        .allMatch(l::contains))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     long length(String stream) {
         return redis.xlen(stream);
     }
