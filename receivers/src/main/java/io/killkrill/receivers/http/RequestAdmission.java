@@ -84,7 +84,13 @@ final class RequestAdmission extends ChannelInboundHandlerAdapter {
         String stream = route == Route.LOGS ? settings.logsStream() : settings.metricsStream();
         Optional<FlowGate.Closed> closed = gate.closedFor(stream);
         if (closed.isPresent()) {
-            exchange.refuse(metrics, HttpResponseStatus.valueOf(closed.get().httpStatus()), closed.get().reason(),
+            int status = closed.get().httpStatus();
+            if (status == HttpResponseStatus.TOO_MANY_REQUESTS.code() && route == Route.REMOTE_WRITE) {
+                // Prometheus drops a batch answered 429 unless retry_on_http_429 is set (off by default in 2.x);
+                // it always retries a 5xx, honouring Retry-After
+                status = HttpResponseStatus.SERVICE_UNAVAILABLE.code();
+            }
+            exchange.refuse(metrics, HttpResponseStatus.valueOf(status), closed.get().reason(),
                     closed.get().message());
             return Optional.empty();
         }
