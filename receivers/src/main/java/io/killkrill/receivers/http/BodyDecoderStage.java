@@ -52,7 +52,8 @@ final class BodyDecoderStage extends ChannelInboundHandlerAdapter {
             return;
         }
         MemoryBudget.Reservation reservation = exchange.reservation();
-        if (!reservation.ensure(reservation.held() + (long) items.size() * HEAP_PER_ITEM)) {
+        int perItem = exchange.route() == Route.REMOTE_WRITE ? RemoteWriteDecoder.HEAP_PER_ITEM : HEAP_PER_ITEM;
+        if (!reservation.ensure(reservation.held() + (long) items.size() * perItem)) {
             exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "memory_budget",
                     BodyReader.overBudget(budget));
             return;
