@@ -26,7 +26,7 @@ import java.net.InetSocketAddress;
  * auth        {@link ApiKeyAuth}              401 from the headers
  * idempotency {@link IdempotencyStage}        Idempotency-Key: claim it, or replay the stored answer, 409, 400
  * admission   {@link RequestAdmission}        415, 417, 413 by Content-Length, flow gate 503/429, 503 budget
- * body        {@link BodyReader}              100 Continue; bounded body, framing errors 400, gzip; 408
+ * body        {@link BodyReader}              100 Continue; bounded body, framing errors 400, gzip/snappy; 408
  * decoder     {@link BodyDecoderStage}        body -&gt; items by the {@link BodyDecoder} chosen at admission
  * ingest      {@link IngestStage}             validate, StreamWriter.write(FAIL_FAST), 202 / 400 / 503 / 500
  * </pre>
