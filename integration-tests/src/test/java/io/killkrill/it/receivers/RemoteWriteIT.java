@@ -130,6 +130,9 @@ class RemoteWriteIT {
             assertThat(write(service, liar).statusCode()).isEqualTo(413);
             assertThat(service.post(WRITE, "application/json", valid, "Content-Encoding", "snappy",
                     "X-API-Key", KEY).statusCode()).as("wrong Content-Type").isEqualTo(415);
+            assertThat(service.post(WRITE, "application/x-protobuf;proto=io.prometheus.write.v2.Request", valid,
+                    "Content-Encoding", "snappy", "X-API-Key", KEY).statusCode()).as("remote_write 2.0")
+                    .isEqualTo(415);
             assertThat(service.post(WRITE, RemoteWriteRequests.CONTENT_TYPE, notSnappy, "X-API-Key", KEY)
                     .statusCode()).as("no Content-Encoding").isEqualTo(415);
             assertThat(service.post(WRITE, RemoteWriteRequests.CONTENT_TYPE, valid, "Content-Encoding", "gzip",

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Reads a Prometheus remote_write 1.0 {@code WriteRequest} (already snappy-decompressed by the body stage) into
@@ -58,6 +59,29 @@ final class RemoteWriteDecoder {
     private static final int SERIES_HISTOGRAMS = 4;
 
     private RemoteWriteDecoder() {
+    }
+
+    /**
+     * Why a Content-Type names a message other than the 1.0 {@code WriteRequest}, if it does: remote_write 2.0
+     * senders say {@code proto=io.prometheus.write.v2.Request}, and its specification wants a 415 from a receiver
+     * that does not take it (read as 1.0, its bytes would be misread, not refused).
+     */
+    static Optional<String> unsupportedMessage(String contentType) {
+        if (contentType == null) {
+            return Optional.empty();
+        }
+        for (String parameter : contentType.split(";")) {
+            String[] pair = parameter.trim().split("=", 2);
+            if (pair.length == 2 && pair[0].trim().equalsIgnoreCase("proto")) {
+                String message = pair[1].trim().replace("\"", "");
+                if (!message.equals("prometheus.WriteRequest")) {
+                    return Optional.of("remote_write message " + (message.length() > 64 ? message.substring(0, 64) + "..." : message)
+                            + " is not supported: send remote_write 1.0 (proto=prometheus.WriteRequest; in "
+                            + "prometheus.yml protobuf_message: prometheus.WriteRequest)");
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     static List<IngestItem> decode(byte[] body, int maxItems) throws MalformedBodyException, BodyTooLargeException {

@@ -60,6 +60,15 @@ final class RequestAdmission extends ChannelInboundHandlerAdapter {
                     "Content-Type " + mediaType + " is not supported here: use " + decoders.accepted(route));
             return Optional.empty();
         }
+        if (route == Route.REMOTE_WRITE) {
+            Optional<String> unsupported = RemoteWriteDecoder.unsupportedMessage(
+                    exchange.headers().get(HttpHeaderNames.CONTENT_TYPE));
+            if (unsupported.isPresent()) {
+                exchange.refuse(metrics, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                        unsupported.get());
+                return Optional.empty();
+            }
+        }
         String encodingHeader = exchange.headers().get(HttpHeaderNames.CONTENT_ENCODING);
         Optional<ContentEncoding> encoding = ContentEncoding.of(encodingHeader);
         Set<ContentEncoding> accepted = ContentEncoding.acceptedOn(route);

@@ -208,6 +208,17 @@ class RemoteWriteDecoderTest {
     }
 
     @Test
+    void onlyTheVersionOneWriteRequestIsTaken() {
+        assertThat(RemoteWriteDecoder.unsupportedMessage(null)).isEmpty();
+        assertThat(RemoteWriteDecoder.unsupportedMessage("application/x-protobuf")).isEmpty();
+        assertThat(RemoteWriteDecoder.unsupportedMessage("application/x-protobuf;proto=prometheus.WriteRequest"))
+                .isEmpty();
+        assertThat(RemoteWriteDecoder.unsupportedMessage("application/x-protobuf; proto=io.prometheus.write.v2.Request"))
+                .hasValueSatisfying(reason -> assertThat(reason).contains("io.prometheus.write.v2.Request")
+                        .contains("remote_write 1.0"));
+    }
+
+    @Test
     void moreSamplesThanTheItemLimitIsTooLarge() {
         Message series = new Message().message(1, label("__name__", "m"));
         for (int i = 0; i < 101; i++) {
