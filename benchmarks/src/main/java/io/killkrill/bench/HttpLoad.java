@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 
 /** HTTP load: NDJSON batches of log events or metric samples, flooded by N clients or paced at a fixed rate. */
 final class HttpLoad {
@@ -57,8 +58,18 @@ final class HttpLoad {
     record Outcome(long accepted, long retried) {
     }
 
-    /** Posts every body once accepted, {@code clients} at a time; 429/503 are re-sent after 20 ms. */
+    private static final String[] NDJSON = {"Content-Type", "application/x-ndjson"};
+
     static Outcome flood(URI endpoint, List<byte[]> bodies, int itemsPerBody, int clients) throws Exception {
+        return flood(endpoint, bodies, body -> Math.min(itemsPerBody, itemsIn(body)), clients, NDJSON);
+    }
+
+    /**
+     * Posts every body once accepted, {@code clients} at a time, with {@code headers}; 429/503 are re-sent after
+     * 20 ms; {@code itemsIn} says how many items an accepted body counts.
+     */
+    static Outcome flood(URI endpoint, List<byte[]> bodies, ToIntFunction<byte[]> itemsIn, int clients,
+                         String... headers) throws Exception {
         AtomicInteger next = new AtomicInteger();
         AtomicLong accepted = new AtomicLong();
         AtomicLong retried = new AtomicLong();
@@ -69,9 +80,9 @@ final class HttpLoad {
                 try {
                     for (int b = next.getAndIncrement(); b < bodies.size(); b = next.getAndIncrement()) {
                         while (true) {
-                            int status = post(endpoint, bodies.get(b));
+                            int status = post(endpoint, bodies.get(b), headers);
                             if (status == 202) {
-                                accepted.addAndGet(Math.min(itemsPerBody, itemsIn(bodies.get(b))));
+                                accepted.addAndGet(itemsIn.applyAsInt(bodies.get(b)));
                                 break;
                             }
                             if (status != 429 && status != 503) {
@@ -110,8 +121,11 @@ final class HttpLoad {
     }
 
     static int post(URI endpoint, byte[] body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(60))
-                        .header("Content-Type", "application/x-ndjson")
+        return post(endpoint, body, NDJSON);
+    }
+
+    static int post(URI endpoint, byte[] body, String... headers) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(endpoint).timeout(Duration.ofSeconds(60)).headers(headers)
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
     }

@@ -97,7 +97,7 @@ public final class PipelineBenchmark {
                 rsyslog();
             }
             if (options.phases().contains("pipeline") || options.phases().contains("metrics")
-                    || options.phases().contains("latency") || options.phases().contains("sustained")) {
+                    || options.phases().contains("remote-write") || options.phases().contains("latency") || options.phases().contains("sustained")) {
                 pipeline();
             }
             if (options.phases().contains("redis")) {
@@ -358,6 +358,9 @@ public final class PipelineBenchmark {
             if (options.phases().contains("metrics")) {
                 metricsToPostgres(metrics);
             }
+            if (options.phases().contains("remote-write")) {
+                remoteWriteToPostgres(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/write"));
+            }
             if (options.phases().contains("latency")) {
                 latency(syslogPort);
             }
@@ -434,11 +437,33 @@ public final class PipelineBenchmark {
         int n = options.metricSamples();
         Instant now = Instant.now();
         List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.metricSample(i, now));
+        samplesToPostgres("killkrill_metrics_to_postgres", "KillKrill metrics HTTP", n,
+                () -> HttpLoad.flood(metrics, bodies, options.httpBatch(), options.httpClients()));
+    }
+
+    /**
+     * The same samples as the metrics phase (300 series, timestamped now), as Prometheus remote-writes them: one
+     * snappy-compressed WriteRequest per batch, one series per sample.
+     */
+    private void remoteWriteToPostgres(URI write) throws Exception {
+        int n = options.metricSamples();
+        long now = System.currentTimeMillis();
+        RemoteWriteLoad.Bodies bodies = RemoteWriteLoad.bodies(n, options.httpBatch(), now);
+        samplesToPostgres("killkrill_remote_write_to_postgres", "KillKrill remote_write", n,
+                () -> HttpLoad.flood(write, bodies.bodies(), bodies::samplesIn, options.httpClients(),
+                        RemoteWriteLoad.HEADERS));
+    }
+
+    private interface Load {
+        HttpLoad.Outcome run() throws Exception;
+    }
+
+    private void samplesToPostgres(String section, String what, int n, Load load) throws Exception {
         long before = storedSamples();
-        progress = "KillKrill metrics HTTP -> PostgreSQL: " + n + " samples";
+        progress = what + " -> PostgreSQL: " + n + " samples";
         CpuMeter cpu = meter().start();
         long start = System.nanoTime();
-        HttpLoad.Outcome outcome = HttpLoad.flood(metrics, bodies, options.httpBatch(), options.httpClients());
+        HttpLoad.Outcome outcome = load.run();
         double sent = (System.nanoTime() - start) / 1e9;
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         long stored = 0;
@@ -452,11 +477,11 @@ public final class PipelineBenchmark {
             TimeUnit.MILLISECONDS.sleep(250); // polling PostgreSQL for the stored total
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        cpu.stop(report.section("killkrill_metrics_to_postgres"), n);
-        report.section("killkrill_metrics_to_postgres").put("samples", n).put("accepted", outcome.accepted())
+        cpu.stop(report.section(section), n);
+        report.section(section).put("samples", n).put("accepted", outcome.accepted())
                 .put("stored", stored).put("send_seconds", round(sent)).put("seconds", round(seconds))
                 .put("samples_per_s", Math.round(stored / seconds));
-        report.row("KillKrill metrics HTTP -> aggregated in PostgreSQL, samples/s", fmt(stored / seconds)
+        report.row(what + " -> aggregated in PostgreSQL, samples/s", fmt(stored / seconds)
                 + (stored < n ? " (only " + stored + " of " + n + ")" : ""), ">= 100k");
     }
 
