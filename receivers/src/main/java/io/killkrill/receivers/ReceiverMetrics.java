@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,9 @@ import java.util.function.Supplier;
  * configured stream.
  */
 public final class ReceiverMetrics {
+    /** The statuses the receivers answer (docs/metrics.md lists them as the {@code status} tag's values). */
+    private static final Set<Integer> ANSWERED_STATUSES = Set.of(200, 202, 400, 401, 404, 405, 408, 409, 413, 415,
+            417, 429, 431, 500, 503);
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Timer xadd;
 
@@ -73,9 +77,15 @@ public final class ReceiverMetrics {
                 "reason", reason).increment();
     }
 
+    /**
+     * @param path   a route's tag, never a request's own path
+     * @param status the answer's status; a replayed answer's status is read back from Redis, so a code the receivers
+     *               never answer is tagged {@code other} rather than trusted to be one of theirs
+     */
     public void httpRequest(String path, int status, long nanos) {
+        String statusTag = ANSWERED_STATUSES.contains(status) ? Integer.toString(status) : "other";
         Timer.builder("killkrill.receivers.http.request").description("HTTP request handling time")
-                .tag("path", path).tag("status", Integer.toString(status)).register(registry)
+                .tag("path", path).tag("status", statusTag).register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
