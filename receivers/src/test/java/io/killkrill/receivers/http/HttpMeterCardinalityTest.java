@@ -5,15 +5,12 @@ import io.killkrill.receivers.enqueue.BacklogMonitor;
 import io.killkrill.receivers.enqueue.FlowGate;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -76,16 +73,8 @@ class HttpMeterCardinalityTest {
     }
 
     private String exchange(String request) {
-        channel.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.ISO_8859_1));
-        channel.runPendingTasks();
-        StringBuilder out = new StringBuilder();
-        Object msg;
-        while ((msg = channel.readOutbound()) != null) {
-            ByteBuf buf = (ByteBuf) msg;
-            out.append(buf.toString(StandardCharsets.ISO_8859_1));
-            buf.release();
-        }
-        return out.toString();
+        RawHttp.send(channel, request);
+        return RawHttp.output(channel);
     }
 
     private String scrape() {
