@@ -47,7 +47,7 @@ enum Route {
         return OTHER;
     }
 
-    /** The {@code path} tag of {@code killkrill_http_request_seconds}. */
+    /** The {@code path} tag of {@code killkrill_receivers_http_request_seconds}. */
     String tag() {
         return path;
     }
