@@ -1,11 +1,10 @@
 package io.killkrill.receivers;
 
+import io.killkrill.service.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.util.List;
@@ -27,11 +26,10 @@ public final class ReceiverMetrics {
     /** The statuses the receivers answer (docs/metrics.md lists them as the {@code status} tag's values). */
     private static final Set<Integer> ANSWERED_STATUSES = Set.of(200, 202, 400, 401, 404, 405, 408, 409, 413, 415,
             417, 429, 431, 500, 503);
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private final Timer xadd;
 
     public ReceiverMetrics() {
-        new JvmMemoryMetrics().bindTo(registry);
         xadd = Timer.builder("killkrill.receivers.xadd.batch").description("Time of one pipelined XADD batch")
                 .publishPercentileHistogram(false).register(registry);
     }

@@ -169,6 +169,8 @@ class ServiceStartupIT {
                 .allSatisfy(family -> assertThat(family).as("family of %s", module).startsWith(prefix));
         assertThat(documented).as("families listed for %s in docs/metrics.md", module)
                 .allSatisfy(family -> assertThat(family).startsWith(prefix)).containsAll(own);
+        assertThat(families(scrape)).as("the JVM meters every service's registry binds (ServiceMetrics)")
+                .contains("jvm_memory_used_bytes", "jvm_threads_live_threads");
     }
 
     /** Runs the jar until it exits on its own; its exit status and its output. */
