@@ -85,6 +85,22 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
                     ctx.fireChannelRead(exchange);
                 }
             }
+            case ES_BULK -> {
+                if (!request.method().equals(HttpMethod.POST) && !request.method().equals(HttpMethod.PUT)) {
+                    exchange.refuse(metrics, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                            "use POST (or PUT) for the bulk API");
+                } else {
+                    ctx.fireChannelRead(exchange);
+                }
+            }
+            case ES_ROOT -> {
+                if (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)) {
+                    exchange.answer(EsProbe.root());
+                } else {
+                    exchange.refuse(metrics, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                            "use GET or HEAD");
+                }
+            }
         }
     }
 

@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class ResponseWriter extends ChannelOutboundHandlerAdapter {
     static final int RETRY_AFTER_SECONDS = 5;
+    static final String ELASTIC_PRODUCT_HEADER = "X-Elastic-Product";
 
     private final ReceiverMetrics metrics;
     private final long maxDiscardBytes;
@@ -52,6 +53,11 @@ final class ResponseWriter extends ChannelOutboundHandlerAdapter {
         HttpUtil.setContentLength(response, response.content().readableBytes());
         if (answer.retryAfter()) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        if (exchange.route().elasticsearch()) {
+            // the official clients refuse a 2xx without it (their product check); docs/receivers.md says what
+            // KillKrill is: the bulk API subset, not Elasticsearch
+            response.headers().set(ELASTIC_PRODUCT_HEADER, "Elasticsearch");
         }
         if (answer.replayed()) {
             response.headers().set(IdempotencyStore.REPLAYED_HEADER, "true");
