@@ -76,7 +76,8 @@ final class EsBulkAnswers implements IngestAnswers {
     static Answer refusal(HttpResponseStatus status, String reason) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ObjectNode error = error(type(status), reason);
-        error.putArray("root_cause").add(error.deepCopy());
+        ObjectNode rootCause = error.deepCopy();
+        error.putArray("root_cause").add(rootCause);
         body.set("error", error);
         body.put("status", status.code());
         return Answer.of(status, Json.write(body), Answer.JSON);
