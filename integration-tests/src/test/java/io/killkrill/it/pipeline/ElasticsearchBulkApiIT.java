@@ -152,6 +152,43 @@ class ElasticsearchBulkApiIT extends PipelineScenario {
     }
 
     /**
+     * A bulk request sent twice with one Idempotency-Key is stored once: the repeat gets the first bulk response
+     * again ({@code Idempotent-Replayed: true}, the same {@code _id}s), and Elasticsearch holds each document once.
+     * The probes answer as the shippers expect: {@code GET /} a version, {@code GET /_license} an active basic one.
+     */
+    @Test
+    void aRepeatWithTheSameIdempotencyKeyIsAnsweredAgainAndStoredOnce() throws Exception {
+        String run = run("es_bulk_idem");
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            body.append("{\"create\":{\"_index\":\"").append(run).append("\"}}\n{\"message\":\"").append(run)
+                    .append('-').append(i).append("\",\"@timestamp\":\"2026-11-30T10:00:00Z\"}\n");
+        }
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            answers.add(http.send(HttpRequest.newBuilder(pipeline.receiversUri("/" + run + "/_bulk"))
+                    .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-ndjson")
+                    .header("Authorization", "ApiKey " + KEY).header("Idempotency-Key", run)
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        assertThat(answers.get(0).statusCode()).as(answers.get(0).body()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(answers.get(0).body()).get("errors").asBoolean()).isFalse();
+        assertThat(answers.get(1).headers().firstValue("Idempotent-Replayed")).contains("true");
+        assertThat(answers.get(1).body()).isEqualTo(answers.get(0).body());
+
+        awaitLogs(run, 3, 0, Duration.ofSeconds(60));
+        assertThat(indexed(run)).isEqualTo(3);
+        assertThat(duplicateMessages(run)).isEmpty();
+
+        HttpResponse<String> root = get(pipeline.receiversUri("/"));
+        assertThat(root.headers().firstValue("X-Elastic-Product")).contains("Elasticsearch");
+        assertThat(Json.MAPPER.readTree(root.body()).get("version").get("number").asText()).startsWith("8.");
+        HttpResponse<String> license = get(pipeline.receiversUri("/_license"));
+        assertThat(Json.MAPPER.readTree(license.body()).get("license").get("status").asText()).isEqualTo("active");
+    }
+
+    /**
      * 200 random bulk bodies (seeded: action lines, documents, broken JSON, garbage, in any order) against the
      * live receivers: never a 5xx; a 200 answers exactly one item per action, each 201 or 400.
      */

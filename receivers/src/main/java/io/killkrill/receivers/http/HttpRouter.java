@@ -93,9 +93,9 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
                     ctx.fireChannelRead(exchange);
                 }
             }
-            case ES_ROOT -> {
+            case ES_ROOT, ES_LICENSE -> {
                 if (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)) {
-                    exchange.answer(EsProbe.root());
+                    exchange.answer(exchange.route() == Route.ES_ROOT ? EsProbe.root() : EsProbe.license());
                 } else {
                     exchange.refuse(metrics, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
                             "use GET or HEAD");

@@ -19,6 +19,8 @@ enum Route {
     ES_BULK("/_bulk", "logs"),
     /** The product probe of Elasticsearch shippers ({@code GET /}, {@code HEAD /}). */
     ES_ROOT("/", "none"),
+    /** The license probe of Filebeat ({@code GET /_license}). */
+    ES_LICENSE("/_license", "none"),
     OTHER("other", "none");
 
     private static final String BULK_SUFFIX = "/_bulk";
@@ -99,6 +101,6 @@ enum Route {
 
     /** A route that speaks to Elasticsearch clients: its answers carry {@code X-Elastic-Product}. */
     boolean elasticsearch() {
-        return this == ES_BULK || this == ES_ROOT;
+        return this == ES_BULK || this == ES_ROOT || this == ES_LICENSE;
     }
 }
