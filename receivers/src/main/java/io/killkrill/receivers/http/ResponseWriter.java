@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -47,10 +48,12 @@ final class ResponseWriter extends ChannelOutboundHandlerAdapter {
         Answer answer = outgoing.answer();
         boolean close = answer.close() || !exchange.keepAlive()
                 || !exchange.hasBodyEnded() && !exchange.restDiscardable(maxDiscardBytes);
+        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        boolean head = exchange.request().method().equals(HttpMethod.HEAD); // the length of a GET, no body
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(),
-                Unpooled.wrappedBuffer(answer.body().getBytes(StandardCharsets.UTF_8)));
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
-        HttpUtil.setContentLength(response, response.content().readableBytes());
+        HttpUtil.setContentLength(response, body.length);
         if (answer.retryAfter()) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
         }

@@ -127,6 +127,34 @@ class HttpStagesTest {
     }
 
     @Test
+    void theElasticsearchProbesAnswerWithTheProductHeaderAndHeadSendsTheLengthWithoutTheBody() {
+        EmbeddedChannel channel = channel(stages(1 << 20, Duration.ofSeconds(30)));
+
+        send(channel, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /_license HTTP/1.1\r\nHost: x\r\n\r\n");
+        String out = output(channel);
+
+        assertThat(statuses(out)).containsExactly(200, 200, 200);
+        String head = out.substring(0, out.indexOf("HTTP/1.1 200", 1));
+        assertThat(head).containsIgnoringCase("X-Elastic-Product: Elasticsearch").endsWith("\r\n\r\n")
+                .doesNotContain("tagline");
+        assertThat(out).contains("\"number\":\"8.11.0\"").contains("\"type\":\"basic\"");
+    }
+
+    @Test
+    void aBulkRequestWithoutTheKeyIs401InElasticsearchsErrorShape() {
+        EmbeddedChannel channel = channel(stages(1 << 20, Duration.ofSeconds(30)));
+
+        send(channel, "POST /logs/_bulk HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey wrong-key-0123456789\r\n"
+                + "Content-Type: application/x-ndjson\r\nContent-Length: 2\r\n\r\n{}");
+        String out = output(channel);
+
+        assertThat(statuses(out)).containsExactly(401);
+        assertThat(out).containsIgnoringCase("X-Elastic-Product: Elasticsearch")
+                .contains("\"type\":\"security_exception\"").contains("\"status\":401");
+    }
+
+    @Test
     void theStagesAreNamedInPipelineOrder() {
         EmbeddedChannel channel = channel(stages(1 << 20, Duration.ofSeconds(30)));
 
