@@ -72,7 +72,10 @@ final class EsBulkAnswers implements IngestAnswers {
         return Answer.of(HttpResponseStatus.OK, Json.write(body), Answer.JSON);
     }
 
-    /** A request refused as a whole, as Elasticsearch words it: {@code {"error":{"root_cause","type","reason"},"status"}}. */
+    /**
+     * A request refused as a whole, as Elasticsearch words it:
+     * {@code {"error":{"type","reason","root_cause"},"status"}}.
+     */
     static Answer refusal(HttpResponseStatus status, String reason) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ObjectNode error = error(type(status), reason);

@@ -60,7 +60,8 @@ class EsBulkTest {
     void theIndexIsTheServiceOfADocumentThatNamesNoneAndAStringServiceOrHostIsTaken() throws Exception {
         List<IngestItem> items = EsBulkDecoder.anyIndex().forTarget("/checkout/_bulk?refresh=false").decode((
                 "{\"create\":{}}\n{\"message\":\"a\"}\n"
-                        + "{\"index\":{\"_index\":\"other\"}}\n{\"message\":\"b\",\"service\":\"svc\",\"host\":\"h1\"}\n"
+                        + "{\"index\":{\"_index\":\"other\"}}\n"
+                        + "{\"message\":\"b\",\"service\":\"svc\",\"host\":\"h1\"}\n"
                         + "{\"index\":{\"_index\":\"not a service!\"}}\n{\"message\":\"c\"}\n")
                 .getBytes(StandardCharsets.UTF_8), 100);
         assertThat(valid(items.get(0)).service()).isEqualTo("checkout");

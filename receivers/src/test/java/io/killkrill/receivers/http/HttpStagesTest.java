@@ -113,6 +113,13 @@ class HttpStagesTest {
         return out.toString();
     }
 
+    /** What the stages write back for {@code requests} sent on one new connection. */
+    private static String answersTo(String requests) {
+        EmbeddedChannel channel = channel(stages(1 << 20, Duration.ofSeconds(30)));
+        send(channel, requests);
+        return output(channel);
+    }
+
     private static List<Integer> statuses(String output) {
         List<Integer> codes = new ArrayList<>();
         Matcher m = STATUS.matcher(output);
@@ -128,11 +135,8 @@ class HttpStagesTest {
 
     @Test
     void theElasticsearchProbesAnswerWithTheProductHeaderAndHeadSendsTheLengthWithoutTheBody() {
-        EmbeddedChannel channel = channel(stages(1 << 20, Duration.ofSeconds(30)));
-
-        send(channel, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        String out = answersTo("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
                 + "GET /_license HTTP/1.1\r\nHost: x\r\n\r\n");
-        String out = output(channel);
 
         assertThat(statuses(out)).containsExactly(200, 200, 200);
         String head = out.substring(0, out.indexOf("HTTP/1.1 200", 1));
@@ -143,11 +147,8 @@ class HttpStagesTest {
 
     @Test
     void aBulkRequestWithoutTheKeyIs401InElasticsearchsErrorShape() {
-        EmbeddedChannel channel = channel(stages(1 << 20, Duration.ofSeconds(30)));
-
-        send(channel, "POST /logs/_bulk HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey wrong-key-0123456789\r\n"
+        String out = answersTo("POST /logs/_bulk HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey wrong-key-0123456789\r\n"
                 + "Content-Type: application/x-ndjson\r\nContent-Length: 2\r\n\r\n{}");
-        String out = output(channel);
 
         assertThat(statuses(out)).containsExactly(401);
         assertThat(out).containsIgnoringCase("X-Elastic-Product: Elasticsearch")
