@@ -39,6 +39,7 @@ import static org.awaitility.Awaitility.await;
  */
 class ElasticsearchBulkApiIT extends PipelineScenario {
     private static final String KEY = "bulk-api-key-0123456789";
+    private static final String ACCEPTED = "killkrill_receivers_items_accepted_total";
     private static final Path SCRIPT = Path.of(System.getProperty("killkrill.repoRoot", "."),
             "integration-tests/src/test/resources/elasticsearch-bulk/bulk-helper.cjs");
 
@@ -130,7 +131,7 @@ class ElasticsearchBulkApiIT extends PipelineScenario {
     void malformedBodiesAGzipBombAWrongContentTypeAndBadKeysAreRefusedWholeWithNothingStored() throws Exception {
         String run = run("es_bulk_refused");
         String doc = "{\"message\":\"" + run + "\",\"service\":\"" + run + "\"}\n";
-        double acceptedBefore = counter(get(pipeline.receiversUri("/metrics")).body(), "killkrill_accepted_total");
+        double acceptedBefore = counter(get(pipeline.receiversUri("/metrics")).body(), ACCEPTED);
 
         assertRefused(send("/_bulk", "application/x-ndjson", null, ("{\"index\":{}\n" + doc).getBytes(
                 StandardCharsets.UTF_8), "ApiKey " + KEY), 400, "parse_exception", "line [1]");
@@ -147,8 +148,13 @@ class ElasticsearchBulkApiIT extends PipelineScenario {
         JsonNode wrongKey = helper(pipeline.httpPort(), "not-the-key-0123456789", run, 10, 1000);
         assertThat(wrongKey.get("error").get("statusCode").asInt()).isEqualTo(401);
 
-        double acceptedAfter = counter(get(pipeline.receiversUri("/metrics")).body(), "killkrill_accepted_total");
+        double acceptedAfter = counter(get(pipeline.receiversUri("/metrics")).body(), ACCEPTED);
         assertThat(acceptedAfter).as("items accepted by the refused requests").isEqualTo(acceptedBefore);
+        HttpResponse<String> valid = send("/_bulk", "application/x-ndjson", null, ("{\"index\":{}}\n" + doc)
+                .getBytes(StandardCharsets.UTF_8), "ApiKey " + KEY);
+        assertThat(valid.statusCode()).as(valid.body()).isEqualTo(200);
+        assertThat(counter(get(pipeline.receiversUri("/metrics")).body(), ACCEPTED))
+                .as("the counter counts an accepted bulk item").isEqualTo(acceptedAfter + 1);
     }
 
     /**

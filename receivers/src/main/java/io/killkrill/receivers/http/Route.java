@@ -85,7 +85,7 @@ enum Route {
         }
     }
 
-    /** The {@code path} tag of {@code killkrill_http_request_seconds}. */
+    /** The {@code path} tag of {@code killkrill_receivers_http_request_seconds}. */
     String tag() {
         return path;
     }

@@ -5,8 +5,6 @@ import io.killkrill.receivers.enqueue.BacklogMonitor;
 import io.killkrill.receivers.enqueue.FlowGate;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.killkrill.receivers.http.RawHttp.output;
+import static io.killkrill.receivers.http.RawHttp.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -95,22 +94,6 @@ class HttpStagesTest {
             }
         });
         return channel;
-    }
-
-    private static void send(EmbeddedChannel channel, String text) {
-        channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
-        channel.runPendingTasks();
-    }
-
-    private static String output(EmbeddedChannel channel) {
-        StringBuilder out = new StringBuilder();
-        Object msg;
-        while ((msg = channel.readOutbound()) != null) {
-            ByteBuf buf = (ByteBuf) msg;
-            out.append(buf.toString(StandardCharsets.ISO_8859_1));
-            buf.release();
-        }
-        return out.toString();
     }
 
     /** What the stages write back for {@code requests} sent on one new connection. */
