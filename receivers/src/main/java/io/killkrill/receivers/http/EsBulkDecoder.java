@@ -79,39 +79,57 @@ final class EsBulkDecoder implements BodyDecoder {
 
     @Override
     public List<IngestItem> decode(byte[] body, int maxItems) throws MalformedBodyException, BodyTooLargeException {
-        List<Action> actions = new ArrayList<>();
-        Action[] awaiting = new Action[1]; // an action whose document line comes next
-        boolean[] skipNext = new boolean[1];
-        JsonBodyParser.lines(body, (offset, length, lineNumber) -> {
-            if (awaiting[0] != null || skipNext[0]) {
-                if (skipNext[0]) {
-                    skipNext[0] = false;
-                    return;
-                }
-                Action action = awaiting[0];
-                awaiting[0] = null;
-                actions.add(new Action(action.name(), action.index(), action.id(),
-                        document(JsonBodyParser.line(body, offset, length, lineNumber), action)));
-                return;
-            }
-            if (actions.size() >= maxItems) {
-                throw new BodyTooLargeException("the body holds more than " + maxItems
-                        + " actions, at most " + maxItems + " are allowed per request");
-            }
-            Action action = action(body, offset, length, lineNumber);
-            if (action.supported()) {
-                awaiting[0] = action;
-            } else {
-                skipNext[0] = action.name().equals("update");
-                actions.add(action);
-            }
-        });
-        if (awaiting[0] != null || skipNext[0]) {
-            throw new MalformedBodyException("the last action (" + (awaiting[0] != null ? awaiting[0].name()
-                    : "update") + ") has no document line; the bulk body must end with a document line and a "
-                    + "newline");
+        Pairing pairing = new Pairing(body, maxItems);
+        JsonBodyParser.lines(body, pairing);
+        return pairing.finish();
+    }
+
+    /** Pairs each action line with the document line that follows it, line by line. */
+    private final class Pairing implements JsonBodyParser.LineVisitor {
+        private final byte[] body;
+        private final int maxItems;
+        private final List<Action> actions = new ArrayList<>();
+        /** An index or create action whose document line comes next. */
+        private Action awaiting;
+        /** An update action whose (ignored) document line comes next. */
+        private boolean skipNext;
+
+        Pairing(byte[] body, int maxItems) {
+            this.body = body;
+            this.maxItems = maxItems;
         }
-        return new Request(actions);
+
+        @Override
+        public void line(int offset, int length, int lineNumber) throws MalformedBodyException, BodyTooLargeException {
+            if (skipNext) {
+                skipNext = false;
+            } else if (awaiting != null) {
+                actions.add(new Action(awaiting.name(), awaiting.index(), awaiting.id(),
+                        document(JsonBodyParser.line(body, offset, length, lineNumber), awaiting)));
+                awaiting = null;
+            } else {
+                if (actions.size() >= maxItems) {
+                    throw new BodyTooLargeException("the body holds more than " + maxItems
+                            + " actions, at most " + maxItems + " are allowed per request");
+                }
+                Action action = action(body, offset, length, lineNumber);
+                if (action.supported()) {
+                    awaiting = action;
+                } else {
+                    skipNext = action.name().equals("update");
+                    actions.add(action);
+                }
+            }
+        }
+
+        Request finish() throws MalformedBodyException {
+            if (awaiting != null || skipNext) {
+                throw new MalformedBodyException("the last action (" + (awaiting != null ? awaiting.name()
+                        : "update") + ") has no document line; the bulk body must end with a document line and "
+                        + "a newline");
+            }
+            return new Request(actions);
+        }
     }
 
     private Action action(byte[] body, int offset, int length, int lineNumber) throws MalformedBodyException {
