@@ -5,7 +5,7 @@
 //
 // Documents: {"@timestamp", "message": "<run>-<seq>", "service": {"name": "<run>"}, "log": {"level"}, "seq"};
 // every <invalid every>-th one (seq % n == n - 1) is invalid for the contract (no message).
-// Prints one JSON line: {"stats", "dropped": [{seq, status, type, reason}], "requests": ["POST /_bulk", ...],
+// Prints one JSON line: {"stats", "dropped": [{seq, status, type, reason}], "requests": ["POST /_bulk gzip", ...],
 // "error": {statusCode, retryAfter, type, body} | null}. Exit 0 unless the script itself broke.
 const path = require('node:path');
 const [clientDir, url, apiKey, run, countText, invalidEveryText, flushBytesText] = process.argv.slice(2);
@@ -13,12 +13,14 @@ const { Client } = require(path.join(clientDir, 'node_modules', '@elastic', 'ela
 
 const count = Number(countText);
 const invalidEvery = Number(invalidEveryText);
-const client = new Client({ node: url, auth: { apiKey }, maxRetries: 0 });
+// compression: the request bodies are gzipped (Content-Encoding: gzip), as shippers send them
+const client = new Client({ node: url, auth: { apiKey }, maxRetries: 0, compression: true });
 const requests = [];
 client.diagnostic.on('request', (err, event) => {
   if (event && event.meta && event.meta.request && event.meta.request.params) {
-    const { method, path: p } = event.meta.request.params;
-    requests.push(`${method} ${p}`);
+    const { method, path: p, headers } = event.meta.request.params;
+    const encoding = headers && (headers['content-encoding'] || headers['Content-Encoding']);
+    requests.push(`${method} ${p}${encoding ? ' ' + encoding : ''}`);
   }
 });
 

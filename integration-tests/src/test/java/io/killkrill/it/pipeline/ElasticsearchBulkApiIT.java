@@ -84,7 +84,7 @@ class ElasticsearchBulkApiIT extends PipelineScenario {
      * 10,000 documents through {@code helpers.bulk}, every 1000th without a message. Proof: the helper's onDrop
      * saw exactly the 10 invalid ones, each a 400 {@code mapper_parsing_exception} naming {@code message}; its
      * stats say 9,990 successful; Elasticsearch holds exactly the 9,990 valid messages, none twice; sent =
-     * indexed + dropped. The client made no call but {@code POST /_bulk} (no probe of its own).
+     * indexed + dropped. The client made no call but {@code POST /_bulk} (no probe of its own), each body gzipped.
      */
     @Test
     void theOfficialClientsBulkHelperIndexesEveryValidDocumentOnceAndIsToldOfExactlyTheInvalidOnes()
@@ -107,7 +107,8 @@ class ElasticsearchBulkApiIT extends PipelineScenario {
         assertThat(out.get("stats").get("failed").asInt()).isEqualTo(10);
         List<String> requests = new ArrayList<>();
         out.get("requests").forEach(r -> requests.add(r.asText()));
-        assertThat(requests).isNotEmpty().allMatch(r -> r.equals("POST /_bulk"));
+        assertThat(requests).as("the calls the client made, with their Content-Encoding").isNotEmpty()
+                .allMatch(r -> r.equals("POST /_bulk gzip"));
 
         awaitLogs(run, 9_990, 0, Duration.ofSeconds(90));
         Set<String> expected = new HashSet<>();

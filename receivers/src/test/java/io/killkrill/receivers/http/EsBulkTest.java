@@ -74,6 +74,21 @@ class EsBulkTest {
     }
 
     @Test
+    void bothBulkPathsAreOneRouteAndThePathNamesTheIndex() {
+        assertThat(Route.of("/_bulk?refresh=true")).isEqualTo(Route.ES_BULK);
+        assertThat(Route.of("/logs-app%2D1/_bulk")).isEqualTo(Route.ES_BULK);
+        assertThat(Route.of("http://receivers:8080/checkout/_bulk")).isEqualTo(Route.ES_BULK);
+        assertThat(Route.of("/a/b/_bulk")).isEqualTo(Route.OTHER);
+        assertThat(Route.of("//_bulk")).isEqualTo(Route.OTHER);
+        assertThat(Route.of("/_bulk/")).isEqualTo(Route.OTHER);
+        assertThat(Route.bulkIndexOf("/logs-app%2D1/_bulk")).contains("logs-app-1");
+        assertThat(Route.bulkIndexOf("/a+b/_bulk")).contains("a+b");
+        assertThat(Route.bulkIndexOf("/_bulk")).isEmpty();
+        assertThat(Route.of("/")).isEqualTo(Route.ES_ROOT);
+        assertThat(Route.ES_BULK.tag()).isEqualTo("/_bulk");
+    }
+
+    @Test
     void aUuidV7IdBecomesTheEventIdAndAnyOtherIdIsIgnored() throws Exception {
         String uuid = EventIds.next();
         List<IngestItem> items = decode("{\"index\":{\"_id\":\"" + uuid.toUpperCase() + "\"}}\n"
