@@ -18,14 +18,25 @@ final class BodyDecoders {
         this.bindings = List.copyOf(bindings);
     }
 
-    /** JSON and NDJSON on both ingestion routes; the Prometheus text format on {@code /api/v1/metrics}. */
+    /**
+     * JSON and NDJSON on both ingestion routes; the Prometheus text format on {@code /api/v1/metrics}; the
+     * Elasticsearch bulk body on {@code /_bulk} under each media type the shippers send it as (Filebeat
+     * {@code application/json}, Vector and Fluent Bit {@code application/x-ndjson}, the v8 clients'
+     * {@code application/vnd.elasticsearch+x-ndjson; compatible-with=8}).
+     */
     static BodyDecoders standard() {
         return new BodyDecoders(List.of(
                 new Binding(Route.LOGS, "application/json", "application/json", JsonBodyParser::json),
                 new Binding(Route.LOGS, "application/x-ndjson", "application/x-ndjson", JsonBodyParser::ndjson),
                 new Binding(Route.METRICS, "application/json", "application/json", JsonBodyParser::json),
                 new Binding(Route.METRICS, "application/x-ndjson", "application/x-ndjson", JsonBodyParser::ndjson),
-                new Binding(Route.METRICS, "text/plain", "text/plain; version=0.0.4", PrometheusTextParser::parse)));
+                new Binding(Route.METRICS, "text/plain", "text/plain; version=0.0.4", PrometheusTextParser::parse),
+                new Binding(Route.ES_BULK, "application/x-ndjson", "application/x-ndjson", EsBulkDecoder.anyIndex()),
+                new Binding(Route.ES_BULK, "application/json", "application/json", EsBulkDecoder.anyIndex()),
+                new Binding(Route.ES_BULK, "application/vnd.elasticsearch+x-ndjson",
+                        "application/vnd.elasticsearch+x-ndjson", EsBulkDecoder.anyIndex()),
+                new Binding(Route.ES_BULK, "application/vnd.elasticsearch+json", "application/vnd.elasticsearch+json",
+                        EsBulkDecoder.anyIndex())));
     }
 
     Optional<BodyDecoder> find(Route route, String mediaType) {

@@ -96,6 +96,13 @@ class HttpStagesTest {
         return channel;
     }
 
+    /** What the stages write back for {@code requests} sent on one new connection. */
+    private static String answersTo(String requests) {
+        EmbeddedChannel channel = channel(stages(1 << 20, Duration.ofSeconds(30)));
+        send(channel, requests);
+        return output(channel);
+    }
+
     private static List<Integer> statuses(String output) {
         List<Integer> codes = new ArrayList<>();
         Matcher m = STATUS.matcher(output);
@@ -107,6 +114,28 @@ class HttpStagesTest {
 
     private static String post(String extraHeaders, String body) {
         return LOGS + extraHeaders + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+    }
+
+    @Test
+    void theElasticsearchProbesAnswerWithTheProductHeaderAndHeadSendsTheLengthWithoutTheBody() {
+        String out = answersTo("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /_license HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(statuses(out)).containsExactly(200, 200, 200);
+        String head = out.substring(0, out.indexOf("HTTP/1.1 200", 1));
+        assertThat(head).containsIgnoringCase("X-Elastic-Product: Elasticsearch").endsWith("\r\n\r\n")
+                .doesNotContain("tagline");
+        assertThat(out).contains("\"number\":\"8.11.0\"").contains("\"type\":\"basic\"");
+    }
+
+    @Test
+    void aBulkRequestWithoutTheKeyIs401InElasticsearchsErrorShape() {
+        String out = answersTo("POST /logs/_bulk HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey wrong-key-0123456789\r\n"
+                + "Content-Type: application/x-ndjson\r\nContent-Length: 2\r\n\r\n{}");
+
+        assertThat(statuses(out)).containsExactly(401);
+        assertThat(out).containsIgnoringCase("X-Elastic-Product: Elasticsearch")
+                .contains("\"type\":\"security_exception\"").contains("\"status\":401");
     }
 
     @Test
