@@ -61,6 +61,18 @@ final class Elasticsearch {
         }
     }
 
+    /** After a refresh, the documents of {@code indexPattern} that {@code query} (a query clause) matches. */
+    long searchableCount(String indexPattern, String query) throws InterruptedException {
+        try {
+            call("POST", "/" + indexPattern + "/_refresh?ignore_unavailable=true&allow_no_indices=true", (String) null);
+            JsonNode count = call("POST", "/" + indexPattern + "/_count?ignore_unavailable=true&allow_no_indices=true",
+                    "{\"query\":" + query + "}");
+            return count.path("count").asLong(0);
+        } catch (IOException primaryNotAssignedYet) {
+            return 0; // a just-created index answers 503 until its primary shard is started
+        }
+    }
+
     JsonNode search(String indexPattern, String body) throws IOException, InterruptedException {
         return call("POST", "/" + indexPattern + "/_search?ignore_unavailable=true&allow_no_indices=true", body);
     }

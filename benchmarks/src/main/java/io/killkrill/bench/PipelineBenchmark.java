@@ -387,19 +387,17 @@ public final class PipelineBenchmark {
         SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), day);
         HttpLoad.flood(logs, HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, day)),
                 options.httpBatch(), options.httpClients());
-        awaitSearchable(prefix + "-" + day.replace('-', '.'), 2L * n, start, Duration.ofMinutes(10));
-        es.call("DELETE", "/" + prefix + "-" + day.replace('-', '.'), (String) null);
+        awaitEventDay(day, 2L * n, start, Duration.ofMinutes(10));
     }
 
     private void syslogToElasticsearch(int syslogPort) throws Exception {
         int n = options.events();
-        String index = prefix + "-" + DAY_SYSLOG.replace('-', '.');
         progress = "KillKrill syslog TCP -> ES: " + n + " messages over " + options.syslogConnections() + " connections";
         CpuMeter cpu = meter().start();
         long start = System.nanoTime();
         SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SYSLOG);
         double sent = (System.nanoTime() - start) / 1e9;
-        double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(10));
+        double seconds = awaitEventDay(DAY_SYSLOG, n, start, Duration.ofMinutes(10));
         cpu.stop(report.section("killkrill_syslog_to_es"), n);
         report.section("killkrill_syslog_to_es").put("messages", n).put("send_seconds", round(sent))
                 .put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds));
@@ -408,14 +406,13 @@ public final class PipelineBenchmark {
 
     private void httpToElasticsearch(URI logs) throws Exception {
         int n = options.events();
-        String index = prefix + "-" + DAY_HTTP.replace('-', '.');
         List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
         progress = "KillKrill HTTP -> ES: " + n + " events in batches of " + options.httpBatch();
         CpuMeter cpu = meter().start();
         long start = System.nanoTime();
         HttpLoad.Outcome outcome = HttpLoad.flood(logs, bodies, options.httpBatch(), options.httpClients());
         double sent = (System.nanoTime() - start) / 1e9;
-        double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(10));
+        double seconds = awaitEventDay(DAY_HTTP, n, start, Duration.ofMinutes(10));
         cpu.stop(report.section("killkrill_http_to_es"), n);
         report.section("killkrill_http_to_es").put("events", n).put("accepted", outcome.accepted())
                 .put("retried_requests", outcome.retried()).put("send_seconds", round(sent))
@@ -486,14 +483,13 @@ public final class PipelineBenchmark {
     }
 
     private void latency(int syslogPort) throws Exception {
-        String index = prefix + "-" + DAY_LATENCY.replace('-', '.');
         int rate = options.latencyRate();
         int probeEvery = Math.max(1, rate / 500);
         Duration length = options.latencyDuration();
         LatencyProbe probe;
         long sent;
         try (SyslogLoad.Paced load = new SyslogLoad.Paced("127.0.0.1", syslogPort, rate, probeEvery, DAY_LATENCY)) {
-            probe = new LatencyProbe(es, index, load.probeSentAtMillis, 150);
+            probe = new LatencyProbe(es, dailyIndices(), load.probeSentAtMillis, 150);
             long end = System.nanoTime() + length.toNanos();
             while (System.nanoTime() < end) {
                 progress = "latency at " + rate + " msg/s: sent " + load.sent.get() + ", probes seen " + probe.seen()
@@ -526,8 +522,6 @@ public final class PipelineBenchmark {
     private void sustained(int syslogPort, URI logs, URI metrics) throws Exception {
         Duration length = options.duration();
         int rate = options.sustainedRate();
-        String syslogIndex = prefix + "-" + DAY_SUSTAINED_SYSLOG.replace('-', '.');
-        String httpIndex = prefix + "-" + DAY_SUSTAINED_HTTP.replace('-', '.');
         long metricsBefore = storedSamples();
         Map<String, List<long[]>> rss = new LinkedHashMap<>();
         pipeline.forEach(s -> rss.put(s.name(), new ArrayList<>()));
@@ -574,7 +568,8 @@ public final class PipelineBenchmark {
         long expected = syslogSent + httpAccepted;
         long indexed = 0;
         while (System.nanoTime() - drainStart < TimeUnit.SECONDS.toNanos(120)) {
-            indexed = es.searchableCount(syslogIndex) + es.searchableCount(httpIndex);
+            indexed = es.searchableCount(dailyIndices(), onEventDay(DAY_SUSTAINED_SYSLOG))
+                    + es.searchableCount(dailyIndices(), onEventDay(DAY_SUSTAINED_HTTP));
             progress = "sustained: draining, " + indexed + " of " + expected + " searchable";
             if (indexed >= expected) {
                 break;
@@ -682,6 +677,40 @@ public final class PipelineBenchmark {
     }
 
     // ---------------------------------------------------------------- shared
+
+    /**
+     * The log-worker's daily indices ({@code <prefix>-YYYY.MM.DD}, by the day of receipt), not the ceiling's or
+     * rsyslog's own index.
+     */
+    private String dailyIndices() {
+        return prefix + "-2*";
+    }
+
+    /**
+     * The documents whose event time falls on {@code day}: each phase sends its events with a day of its own, and
+     * since the log-worker indexes by the day of receipt (issue 13) the day no longer names the index.
+     */
+    private static String onEventDay(String day) {
+        java.time.LocalDate date = java.time.LocalDate.parse(day);
+        return "{\"range\":{\"@timestamp\":{\"gte\":\"" + date + "T00:00:00Z\",\"lt\":\"" + date.plusDays(1)
+                + "T00:00:00Z\"}}}";
+    }
+
+    /** Seconds since {@code start} until {@code n} documents of event day {@code day} are searchable. */
+    private double awaitEventDay(String day, long n, long start, Duration deadline) throws Exception {
+        long until = System.nanoTime() + deadline.toNanos();
+        while (System.nanoTime() < until) {
+            long count = es.searchableCount(dailyIndices(), onEventDay(day));
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            progress = "event day " + day + ": " + count + " of " + n + " searchable after " + round(elapsed) + " s";
+            if (count >= n) {
+                return elapsed;
+            }
+            TimeUnit.MILLISECONDS.sleep(250); // polling _refresh + _count
+        }
+        throw new IllegalStateException("event day " + day + " did not reach " + n + " searchable documents within "
+                + deadline);
+    }
 
     private double awaitSearchable(String index, long n, long start, Duration deadline) throws Exception {
         long until = System.nanoTime() + deadline.toNanos();

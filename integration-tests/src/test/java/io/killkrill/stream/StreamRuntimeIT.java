@@ -88,11 +88,11 @@ class StreamRuntimeIT {
                 .hasValue(5);
         assertThat(completed.keySet()).containsExactlyInAnyOrderElementsOf(good);
         assertThat(completed.values()).as("each good entry completed once").allMatch(n -> n.get() == 1);
-        assertThat(registry.get("killkrill.stream.max_deliveries_exceeded").counter().count()).isEqualTo(1);
+        assertThat(registry.get("killkrill.test_worker.stream.max_deliveries_exceeded").counter().count()).isEqualTo(1);
         // isolation: the poison's 99 batch mates went to the sink alone right after the failed batch, once more
         // only (without it they would wait out the claim idle time and fail again with the poison)
         assertThat(good).allMatch(id -> deliveries.get(id).get() <= 2);
-        assertThat(registry.get("killkrill.stream.isolated").counter().count()).isEqualTo(100);
+        assertThat(registry.get("killkrill.test_worker.stream.isolated").counter().count()).isEqualTo(100);
     }
 
     /**
@@ -166,8 +166,8 @@ class StreamRuntimeIT {
         await("every entry settled, the stream trimmed and the departed consumer removed")
                 .atMost(Duration.ofSeconds(30)).until(() -> pending() == 0 && jedis.xlen(stream) == 0
                         && jedis.xinfoConsumers(stream, GROUP).stream().noneMatch(c -> c.getName().equals("departed")));
-        assertThat(registry.get("killkrill.stream.trimmed").counter().count()).isEqualTo(1_000);
-        assertThat(registry.get("killkrill.stream.consumers_removed").counter().count()).isEqualTo(1);
+        assertThat(registry.get("killkrill.test_worker.stream.trimmed").counter().count()).isEqualTo(1_000);
+        assertThat(registry.get("killkrill.test_worker.stream.consumers_removed").counter().count()).isEqualTo(1);
         assertThat(runtime.consumerNames()).containsExactly("live-1", "live-2");
     }
 
@@ -190,7 +190,7 @@ class StreamRuntimeIT {
 
         jedis.del(stream); // the group goes with the stream
         await("the consumer notices the group is gone").atMost(Duration.ofSeconds(10))
-                .until(() -> registry.get("killkrill.stream.group_recreated").counter().count() >= 1);
+                .until(() -> registry.get("killkrill.test_worker.stream.group_recreated").counter().count() >= 1);
         List<String> after = add(10, "after-");
         await("entries added after the loss are settled").atMost(Duration.ofSeconds(10))
                 .until(() -> completed.keySet().containsAll(after) && pending() == 0);

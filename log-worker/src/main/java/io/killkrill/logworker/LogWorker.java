@@ -17,7 +17,7 @@ import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.Retries;
 import io.killkrill.stream.StreamRuntime;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.killkrill.service.ServiceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +42,7 @@ public final class LogWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWorker.class);
 
     private final LogWorkerConfig config;
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private JedisPooled redis;
     private ElasticsearchClient elasticsearch;
     private AdminServer admin;

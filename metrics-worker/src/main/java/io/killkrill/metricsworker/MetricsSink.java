@@ -95,22 +95,22 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
         this.clock = clock;
         this.windowSeconds = config.windows().stream().map(d -> (int) d.toSeconds()).toList();
         this.holdConfirmation = AppliedEntriesSweeper.holdConfirmation(config.claimIdle());
-        Counter retried = Counter.builder("killkrill_metrics_worker_persist_retries")
+        Counter retried = Counter.builder("killkrill.metrics_worker.persist.retries")
                 .description("Retried batch transactions (PostgreSQL unreachable, read-only, lock conflict).")
                 .register(registry);
         this.persistRetries = Retries.untilStopped("persist", "the batch transaction",
                 PersistFailures::isTransient, Duration.ofMillis(100), Duration.ofSeconds(5), () -> true)
                 .onEachRetry(retried::increment);
-        this.samplesAggregated = Counter.builder("killkrill_metrics_worker_samples_aggregated")
+        this.samplesAggregated = Counter.builder("killkrill.metrics_worker.samples.aggregated")
                 .description("Samples whose effect was committed to PostgreSQL.").register(registry);
-        this.samplesAlreadyApplied = Counter.builder("killkrill_metrics_worker_samples_already_applied")
+        this.samplesAlreadyApplied = Counter.builder("killkrill.metrics_worker.samples.already_applied")
                 .description("Redelivered samples skipped because their effect was already committed.").register(registry);
-        this.batchesCommitted = Counter.builder("killkrill_metrics_worker_batches_committed")
+        this.batchesCommitted = Counter.builder("killkrill.metrics_worker.batches.committed")
                 .description("Batch transactions committed.").register(registry);
-        this.windowRowsRaced = Counter.builder("killkrill_metrics_worker_window_rows_raced")
+        this.windowRowsRaced = Counter.builder("killkrill.metrics_worker.window.rows_raced")
                 .description("Window rows another replica created at the same moment; merged into, not lost.")
                 .register(registry);
-        this.bisected = Counter.builder("killkrill_metrics_worker_transactions_bisected")
+        this.bisected = Counter.builder("killkrill.metrics_worker.transactions.bisected")
                 .description("Batch transactions that failed for good and were split to find the refused samples.")
                 .register(registry);
         this.decodeDuration = stageTimer(registry, "decode");
@@ -128,7 +128,7 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
     }
 
     private static Timer stageTimer(MeterRegistry registry, String stage) {
-        return Timer.builder("killkrill_metrics_worker_stage_duration").tag("stage", stage)
+        return Timer.builder("killkrill.metrics_worker.stage.duration").tag("stage", stage)
                 .description("Time spent per batch in one stage: decode (and checks), persist (the PostgreSQL"
                         + " transaction, retries included).")
                 .register(registry);

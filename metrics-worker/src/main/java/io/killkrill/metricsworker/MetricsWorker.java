@@ -22,7 +22,7 @@ import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.StreamRuntime;
 import io.killkrill.metricsworker.store.entity.WindowAggregate;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.killkrill.service.ServiceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +49,7 @@ public final class MetricsWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsWorker.class);
 
     private final MetricsWorkerConfig config;
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private volatile AggregateStore store;
     private volatile JedisPooled redis;
     private volatile StreamRuntime<MetricsSink.Prepared> runtime;

@@ -1,35 +1,36 @@
 package io.killkrill.receivers;
 
+import io.killkrill.service.ServiceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The receivers' meters, exposed on GET /metrics. Names as Prometheus shows them:
- * {@code killkrill_received_total{source,kind}}, {@code killkrill_accepted_total{source,kind}},
- * {@code killkrill_rejected_total{source,kind,reason}}, {@code killkrill_dead_lettered_total{reason}},
- * {@code killkrill_http_request_seconds{path,status}}, {@code killkrill_xadd_batch_seconds},
- * {@code killkrill_xadd_batch_entries}, {@code killkrill_backlog_entries{stream}},
- * {@code killkrill_http_body_budget_used_bytes}.
+ * The receivers' meters, exposed on GET /metrics, all named {@code killkrill_receivers_*} (docs/metrics.md lists
+ * them with their labels). Every tag value comes from a closed set: {@code source} and {@code kind} are fixed by the
+ * transport, {@code reason} and {@code outcome} are literals of the callers, {@code path} is a {@code Route} tag
+ * (never the request's own path), {@code status} is an HTTP status the receivers answer, {@code stream} a
+ * configured stream.
  */
 public final class ReceiverMetrics {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** The statuses the receivers answer (docs/metrics.md lists them as the {@code status} tag's values). */
+    private static final Set<Integer> ANSWERED_STATUSES = Set.of(200, 202, 400, 401, 404, 405, 408, 409, 413, 415,
+            417, 429, 431, 500, 503);
+    private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private final Timer xadd;
 
     public ReceiverMetrics() {
-        new JvmMemoryMetrics().bindTo(registry);
-        xadd = Timer.builder("killkrill.xadd.batch").description("Time of one pipelined XADD batch")
+        xadd = Timer.builder("killkrill.receivers.xadd.batch").description("Time of one pipelined XADD batch")
                 .publishPercentileHistogram(false).register(registry);
     }
 
@@ -50,38 +51,45 @@ public final class ReceiverMetrics {
 
     public void received(String source, String kind, int count) {
         if (count > 0) {
-            counter("killkrill.received", "Items received, before validation", "source", source, "kind", kind)
-                    .increment(count);
+            counter("killkrill.receivers.items.received", "Items received, before validation", "source", source,
+                    "kind", kind).increment(count);
         }
     }
 
     public void accepted(String source, String kind, int count) {
         if (count > 0) {
-            counter("killkrill.accepted", "Items stored in Redis", "source", source, "kind", kind).increment(count);
+            counter("killkrill.receivers.items.accepted", "Items stored in Redis", "source", source, "kind", kind)
+                    .increment(count);
         }
     }
 
     public void rejected(String source, String kind, String reason, int count) {
         if (count > 0) {
-            counter("killkrill.rejected", "Items refused or not stored, by reason", "source", source, "kind", kind,
-                    "reason", reason).increment(count);
+            counter("killkrill.receivers.items.rejected", "Items refused or not stored, by reason", "source", source,
+                    "kind", kind, "reason", reason).increment(count);
         }
     }
 
     public void deadLettered(String reason) {
-        counter("killkrill.dead.lettered", "Syslog messages written to the dead-letter stream", "reason", reason)
-                .increment();
+        counter("killkrill.receivers.items.dead_lettered", "Syslog messages written to the dead-letter stream",
+                "reason", reason).increment();
     }
 
+    /**
+     * @param path   a route's tag, never a request's own path
+     * @param status the answer's status; a replayed answer's status is read back from Redis, so a code the receivers
+     *               never answer is tagged {@code other} rather than trusted to be one of theirs
+     */
     public void httpRequest(String path, int status, long nanos) {
-        Timer.builder("killkrill.http.request").description("HTTP request handling time")
-                .tag("path", path).tag("status", Integer.toString(status)).register(registry)
+        String statusTag = ANSWERED_STATUSES.contains(status) ? Integer.toString(status) : "other";
+        Timer.builder("killkrill.receivers.http.request").description("HTTP request handling time")
+                .tag("path", path).tag("status", statusTag).register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void xaddBatch(long nanos, int entries) {
         xadd.record(nanos, TimeUnit.NANOSECONDS);
-        counter("killkrill.xadd.entries", "Entries written by pipelined XADD").increment(entries);
+        counter("killkrill.receivers.xadd.entries", "Entries written by pipelined XADD").increment(entries);
     }
 
     public void abandonedOnShutdown(int entries) {
@@ -90,27 +98,28 @@ public final class ReceiverMetrics {
 
     /** A round trip whose replies were lost, resolved from its marker once Redis answered again. */
     public void inDoubtResolved(int storedEntries, int notStoredEntries) {
-        counter("killkrill.in.doubt.resolved", "Entries of writes in doubt (connection cut before the reply), by "
-                + "what Redis held afterwards", "outcome", "stored").increment(storedEntries);
-        counter("killkrill.in.doubt.resolved", "Entries of writes in doubt (connection cut before the reply), by "
-                + "what Redis held afterwards", "outcome", "not_stored").increment(notStoredEntries);
+        String description = "Entries of writes in doubt (connection cut before the reply), by what Redis held "
+                + "afterwards";
+        counter("killkrill.receivers.in_doubt.resolved", description, "outcome", "stored").increment(storedEntries);
+        counter("killkrill.receivers.in_doubt.resolved", description, "outcome", "not_stored")
+                .increment(notStoredEntries);
     }
 
     /** Entries of writes in doubt when the receiver stopped with Redis still down: their outcome is unknown. */
     public void inDoubtOnShutdown(int entries) {
-        counter("killkrill.in.doubt.unresolved", "Entries whose write was in doubt when the receiver stopped "
+        counter("killkrill.receivers.in_doubt.unresolved", "Entries whose write was in doubt when the receiver stopped "
                 + "with Redis down").increment(entries);
     }
 
     /** A request whose Idempotency-Key was already answered: the stored answer was sent again. */
     public void idempotentReplay(String kind) {
-        counter("killkrill.idempotent.replays", "HTTP requests answered with the stored answer of an earlier "
+        counter("killkrill.receivers.idempotent.replays", "HTTP requests answered with the stored answer of an earlier "
                 + "request with the same Idempotency-Key (nothing stored)", "kind", kind).increment();
     }
 
     /** 1 while the flow gate lets syslog TCP, TLS and RELP read, 0 while they are paused. */
     public void flowGateGauge(Supplier<Number> value) {
-        Gauge.builder("killkrill.flow.gate.open", value)
+        Gauge.builder("killkrill.receivers.flow.gate.open", value)
                 .description("1 while the receivers read from syslog TCP/TLS/RELP connections, 0 while paused")
                 .register(registry);
     }
@@ -118,18 +127,18 @@ public final class ReceiverMetrics {
     /** Datagrams the kernel dropped on the syslog UDP socket (its receive buffer full), read from /proc. */
     public void udpKernelDrops(Supplier<Number> drops) {
         measured.add(drops); // Micrometer holds a function counter's object weakly: keep it alive
-        FunctionCounter.builder("killkrill.udp.kernel.drops", drops, d -> d.get().doubleValue())
+        FunctionCounter.builder("killkrill.receivers.udp.kernel.drops", drops, d -> d.get().doubleValue())
                 .description("Syslog UDP datagrams the kernel dropped before the receiver read them (receive buffer "
                         + "full; RcvbufErrors)").register(registry);
     }
 
     public void backlogGauge(String stream, Supplier<Number> value) {
-        Gauge.builder("killkrill.backlog", value).description("Entries of a stream not yet acknowledged")
+        Gauge.builder("killkrill.receivers.backlog", value).description("Entries of a stream not yet acknowledged")
                 .baseUnit("entries").tag("stream", stream).register(registry);
     }
 
     public void httpBodyBudgetGauge(Supplier<Number> used) {
-        Gauge.builder("killkrill.http.body.budget.used", used)
+        Gauge.builder("killkrill.receivers.http.body.budget.used", used)
                 .description("Heap reserved by HTTP request bodies and their decoded items (KILLKRILL_HTTP_MEMORY_BUDGET)")
                 .baseUnit("bytes").register(registry);
     }

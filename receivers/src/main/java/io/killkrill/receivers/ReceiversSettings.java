@@ -72,8 +72,8 @@ public final class ReceiversSettings {
     public static final Setting<Long> SYSLOG_UDP_RECEIVE_BUFFER = Setting.of("KILLKRILL_SYSLOG_UDP_RECEIVE_BUFFER",
             SettingType.bytes(64 * 1024, 1024L * 1024 * 1024), "4MiB",
             "Receive buffer (SO_RCVBUF) of the syslog UDP socket: what a burst can queue in the kernel before it "
-                    + "drops datagrams (counted in killkrill_udp_kernel_drops_total). Linux caps it at "
-                    + "net.core.rmem_max; the receivers log a warning when they got less.");
+                    + "drops datagrams (counted in killkrill_receivers_udp_kernel_drops_total). Linux caps it "
+                    + "at net.core.rmem_max; the receivers log a warning when they got less.");
     public static final Setting<Duration> HTTP_IDEMPOTENCY_TTL = Setting.of("KILLKRILL_HTTP_IDEMPOTENCY_TTL",
             SettingType.duration(Duration.ofMinutes(1), Duration.ofDays(30)), "24h",
             "How long the answer to an HTTP request with an Idempotency-Key is kept in Redis: a repeat within it "

@@ -24,8 +24,8 @@ public final class ConsumerGroupSettings {
     public static final Setting<Integer> DLQ_MAX_LENGTH = Setting.of("KILLKRILL_DLQ_MAX_LENGTH",
             SettingType.integer(1_000, 100_000_000), "100000",
             "The worker's dead-letter stream is trimmed (approximately, XADD MAXLEN ~) to this many entries; what is"
-                    + " trimmed is counted (killkrill_stream_dead_letters_trimmed_total) and logged. About 1.5 KiB of"
-                    + " Redis memory per dead letter of a 1 KiB entry: 150 MiB at the default.");
+                    + " trimmed is counted (killkrill_<service>_stream_dead_letters_trimmed_total) and logged. About"
+                    + " 1.5 KiB of Redis memory per dead letter of a 1 KiB entry: 150 MiB at the default.");
     public static final Setting<Duration> TRIM_INTERVAL = Setting.of("KILLKRILL_TRIM_INTERVAL",
             SettingType.duration(Duration.ofMillis(100), Duration.ofHours(1)), "10s",
             "How often the worker trims its stream to what every group has acknowledged, removes departed"

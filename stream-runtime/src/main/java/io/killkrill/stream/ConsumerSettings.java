@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * How one {@link StreamConsumer} reads its stream.
  *
- * @param service              written into dead letters ({@code log-worker}, {@code metrics-worker})
+ * @param service              written into dead letters ({@code log-worker}, {@code metrics-worker}); names the
+ *                             runtime's meters ({@link StreamMetrics})
  * @param sinkStage            the stage a sink failure is logged and dead-lettered under
  * @param stream               read from
  * @param group                the consumer group; created from the start of the stream when missing

@@ -9,13 +9,22 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 /**
- * The runtime's meters for one stream and consumer group, the same in every worker: {@code killkrill_stream_*}
- * tagged {@code stream} and {@code group}. Whatever is refused or dropped at a bound is counted here.
+ * The runtime's meters for one stream and consumer group, the same in every worker and named after it:
+ * {@code killkrill_<service>_stream_*} ({@code killkrill_log_worker_stream_*},
+ * {@code killkrill_metrics_worker_stream_*}) tagged {@code stream} and {@code group}, both from the worker's
+ * configuration; {@code dead_lettered} adds {@code reason} and {@code stage}, both enums. Whatever is refused or
+ * dropped at a bound is counted here.
  */
 public final class StreamMetrics {
+    private static final Pattern SERVICE = Pattern.compile("[a-z]+([_-][a-z]+)*");
+
+    private static final String ENTRIES = "entries";
+
     private final MeterRegistry registry;
+    private final String prefix;
     private final Tags tags;
     final Counter delivered;
     final Counter acknowledged;
@@ -33,8 +42,17 @@ public final class StreamMetrics {
     final AtomicLong oldestPendingAgeMillis = new AtomicLong();
     final AtomicLong deadLetterLength = new AtomicLong();
 
-    public StreamMetrics(MeterRegistry registry, String stream, String group) {
+    /**
+     * @param service the worker running the stream ({@code log-worker}, {@code metrics-worker}): the meters are
+     *                named {@code killkrill.<service>.stream.*}, a {@code -} spelled {@code _}
+     */
+    public StreamMetrics(MeterRegistry registry, String service, String stream, String group) {
+        if (!SERVICE.matcher(service).matches()) {
+            throw new IllegalArgumentException("a service name is lower-case words joined by - or _, got '"
+                    + service + "'");
+        }
         this.registry = registry;
+        this.prefix = "killkrill." + service.replace('-', '_') + ".stream.";
         this.tags = Tags.of("stream", stream, "group", group);
         delivered = counter("delivered", "Entries handed to the sink (redeliveries included)");
         acknowledged = counter("acknowledged", "Entries acknowledged (XACK) after a final fate");
@@ -49,28 +67,28 @@ public final class StreamMetrics {
         trimmed = counter("trimmed", "Entries every group had acknowledged, trimmed from the stream");
         consumersRemoved = counter("consumers_removed",
                 "Consumers removed from the group (XGROUP DELCONSUMER): idle, nothing pending");
-        batchSize = DistributionSummary.builder("killkrill.stream.batch.size").tags(tags)
+        batchSize = DistributionSummary.builder(prefix + "batch.size").tags(tags).baseUnit(ENTRIES)
                 .description("Entries per batch handed to the sink").register(registry);
         gauge("length", length, "Entries in the stream (XLEN)");
         gauge("lag", lag, "Entries in the stream not yet delivered to the group");
         gauge("pending", pending, "Entries delivered to the group and not yet acknowledged");
-        Gauge.builder("killkrill.stream.oldest.pending.age", oldestPendingAgeMillis, v -> v.get() / 1000.0)
+        Gauge.builder(prefix + "oldest.pending.age", oldestPendingAgeMillis, v -> v.get() / 1000.0)
                 .tags(tags).baseUnit("seconds").description("Idle time of the group's oldest pending entry")
                 .register(registry);
         gauge("dead_letter_length", deadLetterLength, "Entries in the dead-letter stream (XLEN)");
     }
 
     private Counter counter(String name, String description) {
-        return Counter.builder("killkrill.stream." + name).tags(tags).description(description).register(registry);
+        return Counter.builder(prefix + name).tags(tags).description(description).register(registry);
     }
 
     private void gauge(String name, AtomicLong value, String description) {
-        Gauge.builder("killkrill.stream." + name, value, AtomicLong::get).tags(tags).description(description)
+        Gauge.builder(prefix + name, value, AtomicLong::get).tags(tags).baseUnit(ENTRIES).description(description)
                 .register(registry);
     }
 
     void deadLettered(DeadLetterReason reason, Stage stage, long count) {
-        Counter.builder("killkrill.stream.dead_lettered").tags(tags).tag("reason", reason.code())
+        Counter.builder(prefix + "dead_lettered").tags(tags).tag("reason", reason.code())
                 .tag("stage", stage.wireName()).description("Entries dead-lettered, by reason and stage")
                 .register(registry).increment(count);
     }

@@ -47,7 +47,7 @@ public final class StreamRuntime<P> implements AutoCloseable {
         this.redis = redis;
         this.settings = settings;
         ConsumerSettings base = settings.consumer();
-        this.metrics = new StreamMetrics(registry, base.stream(), base.group());
+        this.metrics = new StreamMetrics(registry, base.service(), base.stream(), base.group());
         this.trimmer = new RetentionTrimmer(redis, base.stream());
         for (int i = 1; i <= settings.consumers(); i++) {
             String name = settings.consumers() == 1 ? base.consumer() : base.consumer() + "-" + i;

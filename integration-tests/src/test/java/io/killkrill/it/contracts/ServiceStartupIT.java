@@ -31,7 +31,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -40,12 +44,16 @@ import static org.awaitility.Awaitility.await;
  * The services as runnable jars, all run by the one ServiceMain (issue 14): configuration errors stop them naming
  * the variable (exit 2), an incompatible store contract exits 3, a store unreachable for the start-up timeout
  * exits 1, each with one line {@code <service>: refusing to start (exit N): <reason>}; a started service answers
- * the same health body everywhere, a /metrics that {@code promtool check metrics} accepts, and SIGTERM stops it
- * with 0. JSON logs.
+ * the same health body everywhere, a /metrics that {@code promtool check metrics} accepts and whose own families are
+ * all named {@code killkrill_<service>_*} and listed in docs/metrics.md, and SIGTERM stops it with 0. JSON logs.
  */
 @ExtendWith({RedisExtension.class, ElasticsearchExtension.class, PostgresExtension.class})
 class ServiceStartupIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Families of Micrometer's JVM and process binders: named by Micrometer, not by the naming scheme. */
+    private static final List<String> BINDER_PREFIXES = List.of("jvm_", "process_", "system_");
+    private static final Pattern TYPE_LINE = Pattern.compile("^# TYPE (\\S+) \\S+$", Pattern.MULTILINE);
+    private static final Pattern DOC_NAME = Pattern.compile("`(killkrill_[a-z0-9_]+)`");
 
     /** A working environment for {@code module} on free ports, with stream keys and a schema of its own. */
     private static Map<String, String> workingEnvironment(String module, RedisService redis,
@@ -97,12 +105,72 @@ class ServiceStartupIT {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** So that the receivers' item counters, registered at their first count, are in the scrape too. */
+    private static void ingestOneValidAndOneInvalidLog(int port) throws Exception {
+        String body = "[{\"message\":\"m\",\"service\":\"s\"},{\"message\":\"m\"}]";
+        HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/v1/logs")).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as("a log batch with one invalid item: %s", answer.body()).isLessThan(300);
+    }
+
     private static int readyStatus(int port) {
         try {
             return get(port, "/health/ready").statusCode();
         } catch (Exception e) {
             return -1;
         }
+    }
+
+    /** The metric families of a scrape, by their {@code # TYPE} lines. */
+    private static Set<String> families(String scrape) {
+        Set<String> families = new TreeSet<>();
+        Matcher m = TYPE_LINE.matcher(scrape);
+        while (m.find()) {
+            families.add(m.group(1));
+        }
+        return families;
+    }
+
+    /**
+     * The families docs/metrics.md lists for {@code module}: every {@code `killkrill_...`} in the first column of
+     * the table under its heading {@code ## <module>}.
+     */
+    private static Set<String> documentedFamilies(String module) throws Exception {
+        String doc = Files.readString(TestServices.repoRoot().resolve("docs/metrics.md"));
+        Set<String> names = new TreeSet<>();
+        boolean inSection = false;
+        for (String line : doc.lines().toList()) {
+            if (line.startsWith("## ")) {
+                inSection = line.substring(3).strip().equals(module);
+            } else if (inSection && line.startsWith("|")) {
+                Matcher m = DOC_NAME.matcher(line.split("\\|", 3)[1]);
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Issue 14: the services named their meters four ways ({@code killkrill_received_total},
+     * {@code killkrill.log_worker.*}, {@code killkrill_metrics_worker_*}, {@code killkrill_stream_*} in both
+     * workers). Every family of {@code module}'s scrape that is not a JVM/process binder's must be named
+     * {@code killkrill_<service>_*} and be listed for it in docs/metrics.md.
+     */
+    private static void assertNamingScheme(String module, String scrape) throws Exception {
+        String prefix = "killkrill_" + module.replace('-', '_') + "_";
+        Set<String> own = new TreeSet<>(families(scrape));
+        own.removeIf(family -> BINDER_PREFIXES.stream().anyMatch(family::startsWith));
+        Set<String> documented = documentedFamilies(module);
+        assertThat(own).as("metric families of %s", module).isNotEmpty()
+                .allSatisfy(family -> assertThat(family).as("family of %s", module).startsWith(prefix));
+        assertThat(documented).as("families listed for %s in docs/metrics.md", module)
+                .allSatisfy(family -> assertThat(family).startsWith(prefix)).containsAll(own);
+        assertThat(families(scrape)).as("the JVM meters every service's registry binds (ServiceMetrics)")
+                .contains("jvm_memory_used_bytes", "jvm_threads_live_threads");
     }
 
     /** Runs the jar until it exits on its own; its exit status and its output. */
@@ -148,6 +216,9 @@ class ServiceStartupIT {
                             && Files.readString(log).contains("ServiceMain - " + module + " ready"));
             ready = get(port, "/health/ready");
             live = get(port, "/health/live");
+            if (module.equals("receivers")) {
+                ingestOneValidAndOneInvalidLog(port);
+            }
             metrics = get(port, "/metrics");
         } finally {
             process.destroy();
@@ -168,6 +239,7 @@ class ServiceStartupIT {
                 metrics.body().getBytes(java.nio.charset.StandardCharsets.UTF_8), "promtool", "check", "metrics");
         assertThat(promtool.exitCode()).as("promtool check metrics on the /metrics of %s: %s", module,
                 promtool.output()).isZero();
+        assertNamingScheme(module, metrics.body());
         assertThat(output).contains("io.killkrill.service.ServiceMain - " + module + " ready",
                 "io.killkrill.service.ServiceMain - " + module + " stopped");
     }

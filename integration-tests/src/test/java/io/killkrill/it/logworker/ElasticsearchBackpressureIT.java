@@ -112,6 +112,9 @@ class ElasticsearchBackpressureIT {
         assertThat(probe.body()).contains("\"type\":\"cluster_block_exception\"");
 
         try (LogWorker worker = new LogWorker(fixture.config()).start()) {
+            // its bulk indexer, which registers the retry counter, exists from here: before, get() threw
+            await("the worker installed its template and joined the group").atMost(Duration.ofSeconds(30))
+                    .until(() -> !worker.consumerNames().isEmpty());
             await("the blocked documents were sent again at least 10 times each").atMost(Duration.ofSeconds(30))
                     .until(() -> itemRetries(worker) >= 10 * 50);
             assertThat(fixture.deadLetterCount()).as("a block dead-letters nothing").isZero();

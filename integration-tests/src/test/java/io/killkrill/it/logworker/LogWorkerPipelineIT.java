@@ -126,9 +126,12 @@ class LogWorkerPipelineIT {
             HttpResponse<String> metrics = get(http2, base + "/metrics");
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body()).contains("killkrill_log_worker_indexed_total 2.0",
-                    "killkrill_log_worker_bulk_latency_seconds_count", "killkrill_stream_batch_size_count",
-                    "killkrill_stream_pending{", "killkrill_stream_lag{", "killkrill_stream_oldest_pending_age_seconds{",
-                    "killkrill_stream_max_deliveries_exceeded_total{", "killkrill_stream_dead_letters_trimmed_total{",
+                    "killkrill_log_worker_bulk_latency_seconds_count",
+                    "killkrill_log_worker_stream_batch_size_entries_count",
+                    "killkrill_log_worker_stream_pending_entries{", "killkrill_log_worker_stream_lag_entries{",
+                    "killkrill_log_worker_stream_oldest_pending_age_seconds{",
+                    "killkrill_log_worker_stream_max_deliveries_exceeded_total{",
+                    "killkrill_log_worker_stream_dead_letters_trimmed_total{",
                     "killkrill_log_worker_retries_total");
         }
     }

@@ -79,7 +79,7 @@ class WorkerProcessIT {
         try (LogWorker survivor = new LogWorker(fixture.config().withClaimIdle(Duration.ofMillis(500))).start()) {
             await("the survivor claimed the orphaned entries and indexed everything").atMost(Duration.ofSeconds(60))
                     .until(() -> fixture.documentCount() == 1000 && fixture.pending() == 0);
-            assertThat(survivor.registry().get("killkrill.stream.claimed").counter().count())
+            assertThat(survivor.registry().get("killkrill.log_worker.stream.claimed").counter().count())
                     .isGreaterThanOrEqualTo(orphaned);
         }
         assertThat(fixture.documentIds()).hasSize(1000)

@@ -184,7 +184,7 @@ class MetricsWorkerAggregationIT {
                 "{\"user\":\"u0\"}", "{\"user\":\"u1\"}", "{\"user\":\"u2\"}");
         String scrape = get(worker.adminPort(), "/metrics").body();
         assertThat(scrape).containsPattern(
-                "killkrill_stream_dead_lettered_total\\{[^}]*reason=\"cardinality_limit\"[^}]*} 2\\.0");
+                "killkrill_metrics_worker_stream_dead_lettered_total\\{[^}]*reason=\"cardinality_limit\"[^}]*} 2\\.0");
     }
 
     @Test

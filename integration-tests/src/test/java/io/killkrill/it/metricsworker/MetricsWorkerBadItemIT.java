@@ -77,9 +77,9 @@ class MetricsWorkerBadItemIT {
                 assertThat(letter.entryId()).contains(refused.toString());
                 assertThat(letter.details()).containsEntry("sqlstate", "23514");
             });
-            assertThat(worker.registry().counter("killkrill_metrics_worker_persist_retries").count())
+            assertThat(worker.registry().get("killkrill.metrics_worker.persist.retries").counter().count())
                     .as("a data error is not retried like an outage").isZero();
-            assertThat(worker.registry().counter("killkrill_metrics_worker_transactions_bisected").count())
+            assertThat(worker.registry().get("killkrill.metrics_worker.transactions.bisected").counter().count())
                     .isPositive();
         }
     }

@@ -45,7 +45,7 @@ class MetricsWorkerPostgresOutageIT {
                 }
                 await("worker retrying its batch transaction while PostgreSQL is down")
                         .atMost(Duration.ofSeconds(30))
-                        .until(() -> worker.registry().counter("killkrill_metrics_worker_persist_retries").count() >= 2);
+                        .until(() -> persistRetries(worker) >= 2);
                 assertThat(fixture.pending()).as("nothing acknowledged before it is committed").isPositive();
 
                 postgres.start();
@@ -96,7 +96,7 @@ class MetricsWorkerPostgresOutageIT {
                 }
                 await("worker retrying its batch transaction while PostgreSQL is down")
                         .atMost(Duration.ofSeconds(30))
-                        .until(() -> worker.registry().counter("killkrill_metrics_worker_persist_retries").count() >= 2);
+                        .until(() -> persistRetries(worker) >= 2);
                 await("no entry claimed while its owner waits for PostgreSQL, for 3 s (7 claim idle times)")
                         .during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                         .until(() -> claimed(worker) + claimed(replica) == 0 && fixture.pending() > 0);
@@ -132,7 +132,7 @@ class MetricsWorkerPostgresOutageIT {
                     fixture.send(sample("read_only", 1, Map.of("k", "v"), window.plusMillis(i)));
                 }
                 await("worker retrying while PostgreSQL is read-only").atMost(Duration.ofSeconds(30))
-                        .until(() -> worker.registry().counter("killkrill_metrics_worker_persist_retries").count() >= 3);
+                        .until(() -> persistRetries(worker) >= 3);
                 assertThat(fixture.pending()).as("nothing acknowledged while read-only").isPositive();
                 readOnly(postgres, false);
                 await("all 100 stored soon after PostgreSQL is writable again").atMost(Duration.ofSeconds(15))
@@ -153,7 +153,11 @@ class MetricsWorkerPostgresOutageIT {
         }
     }
 
+    private static double persistRetries(MetricsWorker worker) {
+        return worker.registry().get("killkrill.metrics_worker.persist.retries").counter().count();
+    }
+
     private static double claimed(MetricsWorker worker) {
-        return worker.registry().get("killkrill.stream.claimed").counter().count();
+        return worker.registry().get("killkrill.metrics_worker.stream.claimed").counter().count();
     }
 }

@@ -110,7 +110,7 @@ class MetricsWorkerReplicasIT {
         assertThat(countsPerSize).containsExactlyInAnyOrderEntriesOf(Map.of(10, (long) total, 60, (long) total));
         assertThat(fixture.deadLetters()).isEmpty();
 
-        List<Double> aggregated = workers.stream().map(w -> counter(w, "killkrill_metrics_worker_samples_aggregated"))
+        List<Double> aggregated = workers.stream().map(w -> counter(w, "killkrill.metrics_worker.samples.aggregated"))
                 .toList();
         assertThat(aggregated).as("samples committed by each replica").allSatisfy(n -> assertThat(n).isPositive());
         assertThat(aggregated.stream().mapToDouble(Double::doubleValue).sum()).isEqualTo(total);
@@ -118,7 +118,7 @@ class MetricsWorkerReplicasIT {
                 fixture.streams.metricsGroup());
         assertThat(consumers).hasSize(2).allSatisfy(c -> assertThat(c.getPending()).isZero());
         System.out.printf("replicas: samples aggregated %s, window rows created concurrently %s%n", aggregated,
-                workers.stream().map(w -> counter(w, "killkrill_metrics_worker_window_rows_raced")).toList());
+                workers.stream().map(w -> counter(w, "killkrill.metrics_worker.window.rows_raced")).toList());
     }
 
     /**

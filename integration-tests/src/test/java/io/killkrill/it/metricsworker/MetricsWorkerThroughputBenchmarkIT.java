@@ -67,7 +67,7 @@ class MetricsWorkerThroughputBenchmarkIT {
                         .until(() -> fixture.undelivered() == 0 && fixture.pending() == 0);
                 done = System.nanoTime();
                 for (String stage : List.of("read", "decode", "persist", "ack")) {
-                    var timer = worker.registry().find("killkrill_metrics_worker_stage_duration").tag("stage", stage)
+                    var timer = worker.registry().find("killkrill.metrics_worker.stage.duration").tag("stage", stage)
                             .timer();
                     if (timer == null) {
                         continue; // a build without per-stage timers (comparing with an older version)

@@ -145,9 +145,9 @@ class PrometheusRemoteWriteIT {
                 .atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(gaugeInRedis(run))
                         .as("Prometheus: %s%nreceivers: %s%nlog: %s", grep(get(api.resolve("/metrics")), "remote_storage"),
                                 grep(get(URI.create("http://127.0.0.1:" + receivers.ports().http() + "/metrics")),
-                                        "killkrill_"), Files.readString(log)).isEqualTo(inPrometheus));
+                                        "killkrill_receivers_"), Files.readString(log)).isEqualTo(inPrometheus));
         await("the stale markers of the target's two series were dropped and counted").atMost(Duration.ofSeconds(20))
-                .until(() -> receiversMeter("killkrill_rejected_total{", "reason=\"stale_marker\"") >= 2);
+                .until(() -> receiversMeter("killkrill_receivers_items_rejected_total{", "reason=\"stale_marker\"") >= 2);
         List<JsonNode> gauge = gaugeEvents(run);
         assertThat(gauge).as("no sample twice").hasSize(inPrometheus.size());
         assertThat(gauge).allSatisfy(e -> assertThat(e.get("labels").get("job").asText()).isEqualTo("probe"));
@@ -157,15 +157,15 @@ class PrometheusRemoteWriteIT {
                         .asText()).distinct().toList()).as("a _total series is a counter").containsExactly("counter");
         assertThat(prometheusMeter(api, "prometheus_remote_storage_samples_failed_total{"))
                 .as("Prometheus dropped no sample for a non-retriable answer").isZero();
-        assertThat(receiversMeter("killkrill_rejected_total{", "reason=\"metadata\"")).as("metadata requests "
+        assertThat(receiversMeter("killkrill_receivers_items_rejected_total{", "reason=\"metadata\"")).as("metadata requests "
                 + "answered 200, counted").isPositive();
 
         await("every sample Prometheus sent is accounted for: stored, refused, or a stale marker dropped")
                 .atMost(Duration.ofSeconds(20)).until(() -> {
-                    double accepted = receiversMeter("killkrill_accepted_total{", "kind=\"metrics\"");
+                    double accepted = receiversMeter("killkrill_receivers_items_accepted_total{", "kind=\"metrics\"");
                     return prometheusMeter(api, "prometheus_remote_storage_samples_total{") == accepted
-                            + receiversMeter("killkrill_rejected_total{", "reason=\"stale_marker\"")
-                            + receiversMeter("killkrill_rejected_total{", "reason=\"invalid_item\"")
+                            + receiversMeter("killkrill_receivers_items_rejected_total{", "reason=\"stale_marker\"")
+                            + receiversMeter("killkrill_receivers_items_rejected_total{", "reason=\"invalid_item\"")
                             && fixture.redis.client().xlen(fixture.streams.metrics()) == accepted;
                 });
 

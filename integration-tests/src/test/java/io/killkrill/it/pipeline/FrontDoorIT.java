@@ -250,8 +250,8 @@ class FrontDoorIT extends PipelineScenario {
 
     /** The receivers' counts of writes that were in doubt (the connection to Redis cut before the reply). */
     private List<String> inDoubtCounters() {
-        return get(pipeline.receiversUri("/metrics")).body().lines().filter(l -> l.startsWith("killkrill_in_doubt"))
-                .toList();
+        return get(pipeline.receiversUri("/metrics")).body().lines()
+                .filter(l -> l.startsWith("killkrill_receivers_in_doubt")).toList();
     }
 
     private static Map<Integer, Long> answersByStatus(List<Attempt> attempts) {
@@ -330,8 +330,9 @@ class FrontDoorIT extends PipelineScenario {
             }, load);
 
             await("Redis refused writes under the load").atMost(Duration.ofSeconds(60))
-                    .until(() -> counter(get(pipeline.receiversUri("/metrics")).body(), "killkrill_rejected_total")
-                            > 0 && attempts.stream().anyMatch(a -> a.status() == 503));
+                    .until(() -> counter(get(pipeline.receiversUri("/metrics")).body(),
+                            "killkrill_receivers_items_rejected_total") > 0
+                            && attempts.stream().anyMatch(a -> a.status() == 503));
             try (Jedis direct = new Jedis(own.uri())) {
                 direct.configSet("maxmemory", "0");
             }
@@ -346,10 +347,10 @@ class FrontDoorIT extends PipelineScenario {
         }
 
         String page = get(pipeline.receiversUri("/metrics")).body();
-        double udpDropped = page.lines().filter(l -> l.startsWith("killkrill_rejected_total{")
+        double udpDropped = page.lines().filter(l -> l.startsWith("killkrill_receivers_items_rejected_total{")
                         && l.contains("reason=\"udp_"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum()
-                + counter(page, "killkrill_udp_kernel_drops_total");
+                + counter(page, "killkrill_receivers_udp_kernel_drops_total");
         long expected = 40L * ITEMS + tcpMessages + relpMessages + udpMessages - (long) udpDropped;
         awaitLogs(run, expected, 0, Duration.ofSeconds(180));
 

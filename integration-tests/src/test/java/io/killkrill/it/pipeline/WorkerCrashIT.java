@@ -96,11 +96,11 @@ class WorkerCrashIT extends PipelineScenario {
         assertDrained();
         for (ServiceProcess worker : logWorkers) {
             assertThat(counter(get(PipelineProcesses.adminUri(worker, "/metrics")).body(),
-                    "killkrill_stream_acknowledged_total")).as(worker.name() + " acknowledged").isPositive();
+                    "killkrill_log_worker_stream_acknowledged_total")).as(worker.name() + " acknowledged").isPositive();
         }
         for (ServiceProcess worker : metricsWorkers) {
             assertThat(counter(get(PipelineProcesses.adminUri(worker, "/metrics")).body(),
-                    "killkrill_stream_delivered_total")).as(worker.name() + " read").isPositive();
+                    "killkrill_metrics_worker_stream_delivered_total")).as(worker.name() + " read").isPositive();
         }
     }
 

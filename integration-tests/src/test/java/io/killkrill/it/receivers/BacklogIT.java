@@ -69,7 +69,7 @@ class BacklogIT {
         assertThat(service.post(path, "application/json", fiveItems).statusCode()).isEqualTo(202);
         await("the backlog of 10 on " + stream + " is measured").atMost(Duration.ofSeconds(10))
                 .until(() -> service.get("/metrics").body()
-                        .contains("killkrill_backlog_entries{stream=\"" + stream + "\"} 10.0"));
+                        .contains("killkrill_receivers_backlog_entries{stream=\"" + stream + "\"} 10.0"));
     }
 
     private static final byte[] FIVE_SAMPLES = ("[" + String.join(",", java.util.Collections.nCopies(5,
@@ -77,8 +77,9 @@ class BacklogIT {
 
     /**
      * The limit covers the metrics stream too: over it, a metrics POST (JSON or Prometheus text) is refused with
-     * 429 + Retry-After and counted as {@code killkrill_rejected_total{kind="metrics",reason="backlog"}}, while
-     * logs, whose stream is under the limit, are still accepted. Fails if only the logs stream is watched.
+     * 429 + Retry-After and counted as
+     * {@code killkrill_receivers_items_rejected_total{kind="metrics",reason="backlog"}}, while logs, whose stream is
+     * under the limit, are still accepted. Fails if only the logs stream is watched.
      */
     @Test
     void aMetricsPostIsRefusedWhenTheMetricsStreamIsOverTheLimit(RedisService redis) throws Exception {
@@ -156,8 +157,8 @@ class BacklogIT {
             await("every datagram is counted as dropped, for the backlog or by the kernel")
                     .atMost(Duration.ofSeconds(10)).until(() -> {
                         String page = service.get("/metrics").body();
-                        return metric(page, "killkrill_rejected_total{", "reason=\"udp_backlog\"")
-                                + metric(page, "killkrill_udp_kernel_drops_total", "") == 500;
+                        return metric(page, "killkrill_receivers_items_rejected_total{", "reason=\"udp_backlog\"")
+                                + metric(page, "killkrill_receivers_udp_kernel_drops_total", "") == 500;
                     });
             assertThat(jedis.xlen(stream)).as("nothing of them was stored").isEqualTo(10);
 
@@ -179,10 +180,13 @@ class BacklogIT {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
-    /** The value of {@code killkrill_rejected_total{kind=<kind>,reason="backlog",source="http"}}, 0 when absent. */
+    /**
+     * The value of {@code killkrill_receivers_items_rejected_total{kind=<kind>,reason="backlog",source="http"}}, 0
+     * when absent.
+     */
     private static double rejectedForBacklog(String page, String kind) {
-        return page.lines().filter(l -> l.startsWith("killkrill_rejected_total{") && l.contains("kind=\"" + kind + "\"")
-                        && l.contains("reason=\"backlog\""))
+        return page.lines().filter(l -> l.startsWith("killkrill_receivers_items_rejected_total{")
+                        && l.contains("kind=\"" + kind + "\"") && l.contains("reason=\"backlog\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

@@ -63,7 +63,7 @@ class HttpMemoryBoundsIT {
     private static final int POSTING = Integer.getInteger("killkrill.memoryIt.posts", 50);
     private static final Pattern HEAP = Pattern.compile(
             "^jvm_memory_used_bytes\\{area=\"heap\",id=\"([^\"]+)\"[^}]*} (\\S+)$", Pattern.MULTILINE);
-    private static final Pattern BUDGET = Pattern.compile("^killkrill_http_body_budget_used_bytes (\\S+)$",
+    private static final Pattern BUDGET = Pattern.compile("^killkrill_receivers_http_body_budget_used_bytes (\\S+)$",
             Pattern.MULTILINE);
 
     private PipelineProcesses pipeline;

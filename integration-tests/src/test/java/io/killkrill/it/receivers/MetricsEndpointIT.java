@@ -38,14 +38,16 @@ class MetricsEndpointIT {
             String scrape = service.get("/metrics").body();
 
             assertThat(scrape)
-                    .contains("killkrill_received_total{kind=\"logs\",source=\"http\"} 2.0")
-                    .contains("killkrill_accepted_total{kind=\"logs\",source=\"http\"} 1.0")
-                    .contains("killkrill_rejected_total{kind=\"logs\",reason=\"invalid_item\",source=\"http\"} 1.0")
-                    .contains("killkrill_accepted_total{kind=\"logs\",source=\"syslog\"} 1.0")
-                    .contains("killkrill_rejected_total{kind=\"logs\",reason=\"syslog_parse_error\",source=\"syslog\"} 1.0")
-                    .contains("killkrill_http_request_seconds_count")
-                    .contains("killkrill_xadd_batch_seconds_count")
-                    .contains("killkrill_backlog_entries{stream=\"" + service.streams.logs() + "\"}");
+                    .contains("killkrill_receivers_items_received_total{kind=\"logs\",source=\"http\"} 2.0")
+                    .contains("killkrill_receivers_items_accepted_total{kind=\"logs\",source=\"http\"} 1.0")
+                    .contains("killkrill_receivers_items_rejected_total{kind=\"logs\",reason=\"invalid_item\","
+                            + "source=\"http\"} 1.0")
+                    .contains("killkrill_receivers_items_accepted_total{kind=\"logs\",source=\"syslog\"} 1.0")
+                    .contains("killkrill_receivers_items_rejected_total{kind=\"logs\",reason=\"syslog_parse_error\","
+                            + "source=\"syslog\"} 1.0")
+                    .contains("killkrill_receivers_http_request_seconds_count")
+                    .contains("killkrill_receivers_xadd_batch_seconds_count")
+                    .contains("killkrill_receivers_backlog_entries{stream=\"" + service.streams.logs() + "\"}");
             promtoolCheck(scrape);
         }
     }

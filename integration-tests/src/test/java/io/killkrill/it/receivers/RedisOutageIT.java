@@ -79,7 +79,8 @@ class RedisOutageIT {
         }
         await("UDP datagrams that cannot be stored are counted as dropped").atMost(Duration.ofSeconds(10))
                 .until(() -> service.get("/metrics").body().contains(
-                        "killkrill_rejected_total{kind=\"logs\",reason=\"udp_redis_unavailable\",source=\"syslog\"} 3.0"));
+                        "killkrill_receivers_items_rejected_total{kind=\"logs\",reason=\"udp_redis_unavailable\","
+                                + "source=\"syslog\"} 3.0"));
         int sent = 1000;
         try (Socket socket = new Socket("127.0.0.1", service.receivers.ports().syslogTcp())) {
             OutputStream out = socket.getOutputStream();

@@ -108,9 +108,10 @@ class RelpIT {
                 assertThat(l.original().get("transport")).isEqualTo("relp");
             });
             String scrape = service.get("/metrics").body();
-            assertThat(scrape).contains("killkrill_received_total{kind=\"logs\",source=\"relp\"} 500.0")
-                    .contains("killkrill_accepted_total{kind=\"logs\",source=\"relp\"} 490.0")
-                    .contains("killkrill_rejected_total{kind=\"logs\",reason=\"syslog_parse_error\",source=\"relp\"} 10.0");
+            assertThat(scrape).contains("killkrill_receivers_items_received_total{kind=\"logs\",source=\"relp\"} 500.0")
+                    .contains("killkrill_receivers_items_accepted_total{kind=\"logs\",source=\"relp\"} 490.0")
+                    .contains("killkrill_receivers_items_rejected_total{kind=\"logs\",reason=\"syslog_parse_error\","
+                            + "source=\"relp\"} 10.0");
         }
     }
 

@@ -85,11 +85,11 @@ class RemoteWriteIT {
             assertThat(events.get(2).get("type").asText()).isEqualTo("counter");
 
             String metrics = "kind=\"metrics\"";
-            assertThat(service.meter("killkrill_received_total{", metrics)).isEqualTo(6);
-            assertThat(service.meter("killkrill_accepted_total{", metrics)).isEqualTo(3);
-            assertThat(service.meter("killkrill_rejected_total{", metrics, "reason=\"stale_marker\"")).isEqualTo(1);
-            assertThat(service.meter("killkrill_rejected_total{", metrics, "reason=\"invalid_item\"")).isEqualTo(2);
-            assertThat(service.meter("killkrill_http_request_seconds_count{", "path=\"/api/v1/write\"",
+            assertThat(service.meter("killkrill_receivers_items_received_total{", metrics)).isEqualTo(6);
+            assertThat(service.meter("killkrill_receivers_items_accepted_total{", metrics)).isEqualTo(3);
+            assertThat(service.meter("killkrill_receivers_items_rejected_total{", metrics, "reason=\"stale_marker\"")).isEqualTo(1);
+            assertThat(service.meter("killkrill_receivers_items_rejected_total{", metrics, "reason=\"invalid_item\"")).isEqualTo(2);
+            assertThat(service.meter("killkrill_receivers_http_request_seconds_count{", "path=\"/api/v1/write\"",
                     "status=\"202\"")).isEqualTo(1);
         }
     }
@@ -103,7 +103,7 @@ class RemoteWriteIT {
 
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
             assertThat(service.length(service.streams.metrics())).isZero();
-            assertThat(service.meter("killkrill_rejected_total{", "reason=\"stale_marker\"")).isEqualTo(1);
+            assertThat(service.meter("killkrill_receivers_items_rejected_total{", "reason=\"stale_marker\"")).isEqualTo(1);
         }
     }
 
@@ -211,7 +211,7 @@ class RemoteWriteIT {
             assertThat(write(service, body).statusCode()).isEqualTo(202);
             assertThat(write(service, body).statusCode()).isEqualTo(202);
             await("the backlog of 10 on " + stream + " is measured").atMost(Duration.ofSeconds(10))
-                    .until(() -> service.meter("killkrill_backlog_entries{", "stream=\"" + stream + "\"") == 10);
+                    .until(() -> service.meter("killkrill_receivers_backlog_entries{", "stream=\"" + stream + "\"") == 10);
 
             HttpResponse<String> refused = write(service, body);
 
@@ -219,7 +219,7 @@ class RemoteWriteIT {
             assertThat(refused.headers().firstValue("Retry-After")).isPresent();
             assertThat(refused.body()).contains(stream);
             assertThat(service.length(stream)).as("nothing of the refused write was stored").isEqualTo(10);
-            assertThat(service.meter("killkrill_rejected_total{", "reason=\"backlog\"")).isEqualTo(1);
+            assertThat(service.meter("killkrill_receivers_items_rejected_total{", "reason=\"backlog\"")).isEqualTo(1);
             assertThat(service.post("/api/v1/metrics", "application/json", "{\"name\":\"m\",\"value\":1}"
                     .getBytes(StandardCharsets.UTF_8), "X-API-Key", KEY).statusCode()).isEqualTo(429);
         }

@@ -98,7 +98,8 @@ class StreamWriterIT {
 
     /** Entries the writer found stored when it resolved a round trip in doubt. */
     private double resolvedStored() {
-        var counter = metrics.registry().find("killkrill.in.doubt.resolved").tag("outcome", "stored").counter();
+        var counter = metrics.registry().find("killkrill.receivers.in_doubt.resolved").tag("outcome", "stored")
+                .counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -132,7 +133,7 @@ class StreamWriterIT {
 
         CompletableFuture<Void> syslog = writer.write(write(2, 500), Delivery.UNTIL_STORED);
         await("the writer re-sent the refused syslog write at least once").atMost(Duration.ofSeconds(5))
-                .until(() -> metrics.registry().get("killkrill.xadd.batch").timer().count() >= 3);
+                .until(() -> metrics.registry().get("killkrill.receivers.xadd.batch").timer().count() >= 3);
         assertThat(syslog).as("kept while Redis refuses").isNotDone();
         assertThat(entriesPerWrite()).as("nothing of either write is stored").isEmpty();
 
@@ -252,7 +253,7 @@ class StreamWriterIT {
             }
         }
         System.out.printf("SIGKILL mid-stream: %d of 150 fail-fast writes refused, in-doubt resolution: %s%n", failed,
-                metrics.scrape().lines().filter(l -> l.startsWith("killkrill_in_doubt")).toList());
+                metrics.scrape().lines().filter(l -> l.startsWith("killkrill_receivers_in_doubt")).toList());
     }
 
     /**

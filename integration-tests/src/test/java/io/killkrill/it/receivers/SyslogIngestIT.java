@@ -174,7 +174,8 @@ class SyslogIngestIT {
         assertThat(events.get(0).get("message").asText()).isEqualTo("caf\uFFFD\uFFFD x");
         assertThat(events.get(1).get("message").asText()).isEqualTo("after");
         assertThat(service.get("/metrics").body())
-                .contains("killkrill_rejected_total{kind=\"logs\",reason=\"empty_frame\",source=\"syslog\"} 3.0");
+                .contains("killkrill_receivers_items_rejected_total{kind=\"logs\",reason=\"empty_frame\","
+                        + "source=\"syslog\"} 3.0");
     }
 
     @Test

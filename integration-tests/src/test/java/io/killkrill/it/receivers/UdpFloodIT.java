@@ -21,7 +21,7 @@ import static org.awaitility.Awaitility.await;
  * Issue 13, item 8: datagrams the kernel drops before the receivers read them were visible only in the host's
  * {@code RcvbufErrors}. With the smallest receive buffer (64 KiB) and four senders flooding 40,000 datagrams, the
  * books still balance: sent = stored + dropped by the receivers (by reason) + dropped by the kernel
- * ({@code killkrill_udp_kernel_drops_total}, read from the socket's row in /proc/net/udp). Without the kernel
+ * ({@code killkrill_receivers_udp_kernel_drops_total}, read from the socket's row in /proc/net/udp). Without the kernel
  * counter the sum falls short by exactly what the kernel dropped, and the test fails (it prints the figures).
  */
 @ExtendWith(RedisExtension.class)
@@ -69,11 +69,11 @@ class UdpFloodIT {
     }
 
     private static double receiverDrops(ReceiversUnderTest service) {
-        return sum(service.get("/metrics").body(), "killkrill_rejected_total{", "reason=\"udp_");
+        return sum(service.get("/metrics").body(), "killkrill_receivers_items_rejected_total{", "reason=\"udp_");
     }
 
     private static double kernelDrops(ReceiversUnderTest service) {
-        return sum(service.get("/metrics").body(), "killkrill_udp_kernel_drops_total", "");
+        return sum(service.get("/metrics").body(), "killkrill_receivers_udp_kernel_drops_total", "");
     }
 
     private static double sum(String page, String prefix, String label) {

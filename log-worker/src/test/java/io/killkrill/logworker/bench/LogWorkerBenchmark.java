@@ -93,7 +93,7 @@ public final class LogWorkerBenchmark {
                 System.out.println("CPU by thread (Java threads; the rest of the process is GC, JIT and the VM): "
                         + cpuByThread(threadCpuStart));
                 var bulk = worker.registry().get("killkrill.log_worker.bulk.latency").timer();
-                var sizes = worker.registry().get("killkrill.stream.batch.size").summary();
+                var sizes = worker.registry().get("killkrill.log_worker.stream.batch.size").summary();
                 System.out.printf("bulk requests: %d, mean %.1f ms, total %.1f s; mean batch %.0f entries%n",
                         bulk.count(), bulk.mean(TimeUnit.MILLISECONDS), bulk.totalTime(TimeUnit.SECONDS), sizes.mean());
             }

@@ -22,7 +22,8 @@ final class ApiKeyAuth extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpExchange exchange && !keys.permits(exchange.headers())) {
             exchange.refuse(metrics, HttpResponseStatus.UNAUTHORIZED, "unauthorized",
-                    "a valid API key is required: 'Authorization: Bearer <key>' or 'X-API-Key: <key>'");
+                    "a valid API key is required: 'Authorization: Bearer <key>', 'X-API-Key: <key>', "
+                            + "'Authorization: ApiKey <key>' or Basic auth with the key as password");
             return;
         }
         ctx.fireChannelRead(msg);

@@ -6,7 +6,9 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The API keys of the ingestion endpoints. None configured means open; that can only be chosen by leaving
@@ -50,14 +52,37 @@ final class ApiKeys {
         return match;
     }
 
-    /** The key a request presents ({@code X-API-Key}, else {@code Authorization: Bearer}); empty when none. */
+    /**
+     * The key a request presents; empty when none. {@code X-API-Key: <key>}, else {@code Authorization}:
+     * {@code Bearer <key>}; {@code ApiKey <key>} or {@code ApiKey base64(<id>:<key>)} (what Elasticsearch clients
+     * send: the key is the part after the colon, the id is ignored); {@code Basic base64(<user>:<key>)} (shippers
+     * with only basic auth: the password is the key, the user is ignored).
+     */
     static String presented(HttpHeaders headers) {
         String presented = headers.get("X-API-Key");
         String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
-        if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = authorization.substring(7).trim();
+        if (presented == null && authorization != null) {
+            if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                presented = authorization.substring(7).trim();
+            } else if (authorization.regionMatches(true, 0, "ApiKey ", 0, 7)) {
+                String value = authorization.substring(7).trim();
+                presented = afterColon(value).orElse(value);
+            } else if (authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+                presented = afterColon(authorization.substring(6).trim()).orElse("");
+            }
         }
         return presented == null ? "" : presented;
+    }
+
+    /** What follows the first colon of base64 text that decodes to UTF-8 {@code <a>:<b>}. */
+    private static Optional<String> afterColon(String base64) {
+        try {
+            String decoded = new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? Optional.empty() : Optional.of(decoded.substring(colon + 1));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     private static byte[] digest(String key) {

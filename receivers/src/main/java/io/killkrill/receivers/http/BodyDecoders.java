@@ -20,7 +20,10 @@ final class BodyDecoders {
 
     /**
      * JSON and NDJSON on both ingestion routes; the Prometheus text format on {@code /api/v1/metrics}; protobuf
-     * {@code WriteRequest}s (snappy-compressed, see {@link ContentEncoding}) on {@code /api/v1/write}.
+     * {@code WriteRequest}s (snappy-compressed, see {@link ContentEncoding}) on {@code /api/v1/write}; the
+     * Elasticsearch bulk body on {@code /_bulk} under each media type the shippers send it as (Filebeat
+     * {@code application/json}, Vector and Fluent Bit {@code application/x-ndjson}, the v8 clients'
+     * {@code application/vnd.elasticsearch+x-ndjson; compatible-with=8}).
      */
     static BodyDecoders standard() {
         return new BodyDecoders(List.of(
@@ -30,7 +33,13 @@ final class BodyDecoders {
                 new Binding(Route.METRICS, "application/x-ndjson", "application/x-ndjson", JsonBodyParser::ndjson),
                 new Binding(Route.METRICS, "text/plain", "text/plain; version=0.0.4", PrometheusTextParser::parse),
                 new Binding(Route.REMOTE_WRITE, "application/x-protobuf", "application/x-protobuf",
-                        RemoteWriteDecoder::decode)));
+                        RemoteWriteDecoder::decode),
+                new Binding(Route.ES_BULK, "application/x-ndjson", "application/x-ndjson", EsBulkDecoder.anyIndex()),
+                new Binding(Route.ES_BULK, "application/json", "application/json", EsBulkDecoder.anyIndex()),
+                new Binding(Route.ES_BULK, "application/vnd.elasticsearch+x-ndjson",
+                        "application/vnd.elasticsearch+x-ndjson", EsBulkDecoder.anyIndex()),
+                new Binding(Route.ES_BULK, "application/vnd.elasticsearch+json", "application/vnd.elasticsearch+json",
+                        EsBulkDecoder.anyIndex())));
     }
 
     Optional<BodyDecoder> find(Route route, String mediaType) {

@@ -192,13 +192,18 @@ final class HttpExchange {
     /** Answers a request refused as a whole and counts the refusal by reason. */
     void refuse(ReceiverMetrics metrics, HttpResponseStatus status, String reason, String message) {
         metrics.rejected("http", route.kind(), reason, 1);
-        answer(Answer.refusal(status, message));
+        answer(refusal(status, message));
+    }
+
+    /** A refusal in the words of the route's clients: the native body, or Elasticsearch's error body. */
+    private Answer refusal(HttpResponseStatus status, String message) {
+        return route.elasticsearch() ? EsBulkAnswers.refusal(status, message) : Answer.refusal(status, message);
     }
 
     /** Like {@link #refuse}, and the connection closes after the answer. */
     void refuseAndClose(ReceiverMetrics metrics, HttpResponseStatus status, String reason, String message) {
         metrics.rejected("http", route.kind(), reason, 1);
-        answer(Answer.refusal(status, message).closing());
+        answer(refusal(status, message).closing());
     }
 
     /** The connection closed: whatever the request held goes back to the budget. */

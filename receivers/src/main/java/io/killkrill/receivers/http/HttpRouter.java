@@ -85,6 +85,22 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
                     ctx.fireChannelRead(exchange);
                 }
             }
+            case ES_BULK -> {
+                if (!request.method().equals(HttpMethod.POST) && !request.method().equals(HttpMethod.PUT)) {
+                    exchange.refuse(metrics, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                            "use POST (or PUT) for the bulk API");
+                } else {
+                    ctx.fireChannelRead(exchange);
+                }
+            }
+            case ES_ROOT, ES_LICENSE -> {
+                if (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD)) {
+                    exchange.answer(exchange.route() == Route.ES_ROOT ? EsProbe.root() : EsProbe.license());
+                } else {
+                    exchange.refuse(metrics, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed",
+                            "use GET or HEAD");
+                }
+            }
         }
     }
 

@@ -1,8 +1,5 @@
 package io.killkrill.receivers.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.killkrill.model.FieldError;
 import io.killkrill.model.IngestContext;
 import io.killkrill.model.Json;
 import io.killkrill.model.LogEvent;
@@ -74,26 +71,21 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         metrics.received("http", kind, items.size());
         Source source = Source.http(Peers.of(ctx.channel().remoteAddress()));
         List<StreamWriter.Entry> entries = new ArrayList<>(items.size());
-        ArrayNode errors = Json.MAPPER.createArrayNode();
+        List<IngestAnswers.Verdict> verdicts = new ArrayList<>(items.size());
         int rejected = 0;
         int[] dropped = new int[IngestItem.DropReason.values().length];
-        for (int i = 0; i < items.size(); i++) {
-            IngestItem item = items.get(i);
+        for (IngestItem item : items) {
             if (item instanceof IngestItem.Dropped drop) {
                 dropped[drop.reason().ordinal()]++;
+                verdicts.add(IngestAnswers.Verdict.dropped());
                 continue;
             }
-            List<FieldError> itemErrors = item instanceof IngestItem.Parsed parsed
+            IngestAnswers.Verdict verdict = item instanceof IngestItem.Parsed parsed
                     ? validate(parsed, exchange.route(), stream, source, entries)
-                    : ((IngestItem.Unreadable) item).errors();
-            if (!itemErrors.isEmpty()) {
+                    : IngestAnswers.Verdict.refused(((IngestItem.Unreadable) item).errors());
+            verdicts.add(verdict);
+            if (verdict.eventId().isEmpty()) {
                 rejected++;
-                for (FieldError error : itemErrors) {
-                    ObjectNode e = errors.addObject();
-                    e.put("index", i);
-                    e.put("field", error.field());
-                    e.put("reason", error.reason());
-                }
             }
         }
         metrics.rejected("http", kind, "invalid_item", rejected);
@@ -101,23 +93,24 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
             metrics.rejected("http", kind, reason.tag(), dropped[reason.ordinal()]);
         }
         int accepted = entries.size();
-        int rejectedItems = rejected;
+        IngestAnswers.Verdicts results = new IngestAnswers.Verdicts(items, verdicts, exchange.startNanos());
+        IngestAnswers answers = IngestAnswers.of(exchange.route());
         if (accepted == 0 && rejected == 0) {
             // only what the protocol sends without a value (stale markers, metadata): done, nothing to retry
-            exchange.answer(Answer.result(HttpResponseStatus.OK, 0, 0, errors, null));
+            exchange.answer(Answer.result(HttpResponseStatus.OK, 0, 0, Json.MAPPER.createArrayNode(), null));
             return;
         }
         if (accepted == 0) {
-            exchange.answer(Answer.result(HttpResponseStatus.BAD_REQUEST, 0, rejectedItems, errors, null));
+            exchange.answer(answers.noneValid(results));
             return;
         }
-        Answer stored = Answer.result(HttpResponseStatus.ACCEPTED, accepted, rejectedItems, errors, null);
+        Answer stored = answers.stored(results);
         Optional<StreamWriter.Idempotency> idempotency = exchange.claim().map(claim ->
                 claim.idempotency(stored.status().code(), stored.body(), idempotencyTtl));
         CompletableFuture<StreamWriter.Outcome> written = writer.write(entries, StreamWriter.Delivery.FAIL_FAST,
                 idempotency);
         written.whenComplete((outcome, failure) -> ctx.executor().execute(() -> answer(exchange, stored, outcome,
-                accepted, rejectedItems, errors, failure)));
+                accepted, answers, results, failure)));
         ctx.executor().schedule(() -> {
             if (!written.isDone() && !exchange.answered() && !exchange.abandoned()) {
                 // in doubt while Redis is down: no answer would be true; the client's retry settles it
@@ -136,7 +129,7 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
     }
 
     private void answer(HttpExchange exchange, Answer stored, StreamWriter.Outcome outcome, int accepted,
-                        int rejected, ArrayNode errors, Throwable failure) {
+                        IngestAnswers answers, IngestAnswers.Verdicts results, Throwable failure) {
         String kind = exchange.route().kind();
         if (failure == null) {
             if (outcome instanceof StreamWriter.Outcome.Replayed replayed) {
@@ -166,12 +159,12 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         Throwable cause = cause(failure);
         if (cause instanceof RedisUnavailableException) {
             metrics.rejected("http", kind, "redis_unavailable", accepted);
-            exchange.answer(Answer.result(HttpResponseStatus.SERVICE_UNAVAILABLE, 0, rejected + accepted, errors,
+            exchange.answer(answers.failed(HttpResponseStatus.SERVICE_UNAVAILABLE, results,
                     cause.getMessage() + "; nothing was accepted, retry later"));
         } else {
             LOG.error("stage=enqueue Redis refused the entries of a request: {}", cause.toString());
             metrics.rejected("http", kind, "redis_error", accepted);
-            exchange.answer(Answer.result(HttpResponseStatus.INTERNAL_SERVER_ERROR, 0, rejected + accepted, errors,
+            exchange.answer(answers.failed(HttpResponseStatus.INTERNAL_SERVER_ERROR, results,
                     "Redis refused the write: " + cause.getMessage()));
         }
     }
@@ -180,23 +173,23 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 
-    private static List<FieldError> validate(IngestItem.Parsed item, Route route, String stream, Source source,
-                                             List<StreamWriter.Entry> entries) {
+    private static IngestAnswers.Verdict validate(IngestItem.Parsed item, Route route, String stream, Source source,
+                                                  List<StreamWriter.Entry> entries) {
         IngestContext context = IngestContext.now(source);
-        if (route == Route.LOGS) {
+        if (route.kind().equals("logs")) {
             Validated<LogEvent> event = LogEventCodec.fromInput(item.node(), context);
             if (event instanceof Validated.Valid<LogEvent> v) {
                 entries.add(new StreamWriter.Entry(stream, LogEventCodec.toEntry(v.value())));
-                return List.of();
+                return IngestAnswers.Verdict.stored(v.value().eventId());
             }
-            return ((Validated.Invalid<LogEvent>) event).errors();
+            return IngestAnswers.Verdict.refused(((Validated.Invalid<LogEvent>) event).errors());
         }
         Validated<MetricSample> sample = MetricSampleCodec.fromInput(item.node(), context);
         if (sample instanceof Validated.Valid<MetricSample> v) {
             entries.add(new StreamWriter.Entry(stream, MetricSampleCodec.toEntry(v.value())));
-            return List.of();
+            return IngestAnswers.Verdict.stored(v.value().eventId());
         }
-        return ((Validated.Invalid<MetricSample>) sample).errors();
+        return IngestAnswers.Verdict.refused(((Validated.Invalid<MetricSample>) sample).errors());
     }
 
     @Override

@@ -59,6 +59,28 @@ final class JsonBodyParser {
     /** One JSON value per line; blank lines are skipped; a line that is not JSON is an item rejected alone. */
     static List<IngestItem> ndjson(byte[] body, int maxItems) throws BodyTooLargeException {
         List<IngestItem> items = new ArrayList<>();
+        try {
+            lines(body, (offset, length, lineNumber) -> {
+                if (items.size() >= maxItems) {
+                    throw new BodyTooLargeException("the body holds more than " + maxItems
+                            + " items, at most " + maxItems + " are allowed per request");
+                }
+                items.add(line(body, offset, length, lineNumber));
+            });
+        } catch (MalformedBodyException e) {
+            throw new IllegalStateException("an NDJSON line is never malformed as a whole", e);
+        }
+        return items;
+    }
+
+    /** What to do with each non-blank line of a body: bytes {@code [offset, offset + length)}, numbered from 1. */
+    @FunctionalInterface
+    interface LineVisitor {
+        void line(int offset, int length, int lineNumber) throws MalformedBodyException, BodyTooLargeException;
+    }
+
+    /** Visits the non-blank lines of a body (LF-separated; trailing CR, blanks and tabs not part of a line). */
+    static void lines(byte[] body, LineVisitor visitor) throws MalformedBodyException, BodyTooLargeException {
         int start = 0;
         int lineNumber = 0;
         while (start <= body.length) {
@@ -72,18 +94,14 @@ final class JsonBodyParser {
                 stop--;
             }
             if (stop > start) {
-                if (items.size() >= maxItems) {
-                    throw new BodyTooLargeException("the body holds more than " + maxItems
-                            + " items, at most " + maxItems + " are allowed per request");
-                }
-                items.add(line(body, start, stop - start, lineNumber));
+                visitor.line(start, stop - start, lineNumber);
             }
             start = end + 1;
         }
-        return items;
     }
 
-    private static IngestItem line(byte[] body, int offset, int length, int lineNumber) {
+    /** One line of a body as an item: its JSON value, or why it is unreadable (naming the line). */
+    static IngestItem line(byte[] body, int offset, int length, int lineNumber) {
         try (JsonParser parser = Json.MAPPER.getFactory().createParser(body, offset, length)) {
             JsonNode node = Json.MAPPER.readTree(parser);
             if (node == null || node.isMissingNode()) {

@@ -54,7 +54,8 @@ final class RequestAdmission extends ChannelInboundHandlerAdapter {
         Route route = exchange.route();
         String mediaType = Optional.ofNullable(exchange.headers().get(HttpHeaderNames.CONTENT_TYPE))
                 .map(t -> t.split(";")[0].trim().toLowerCase(Locale.ROOT)).orElse(BodyDecoders.DEFAULT_MEDIA_TYPE);
-        Optional<BodyDecoder> decoder = decoders.find(route, mediaType);
+        Optional<BodyDecoder> decoder = decoders.find(route, mediaType).map(d -> d instanceof EsBulkDecoder bulk
+                ? bulk.forTarget(exchange.request().uri()) : d);
         if (decoder.isEmpty()) {
             exchange.refuse(metrics, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                     "Content-Type " + mediaType + " is not supported here: use " + decoders.accepted(route));
@@ -90,7 +91,7 @@ final class RequestAdmission extends ChannelInboundHandlerAdapter {
                     "the body (" + declared + " bytes) exceeds " + settings.maxBodyBytes() + " bytes");
             return Optional.empty();
         }
-        String stream = route == Route.LOGS ? settings.logsStream() : settings.metricsStream();
+        String stream = route.kind().equals("logs") ? settings.logsStream() : settings.metricsStream();
         Optional<FlowGate.Closed> closed = gate.closedFor(stream);
         if (closed.isPresent()) {
             int status = closed.get().httpStatus();

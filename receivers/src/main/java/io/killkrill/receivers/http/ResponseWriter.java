@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -27,6 +28,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class ResponseWriter extends ChannelOutboundHandlerAdapter {
     static final int RETRY_AFTER_SECONDS = 5;
+    static final String ELASTIC_PRODUCT_HEADER = "X-Elastic-Product";
 
     private final ReceiverMetrics metrics;
     private final long maxDiscardBytes;
@@ -46,12 +48,19 @@ final class ResponseWriter extends ChannelOutboundHandlerAdapter {
         Answer answer = outgoing.answer();
         boolean close = answer.close() || !exchange.keepAlive()
                 || !exchange.hasBodyEnded() && !exchange.restDiscardable(maxDiscardBytes);
+        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        boolean head = exchange.request().method().equals(HttpMethod.HEAD); // the length of a GET, no body
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(),
-                Unpooled.wrappedBuffer(answer.body().getBytes(StandardCharsets.UTF_8)));
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
-        HttpUtil.setContentLength(response, response.content().readableBytes());
+        HttpUtil.setContentLength(response, body.length);
         if (answer.retryAfter()) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        if (exchange.route().elasticsearch()) {
+            // the official clients refuse a 2xx without it (their product check); docs/receivers.md says what
+            // KillKrill is: the bulk API subset, not Elasticsearch
+            response.headers().set(ELASTIC_PRODUCT_HEADER, "Elasticsearch");
         }
         if (answer.replayed()) {
             response.headers().set(IdempotencyStore.REPLAYED_HEADER, "true");

@@ -14,8 +14,8 @@ import java.util.Optional;
  * Syslog over UDP: one datagram is one message (a trailing LF, CRLF or NUL is dropped). UDP cannot be paused,
  * so a datagram that arrives while the {@link FlowGate} is closed for the logs stream (Redis down or refusing
  * writes, the backlog over its limit, the write queue full) is dropped and counted in
- * {@code killkrill_rejected_total{source="syslog",reason="udp_<reason>"}} (udp_redis_unavailable,
- * udp_redis_refusing, udp_backlog, udp_queue_full). Datagrams the kernel drops before they are read (a full
+ * {@code killkrill_receivers_items_rejected_total{source="syslog",reason="udp_<reason>"}}
+ * (udp_redis_unavailable, udp_redis_refusing, udp_backlog, udp_queue_full). Datagrams the kernel drops before they are read (a full
  * socket receive buffer) are counted by {@link UdpKernelDrops}.
  */
 final class SyslogDatagramHandler extends SimpleChannelInboundHandler<DatagramPacket> {

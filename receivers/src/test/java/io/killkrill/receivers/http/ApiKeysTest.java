@@ -4,6 +4,8 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,6 +38,23 @@ class ApiKeysTest {
         assertThat(keys.permits(headers("X-API-Key", ""))).isFalse();
         assertThat(keys.permits(headers("Authorization", "Basic " + FIRST))).isFalse();
         assertThat(keys.permits(headers("Authorization", "Bearer "))).isFalse();
+    }
+
+    @Test
+    void elasticsearchShippersPresentTheKeyAsApiKeyOrAsTheBasicAuthPassword() {
+        ApiKeys keys = new ApiKeys(List.of(FIRST, SECOND));
+        Base64.Encoder base64 = Base64.getEncoder();
+
+        assertThat(keys.permits(headers("Authorization", "ApiKey " + FIRST))).isTrue();
+        assertThat(keys.permits(headers("Authorization", "ApiKey "
+                + base64.encodeToString(("filebeat:" + SECOND).getBytes(StandardCharsets.UTF_8))))).isTrue();
+        assertThat(keys.permits(headers("Authorization", "Basic "
+                + base64.encodeToString(("vector:" + FIRST).getBytes(StandardCharsets.UTF_8))))).isTrue();
+        assertThat(keys.permits(headers("Authorization", "Basic "
+                + base64.encodeToString((FIRST + ":x").getBytes(StandardCharsets.UTF_8))))).isFalse();
+        assertThat(keys.permits(headers("Authorization", "ApiKey "
+                + base64.encodeToString(("id:" + FIRST + "x").getBytes(StandardCharsets.UTF_8))))).isFalse();
+        assertThat(keys.permits(headers("Authorization", "ApiKey "))).isFalse();
     }
 
     @Test

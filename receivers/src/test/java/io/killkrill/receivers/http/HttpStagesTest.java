@@ -5,8 +5,6 @@ import io.killkrill.receivers.enqueue.BacklogMonitor;
 import io.killkrill.receivers.enqueue.FlowGate;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.killkrill.receivers.http.RawHttp.output;
+import static io.killkrill.receivers.http.RawHttp.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -97,20 +96,11 @@ class HttpStagesTest {
         return channel;
     }
 
-    private static void send(EmbeddedChannel channel, String text) {
-        channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1));
-        channel.runPendingTasks();
-    }
-
-    private static String output(EmbeddedChannel channel) {
-        StringBuilder out = new StringBuilder();
-        Object msg;
-        while ((msg = channel.readOutbound()) != null) {
-            ByteBuf buf = (ByteBuf) msg;
-            out.append(buf.toString(StandardCharsets.ISO_8859_1));
-            buf.release();
-        }
-        return out.toString();
+    /** What the stages write back for {@code requests} sent on one new connection. */
+    private static String answersTo(String requests) {
+        EmbeddedChannel channel = channel(stages(1 << 20, Duration.ofSeconds(30)));
+        send(channel, requests);
+        return output(channel);
     }
 
     private static List<Integer> statuses(String output) {
@@ -124,6 +114,28 @@ class HttpStagesTest {
 
     private static String post(String extraHeaders, String body) {
         return LOGS + extraHeaders + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+    }
+
+    @Test
+    void theElasticsearchProbesAnswerWithTheProductHeaderAndHeadSendsTheLengthWithoutTheBody() {
+        String out = answersTo("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /_license HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        assertThat(statuses(out)).containsExactly(200, 200, 200);
+        String head = out.substring(0, out.indexOf("HTTP/1.1 200", 1));
+        assertThat(head).containsIgnoringCase("X-Elastic-Product: Elasticsearch").endsWith("\r\n\r\n")
+                .doesNotContain("tagline");
+        assertThat(out).contains("\"number\":\"8.11.0\"").contains("\"type\":\"basic\"");
+    }
+
+    @Test
+    void aBulkRequestWithoutTheKeyIs401InElasticsearchsErrorShape() {
+        String out = answersTo("POST /logs/_bulk HTTP/1.1\r\nHost: x\r\nAuthorization: ApiKey wrong-key-0123456789\r\n"
+                + "Content-Type: application/x-ndjson\r\nContent-Length: 2\r\n\r\n{}");
+
+        assertThat(statuses(out)).containsExactly(401);
+        assertThat(out).containsIgnoringCase("X-Elastic-Product: Elasticsearch")
+                .contains("\"type\":\"security_exception\"").contains("\"status\":401");
     }
 
     @Test
