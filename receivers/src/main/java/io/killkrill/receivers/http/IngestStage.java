@@ -33,8 +33,9 @@ import java.util.concurrent.CompletionException;
  * hands the valid ones to the {@link StreamWriter} in one write per request (with the request's Idempotency-Key and
  * its 202 answer, when it claimed one) and answers from the write's outcome: 202 only once Redis confirmed them,
  * 503 (Redis unavailable or refusing writes) or 500 (an error reply) with nothing stored, 400 when no item was
- * valid, 200 when the body held only {@link IngestItem.Dropped} items (nothing to store, nothing to retry); no answer at all when the receivers stop while Redis cannot tell whether it stored them. Last in the pipeline, it also answers for any stage that failed
- * unexpectedly (500), so no request goes unanswered.
+ * valid, 200 when the body held only {@link IngestItem.Dropped} items (nothing to store, nothing to retry); no
+ * answer at all when the receivers stop while Redis cannot tell whether it stored them. Last in the pipeline, it
+ * also answers for any stage that failed unexpectedly (500), so no request goes unanswered.
  */
 final class IngestStage extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(IngestStage.class);
