@@ -212,6 +212,43 @@ class SyslogIngestIT {
                 .containsEntry(DeadLetterCodec.STAGE, "decode");
     }
 
+    /**
+     * Issue 16's fault class "UDP datagrams between 2 KiB and the maximum message size": with a 48 KiB maximum,
+     * datagrams of 2 KiB + 1, 4 KiB, 16 KiB and just under the maximum are each stored whole (the message read back
+     * is the one sent, to the byte), and one over the maximum is dead-lettered {@code message_too_large}. A receive
+     * buffer of the allocator's default size (2 KiB) would cut the larger ones. Reconciliation: 5 sent = 4 stored +
+     * 1 dead-lettered, no duplicates (awaitLogs checks the event IDs).
+     */
+    @Test
+    void udpDatagramsUpToTheMaximumAreStoredWholeAndLargerOnesDeadLettered(RedisService redis, TestInfo test)
+            throws Exception {
+        int max = 48 * 1024;
+        service.close();
+        service = ReceiversUnderTest.start(redis, "syslog-" + test.getTestMethod().orElseThrow().getName(),
+                config -> config.withLimits(10 * 1024 * 1024, 10_000, max, 1_000_000));
+        String header = "<13>1 - h app - - - ";
+        List<String> whole = new ArrayList<>();
+        try (DatagramSocket udp = new DatagramSocket()) {
+            for (int size : new int[] {2049, 4096, 16_384, max - 16, max + 1000}) {
+                String message = (char) ('a' + whole.size()) + "x".repeat(size - header.length() - 1);
+                byte[] datagram = (header + message).getBytes(StandardCharsets.US_ASCII);
+                assertThat(datagram).hasSize(size);
+                udp.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(),
+                        service.receivers.ports().syslogUdp().orElseThrow()));
+                if (size <= max) {
+                    whole.add(message);
+                }
+            }
+        }
+
+        List<JsonNode> events = awaitLogs(4);
+        assertThat(events).extracting(e -> e.get("message").asText()).containsExactlyInAnyOrderElementsOf(whole);
+        assertThat(awaitDeadLetters(1)).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo(DeadLetterReason.MESSAGE_TOO_LARGE);
+            assertThat(letter.original().get("transport")).isEqualTo("udp");
+        });
+    }
+
     @Test
     void oversizeMessagesAreDeadLetteredTruncatedAndFramingRecovers() throws IOException {
         String big = "<13>1 - h app - - - " + "x".repeat(3000);
