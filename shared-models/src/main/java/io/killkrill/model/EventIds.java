@@ -21,6 +21,31 @@ public final class EventIds {
         return UUID_V7.matcher(id).matches();
     }
 
+    /**
+     * A UUIDv7 made from a client's own identifier of an event that is not a UUIDv7 (an Elasticsearch {@code _id}
+     * such as Fluent Bit's {@code Generate_ID} hash): the time field is {@code timeMillis} (the event's time), the 74
+     * random bits are the first bits of the SHA-256 of {@code key}. The same key and time always give the same ID,
+     * so a shipper that resends a document under its own {@code _id} gets one document, as from Elasticsearch.
+     */
+    public static String derived(String key, long timeMillis) {
+        byte[] hash;
+        try {
+            hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        long high = 0;
+        long low = 0;
+        for (int i = 0; i < 8; i++) {
+            high = (high << 8) | (hash[i] & 0xff);
+            low = (low << 8) | (hash[8 + i] & 0xff);
+        }
+        long msb = (timeMillis << 16) | 0x7000L | (high & 0x0fffL);
+        long lsb = 0x8000000000000000L | (low & 0x3fffffffffffffffL);
+        return new UUID(msb, lsb).toString();
+    }
+
     /** The creation time (millisecond precision) embedded in a UUIDv7. */
     public static long epochMillis(String id) {
         return UUID.fromString(id).getMostSignificantBits() >>> 16;

@@ -25,6 +25,17 @@ class EventIdsTest {
         assertThat(EventIds.epochMillis(ids.get(0))).isBetween(before, after);
     }
 
+    /** A client's own key and an event time give the same UUIDv7 every time, with that time; another key another. */
+    @Test
+    void aDerivedIdIsAUuidV7OfTheTimeAndTheSameForTheSameKey() {
+        long time = 1_796_000_000_123L;
+        String id = EventIds.derived("app/fb-1", time);
+        assertThat(id).matches(EventIds::isValid).isEqualTo(EventIds.derived("app/fb-1", time));
+        assertThat(EventIds.epochMillis(id)).isEqualTo(time);
+        assertThat(EventIds.derived("app/fb-2", time)).isNotEqualTo(id).matches(EventIds::isValid);
+        assertThat(EventIds.derived("app/fb-1", time + 1)).isNotEqualTo(id);
+    }
+
     @Test
     void otherUuidVersionsAreNotEventIds() {
         assertThat(EventIds.isValid("0b6c1f8e-4c4e-4d8e-9f4a-1b2c3d4e5f60")).isFalse();

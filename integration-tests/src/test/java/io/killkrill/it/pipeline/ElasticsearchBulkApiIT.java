@@ -6,6 +6,7 @@ import io.killkrill.it.support.FreePorts;
 import io.killkrill.it.support.PipelineProcesses;
 import io.killkrill.it.support.ServiceJar;
 import io.killkrill.it.support.ServiceProcess;
+import io.killkrill.model.EventIds;
 import io.killkrill.model.Json;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.StreamEntryID;
@@ -193,6 +194,49 @@ class ElasticsearchBulkApiIT extends PipelineScenario {
         assertThat(Json.MAPPER.readTree(root.body()).get("version").get("number").asText()).startsWith("8.");
         HttpResponse<String> license = get(pipeline.receiversUri("/_license"));
         assertThat(Json.MAPPER.readTree(license.body()).get("license").get("status").asText()).isEqualTo("active");
+    }
+
+    /**
+     * Fluent Bit with {@code Generate_ID On} resends a whole chunk under the same {@code _id}s (hashes, no UUIDv7)
+     * whenever an answer says {@code "errors":true}: a chunk of 4 documents, one invalid, sent 3 times. Every answer
+     * gives the 3 valid documents the same {@code _id}s (the UUIDv7 the receivers derive from the document's time
+     * and the shipper's {@code _id}), and Elasticsearch holds each of them once. Reconciliation: 9 valid items
+     * accepted over the 3 sends = 3 documents indexed + 6 copies Elasticsearch refused as existing (409), no
+     * duplicate messages; the invalid one is refused per item every time.
+     */
+    @Test
+    void aChunkResentUnderTheShippersOwnIdsIsIndexedOncePerId() throws Exception {
+        String run = run("es_bulk_resend");
+        String time = java.time.Instant.now().minusSeconds(600).toString();
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            body.append("{\"create\":{\"_index\":\"").append(run).append("\",\"_id\":\"fb-").append(run).append('-')
+                    .append(i).append("\"}}\n").append(i == 2 ? "{\"@timestamp\":\"" + time + "\"}\n"
+                            : "{\"message\":\"" + run + "-" + i + "\",\"@timestamp\":\"" + time + "\"}\n");
+        }
+        List<List<String>> ids = new ArrayList<>();
+        for (int send = 0; send < 3; send++) {
+            HttpResponse<String> answer = sendTo(pipeline.receiversUri("/_bulk"), body.toString());
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            JsonNode items = Json.MAPPER.readTree(answer.body()).get("items");
+            List<String> created = new ArrayList<>();
+            for (JsonNode item : items) {
+                JsonNode create = item.get("create");
+                if (create.get("status").asInt() == 201) {
+                    created.add(create.get("_id").asText());
+                }
+            }
+            assertThat(items.get(2).get("create").get("status").asInt()).as("the invalid one").isEqualTo(400);
+            ids.add(created);
+        }
+        assertThat(ids.get(0)).hasSize(3).doesNotHaveDuplicates().allMatch(EventIds::isValid);
+        assertThat(ids).as("the same _ids on every resend").allSatisfy(sent -> assertThat(sent).isEqualTo(ids.get(0)));
+
+        awaitLogs(run, 3, 0, Duration.ofSeconds(60));
+        await("the 6 resent copies reached Elasticsearch too").atMost(Duration.ofSeconds(60))
+                .until(this::logsDrained);
+        assertThat(indexed(run)).isEqualTo(3);
+        assertThat(duplicateMessages(run)).isEmpty();
     }
 
     /**

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.killkrill.model.EventIds;
 import io.killkrill.model.Json;
 import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.Rfc3339;
 
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Locale;
@@ -25,7 +29,8 @@ import java.util.Set;
  *   <li>{@code log.level}, else {@code level} -> {@code level};</li>
  *   <li>{@code host.name}, else a string {@code host} -> {@code host};</li>
  *   <li>{@code trace.id} / {@code span.id}, else {@code trace_id} / {@code span_id};</li>
- *   <li>the action's {@code _id} when it is a UUIDv7, else {@code event_id} -> {@code event_id};</li>
+ *   <li>the action's {@code _id} when it is a UUIDv7; another {@code _id} with the document's own RFC 3339 time
+ *   of the last week, the UUIDv7 {@link #derivedEventId} makes of both; else {@code event_id} -> {@code event_id};</li>
  *   <li>every other leaf -> an attribute named by its dotted path ({@code http.response.status_code}); the
  *   entries of a top-level {@code attributes} object keep their own names; an array becomes its JSON text;
  *   {@code null} is left out.</li>
@@ -57,7 +62,9 @@ final class EsDocumentMapping {
                 && index.filter(EsDocumentMapping::isServiceName).isPresent()) {
             input.put("service", index.get());
         }
-        Optional<String> eventId = id.map(i -> i.toLowerCase(Locale.ROOT)).filter(EventIds::isValid);
+        Optional<String> eventId = id.map(i -> i.toLowerCase(Locale.ROOT)).filter(EventIds::isValid)
+                .or(() -> id.flatMap(i -> derivedEventId(index.orElse("") + "/" + i, input.get("timestamp"),
+                        Instant.now())));
         if (eventId.isPresent()) {
             input.put("event_id", eventId.get());
         } else {
@@ -73,6 +80,33 @@ final class EsDocumentMapping {
             input.set("attributes", attributes);
         }
         return input;
+    }
+
+    /** How far inside the contract's bounds on a client's event ID a derived one must be (clocks move on). */
+    private static final Duration DERIVED_ID_MARGIN = Duration.ofMinutes(1);
+
+    /**
+     * The event ID of a document whose {@code _id} is not a UUIDv7 ({@link EventIds#derived}: the document's time
+     * and a hash of {@code key}, its index and {@code _id}), so that a shipper resending it gets one document. Only
+     * when the document carries its own RFC 3339 time, for the same resend to give the same ID, and that time lies
+     * well within the age the contract allows a client's event ID; otherwise none, and the receiver assigns one.
+     */
+    static Optional<String> derivedEventId(String key, JsonNode timestamp, Instant now) {
+        if (timestamp == null || !timestamp.isTextual()) {
+            return Optional.empty();
+        }
+        Instant time;
+        try {
+            time = Rfc3339.parse(timestamp.textValue().trim()).toInstant();
+        } catch (DateTimeException e) {
+            return Optional.empty(); // the codec names the bad timestamp
+        }
+        Instant oldest = now.minus(LogEventCodec.MAX_CLIENT_EVENT_ID_AGE).plus(DERIVED_ID_MARGIN);
+        Instant newest = now.plus(LogEventCodec.MAX_CLIENT_EVENT_ID_LEAD).minus(DERIVED_ID_MARGIN);
+        if (time.isBefore(oldest) || time.isAfter(newest)) {
+            return Optional.empty();
+        }
+        return Optional.of(EventIds.derived(key, time.toEpochMilli()));
     }
 
     /** Leaves of {@code node} by dotted path into {@code leaves}; a top-level {@code attributes} object as is. */

@@ -1,6 +1,7 @@
 package io.killkrill.receivers.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.killkrill.model.EventIds;
 import io.killkrill.model.IngestContext;
 import io.killkrill.model.Json;
@@ -16,6 +17,9 @@ import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -97,6 +101,29 @@ class EsBulkTest {
         assertThat(valid(items.get(0)).eventId()).isEqualTo(uuid);
         assertThat(((IngestItem.Parsed) items.get(1)).node().has("event_id")).isFalse();
         assertThat(valid(items.get(1)).attributes()).isEmpty();
+    }
+
+    /**
+     * A shipper's own {@code _id} that is no UUIDv7 (Fluent Bit's {@code Generate_ID} hash), on a document with its
+     * own time: the same UUIDv7 every time the document is sent again, so a resent chunk is one document per
+     * {@code _id}; another {@code _id} gives another ID; a time older than the contract allows a client's event ID
+     * gives none (the receiver assigns one).
+     */
+    @Test
+    void anotherIdWithTheDocumentsOwnTimeBecomesTheSameEventIdOnEveryResend() throws Exception {
+        String time = Instant.now().minusSeconds(3600).truncatedTo(ChronoUnit.MILLIS).toString();
+        String body = "{\"create\":{\"_index\":\"app\",\"_id\":\"fb-hash-1\"}}\n{\"message\":\"a\",\"@timestamp\":\""
+                + time + "\"}\n{\"create\":{\"_index\":\"app\",\"_id\":\"fb-hash-2\"}}\n{\"message\":\"b\","
+                + "\"@timestamp\":\"" + time + "\"}\n";
+        List<IngestItem> first = decode(body);
+        List<IngestItem> again = decode(body);
+
+        String a = valid(first.get(0)).eventId();
+        assertThat(a).matches(EventIds::isValid).isEqualTo(valid(again.get(0)).eventId());
+        assertThat(EventIds.epochMillis(a)).isEqualTo(Instant.parse(time).toEpochMilli());
+        assertThat(valid(first.get(1)).eventId()).isNotEqualTo(a).isEqualTo(valid(again.get(1)).eventId());
+        assertThat(EsDocumentMapping.derivedEventId("app/fb-hash-1",
+                TextNode.valueOf(Instant.now().minus(Duration.ofDays(8)).toString()), Instant.now())).isEmpty();
     }
 
     @Test
