@@ -2,6 +2,7 @@ package io.killkrill.it.logworker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.killkrill.it.support.DeadLetterToolProcess;
+import io.killkrill.it.support.OwnRedis;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
 import io.killkrill.model.DeadLetter;
@@ -27,6 +28,7 @@ import redis.clients.jedis.StreamEntryID;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -73,13 +75,17 @@ class DeadLetterReplayIT {
      * raw syslog bytes (syslog_parse_error), for metrics an entry of schema version 2 (unsupported_schema_version).
      */
     private void fillTheDeadLetterStream(String kind) {
+        fillTheDeadLetterStream(kind, redis.client(), redis.uri());
+    }
+
+    /** As {@link #fillTheDeadLetterStream(String)}, in the Redis at {@code redisUri}. */
+    private void fillTheDeadLetterStream(String kind, JedisPooled jedis, URI redisUri) {
         boolean logs = kind.equals("logs");
         stream = prefix + kind + "-stream";
         dlq = prefix + kind + "-dlq";
         String upper = kind.toUpperCase(Locale.ROOT);
-        settings = Map.of("KILLKRILL_REDIS_URL", redis.uri().toString(), "KILLKRILL_" + upper + "_STREAM", stream,
+        settings = Map.of("KILLKRILL_REDIS_URL", redisUri.toString(), "KILLKRILL_" + upper + "_STREAM", stream,
                 "KILLKRILL_" + upper + "_DLQ", dlq);
-        JedisPooled jedis = redis.client();
         for (int i = 0; i < LETTERS; i++) {
             IngestContext context = IngestContext.now(Source.http("10.0.0.1:1"));
             sentEventIds.add(context.eventId());
@@ -124,7 +130,11 @@ class DeadLetterReplayIT {
 
     /** Letters of the replayable reason (index_rejected or persist_rejected) still in the dead-letter stream. */
     private long replayableLeft() {
-        return redis.client().xrange(dlq, "-", "+").stream()
+        return replayableLeft(redis.client());
+    }
+
+    private long replayableLeft(JedisPooled jedis) {
+        return jedis.xrange(dlq, "-", "+").stream()
                 .filter(e -> e.getFields().get(DeadLetterCodec.REASON).endsWith("_rejected")).count();
     }
 
@@ -193,6 +203,42 @@ class DeadLetterReplayIT {
                 .toList()).hasSize(LETTERS).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(sentEventIds);
         assertThat(redis.client().xrange(dlq, "-", "+")).hasSize(2).first()
                 .satisfies(e -> assertThat(e.getFields()).isEqualTo(Map.of("hello", "world")));
+    }
+
+    /**
+     * Issue 16's fault class "Redis fails between the tool's two writes, and replay run twice": a Redis of the
+     * test's own (appendonly) is SIGKILLed while a paced replay runs. The tool exits 1 with one line naming the
+     * failure; after the restart each of the 400 letters is on exactly one side (a letter is moved by one script:
+     * there is no moment between its XADD and its XDEL); the re-run replays the rest, and a third run finds nothing
+     * left to replay. The stream then holds exactly the 400 event IDs, none twice.
+     */
+    @Test
+    void aReplayWhoseRedisIsKilledHalfWayLosesAndDuplicatesNothingAndARepeatReplaysNothing() throws Exception {
+        try (OwnRedis own = new OwnRedis(true)) {
+            fillTheDeadLetterStream("logs", own.client, own.uri());
+            Process first = DeadLetterToolProcess.start(settings, "replay", "--all", "--rate", "100").process();
+            await("the replay has put 100 entries on " + stream).atMost(Duration.ofSeconds(60))
+                    .until(() -> own.client.exists(stream) && own.client.xlen(stream) >= 100);
+            own.kill();
+            assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("the tool ends when Redis is gone").isTrue();
+            assertThat(first.exitValue()).as("exit 1: Redis failed").isEqualTo(1);
+            own.start();
+
+            long onStream = own.client.xlen(stream);
+            long left = replayableLeft(own.client);
+            assertThat(left).as("killed half-way: letters left to replay").isPositive();
+            assertThat(onStream + left).as("after the crash, each letter is on exactly one side").isEqualTo(LETTERS);
+
+            DeadLetterToolProcess.Result second = DeadLetterToolProcess.run(settings, "replay", "--all");
+            assertThat(second.output()).contains(left + " dead letter(s) replayed, 1 refused");
+            DeadLetterToolProcess.Result third = DeadLetterToolProcess.run(settings, "replay", "--all");
+            assertThat(third.output()).contains("0 dead letter(s) replayed, 1 refused (syslog_parse_error 1), 0 not"
+                    + " found");
+
+            List<String> eventIds = own.client.xrange(stream, "-", "+").stream()
+                    .map(e -> e.getFields().get(StreamEntry.EVENT_ID)).toList();
+            assertThat(eventIds).hasSize(LETTERS).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(sentEventIds);
+        }
     }
 
     /** --dry-run changes nothing and says so; purge --reason deletes only that reason; a bad option exits 2. */
