@@ -698,32 +698,27 @@ public final class PipelineBenchmark {
 
     /** Seconds since {@code start} until {@code n} documents of event day {@code day} are searchable. */
     private double awaitEventDay(String day, long n, long start, Duration deadline) throws Exception {
-        long until = System.nanoTime() + deadline.toNanos();
-        while (System.nanoTime() < until) {
-            long count = es.searchableCount(dailyIndices(), onEventDay(day));
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            progress = "event day " + day + ": " + count + " of " + n + " searchable after " + round(elapsed) + " s";
-            if (count >= n) {
-                return elapsed;
-            }
-            TimeUnit.MILLISECONDS.sleep(250); // polling _refresh + _count
-        }
-        throw new IllegalStateException("event day " + day + " did not reach " + n + " searchable documents within "
-                + deadline);
+        return awaitSearchable("event day " + day, dailyIndices(), onEventDay(day), n, start, deadline);
     }
 
+    /** Seconds since {@code start} until {@code n} documents of {@code index} are searchable. */
     private double awaitSearchable(String index, long n, long start, Duration deadline) throws Exception {
+        return awaitSearchable(index, index, Elasticsearch.MATCH_ALL, n, start, deadline);
+    }
+
+    private double awaitSearchable(String what, String indexPattern, String query, long n, long start,
+                                   Duration deadline) throws Exception {
         long until = System.nanoTime() + deadline.toNanos();
         while (System.nanoTime() < until) {
-            long count = es.searchableCount(index);
+            long count = es.searchableCount(indexPattern, query);
             double elapsed = (System.nanoTime() - start) / 1e9;
-            progress = index + ": " + count + " of " + n + " searchable after " + round(elapsed) + " s";
+            progress = what + ": " + count + " of " + n + " searchable after " + round(elapsed) + " s";
             if (count >= n) {
                 return elapsed;
             }
             TimeUnit.MILLISECONDS.sleep(250); // polling _refresh + _count
         }
-        throw new IllegalStateException(index + " did not reach " + n + " searchable documents within " + deadline);
+        throw new IllegalStateException(what + " did not reach " + n + " searchable documents within " + deadline);
     }
 
     private void ratios() {
