@@ -171,7 +171,7 @@ public final class MetricSampleCodec {
         if (typeText.isPresent()) {
             type = MetricType.parse(typeText.get());
             if (type.isEmpty()) {
-                reader.error("type", "must be counter or gauge, got '" + FieldReader.abbreviate(typeText.get()) + "'");
+                reader.error("type", "must be counter, delta or gauge, got '" + FieldReader.abbreviate(typeText.get()) + "'");
             }
         }
         return new Fields(name, value, labels, timestamp, type);
