@@ -3,12 +3,14 @@ package io.killkrill.metricsworker;
 import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
 import io.killkrill.metricsworker.aggregate.BatchAggregation;
 import io.killkrill.metricsworker.aggregate.CardinalityGuard;
+import io.killkrill.metricsworker.aggregate.CounterPoints;
 import io.killkrill.metricsworker.aggregate.LabelSets;
 import io.killkrill.metricsworker.aggregate.SeriesWindow;
 import io.killkrill.metricsworker.aggregate.Sketches;
 import io.killkrill.metricsworker.aggregate.WindowAccumulator;
 import io.killkrill.metricsworker.store.AggregateStore;
 import io.killkrill.metricsworker.store.ApplyTransaction;
+import io.killkrill.metricsworker.store.MergeReport;
 import io.killkrill.metricsworker.store.PersistFailures;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.DeadLetterReason;
@@ -76,6 +78,8 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
     private final Counter samplesAlreadyApplied;
     private final Counter batchesCommitted;
     private final Counter windowRowsRaced;
+    private final Counter typeConflicts;
+    private final Counter outOfPlaceCounterSamples;
     private final Counter bisected;
     private final Timer decodeDuration;
     private final Timer persistDuration;
@@ -109,6 +113,15 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
                 .description("Batch transactions committed.").register(registry);
         this.windowRowsRaced = Counter.builder("killkrill.metrics_worker.window.rows_raced")
                 .description("Window rows another replica created at the same moment; merged into, not lost.")
+                .register(registry);
+        this.typeConflicts = Counter.builder("killkrill.metrics_worker.samples.type_conflicts")
+                .description("Samples merged into a window of another type (counter, delta, gauge): counted in its"
+                        + " count, sum, min, max and quantiles, not in its first, last or increase.")
+                .register(registry);
+        this.outOfPlaceCounterSamples = Counter.builder("killkrill.metrics_worker.samples.out_of_place")
+                .description("Counter samples that arrived with a time among the earliest samples of a window with"
+                        + " more than " + CounterPoints.MAX_POINTS + ", which were folded: the window's increase may"
+                        + " be off.")
                 .register(registry);
         this.bisected = Counter.builder("killkrill.metrics_worker.transactions.bisected")
                 .description("Batch transactions that failed for good and were split to find the refused samples.")
@@ -262,10 +275,10 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
                 ? Optional.of(new AggregateStore.EntryRange(ids.get(0), ids.get(ids.size() - 1)))
                 : Optional.empty();
         Set<String> fresh;
-        int rowsRaced;
+        MergeReport merged;
         try (ApplyTransaction transaction = store.begin()) {
             fresh = transaction.record(range, ids, config.consumerName()).fresh();
-            rowsRaced = transaction.merge(whole && fresh.size() == batch.accepted().size() ? batch.aggregated()
+            merged = transaction.merge(whole && fresh.size() == batch.accepted().size() ? batch.aggregated()
                     : BatchAggregation.aggregate(freshSamples(mine, ids, fresh), windowSeconds));
             transaction.commit();
         }
@@ -273,7 +286,14 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
         batchesCommitted.increment();
         samplesAggregated.increment(fresh.size());
         samplesAlreadyApplied.increment(alreadyApplied);
-        windowRowsRaced.increment(rowsRaced);
+        windowRowsRaced.increment(merged.racedRows());
+        typeConflicts.increment(merged.typeConflicts());
+        outOfPlaceCounterSamples.increment(merged.outOfPlaceCounterSamples());
+        merged.example().ifPresent(window -> LOG.warn("stage=persist {} samples met a window of another type and {}"
+                        + " counter samples came out of place among folded ones, e.g. {}{} window {}s at {}"
+                        + " (see docs/metrics-worker.md, Counters)", merged.typeConflicts(),
+                merged.outOfPlaceCounterSamples(), window.name(), window.labels(), window.windowSeconds(),
+                window.windowStart()));
         if (alreadyApplied > 0) {
             LOG.info("stage=persist skipped {} samples applied before (redelivered)", alreadyApplied);
         }

@@ -10,6 +10,7 @@ import io.killkrill.metricsworker.http.AggregateQuery;
 import io.killkrill.metricsworker.store.AggregateStore;
 import io.killkrill.metricsworker.store.PagePosition;
 import io.killkrill.model.Json;
+import io.killkrill.model.MetricType;
 import io.killkrill.model.Stage;
 import io.killkrill.service.AdminEndpoints;
 import io.killkrill.service.AdminEndpoints.Response;
@@ -30,9 +31,11 @@ import redis.clients.jedis.JedisPooled;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -144,12 +147,19 @@ public final class MetricsWorker implements Service, AutoCloseable {
             item.put("window", AggregateExposition.windowLabel(row.getWindowSeconds()));
             item.put("window_start", row.getWindowStart().toString());
             item.put("window_end", row.getWindowEnd().toString());
+            item.put("type", row.getMetricType().wireName());
             item.put("count", row.getSampleCount());
             number(item, "sum", row.getValueSum());
             number(item, "min", row.getMinValue());
             number(item, "max", row.getMaxValue());
+            number(item, "first_value", row.getFirstValue());
+            item.put("first_timestamp", row.getFirstTimestamp().toString());
             number(item, "last_value", row.getLastValue());
             item.put("last_timestamp", row.getLastTimestamp().toString());
+            if (row.getMetricType() != MetricType.GAUGE) {
+                number(item, "increase", row.getValueIncrease());
+                rate(row).ifPresentOrElse(rate -> number(item, "rate", rate), () -> item.putNull("rate"));
+            }
             DDSketch sketch = Sketches.decode(row.getSketch());
             ObjectNode quantiles = item.putObject("quantiles");
             for (double q : AggregateExposition.QUANTILES) {
@@ -165,6 +175,19 @@ public final class MetricsWorker implements Service, AutoCloseable {
         }
         body.put("truncated", more);
         return Response.json(200, Json.write(body));
+    }
+
+    /**
+     * The per-second rate a window's increase implies: for a delta series over the window's length (each
+     * increment covers the time before it); for a counter over the time from its first to its last sample, the
+     * span the increase was observed over; none for a counter window with one sample.
+     */
+    static Optional<Double> rate(WindowAggregate row) {
+        if (row.getMetricType() == MetricType.DELTA) {
+            return Optional.of(row.getValueIncrease() / row.getWindowSeconds());
+        }
+        long spanMicros = ChronoUnit.MICROS.between(row.getFirstTimestamp(), row.getLastTimestamp());
+        return spanMicros <= 0 ? Optional.empty() : Optional.of(row.getValueIncrease() * 1e6 / spanMicros);
     }
 
     /**

@@ -56,18 +56,21 @@ class AggregationUnitsTest {
         WindowAccumulator first = new WindowAccumulator();
         first.add(10, t.plusSeconds(5));
         first.add(30, t.plusSeconds(1));
-        WindowTotals stored = WindowTotals.empty().merge(first);
+        WindowTotals stored = WindowTotals.empty().merge(first).totals();
         assertThat(stored.count()).isEqualTo(2);
         assertThat(stored.last()).isEqualTo(10.0);
+        assertThat(stored.first()).isEqualTo(30.0);
         WindowAccumulator earlier = new WindowAccumulator();
         earlier.add(2, t.plusSeconds(3));
-        WindowTotals merged = stored.merge(earlier);
+        WindowTotals merged = stored.merge(earlier).totals();
         assertThat(merged.count()).isEqualTo(3);
         assertThat(merged.sum()).isEqualTo(42.0);
         assertThat(merged.min()).isEqualTo(2.0);
         assertThat(merged.max()).isEqualTo(30.0);
         assertThat(merged.last()).as("an earlier partial does not replace the last value").isEqualTo(10.0);
         assertThat(merged.lastAt()).isEqualTo(t.plusSeconds(5));
+        assertThat(merged.first()).as("a partial after the first value does not replace it").isEqualTo(30.0);
+        assertThat(merged.firstAt()).isEqualTo(t.plusSeconds(1));
         assertThat(Sketches.decode(merged.sketch()).getCount()).isEqualTo(3.0);
     }
 

@@ -10,6 +10,7 @@ import io.killkrill.logworker.elasticsearch.IndexTemplateInstaller;
 import io.killkrill.model.Json;
 import io.killkrill.model.LogEventCodec;
 import io.killkrill.model.MetricSampleCodec;
+import io.killkrill.model.MetricType;
 import io.killkrill.model.Rfc3339;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -62,10 +63,15 @@ class StoreLimitsIT {
             assertThat(columns.get("labels").maxLength())
                     .as("labels varchar length (characters; the label text has at most as many as its bytes)")
                     .isGreaterThanOrEqualTo(MetricSampleCodec.MAX_LABEL_SET_BYTES);
-            for (String value : new String[]{"value_sum", "min_value", "max_value", "last_value"}) {
+            for (String value : new String[]{"value_sum", "min_value", "max_value", "first_value", "last_value",
+                    "value_increase"}) {
                 assertThat(columns.get(value).type()).as(value).isEqualTo("double precision");
             }
-            for (String time : new String[]{"window_start", "last_timestamp"}) {
+            for (MetricType type : MetricType.values()) {
+                assertThat(columns.get("metric_type").maxLength()).as("metric_type holds " + type.wireName())
+                        .isGreaterThanOrEqualTo(type.wireName().length());
+            }
+            for (String time : new String[]{"window_start", "first_timestamp", "last_timestamp"}) {
                 assertThat(columns.get(time).type()).as(time).isEqualTo("timestamp with time zone");
             }
 
@@ -76,8 +82,9 @@ class StoreLimitsIT {
             Instant last = MetricSampleCodec.MAX_TIMESTAMP.truncatedTo(ChronoUnit.MICROS);
             try (Connection c = postgres.connect(); PreparedStatement insert = c.prepareStatement("INSERT INTO "
                     + schema + ".window_aggregate (id, metric_name, labels, window_seconds, window_start, sample_count,"
-                    + " value_sum, min_value, max_value, last_value, last_timestamp, sketch, updated_at)"
-                    + " VALUES (1, ?, ?, 60, ?, 2, ?, ?, ?, ?, ?, ?, now())")) {
+                    + " value_sum, min_value, max_value, last_value, last_timestamp, sketch, metric_type,"
+                    + " first_value, first_timestamp, value_increase, counter_points, updated_at)"
+                    + " VALUES (1, ?, ?, 60, ?, 2, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())")) {
                 insert.setString(1, name);
                 insert.setString(2, labels);
                 insert.setObject(3, last.truncatedTo(ChronoUnit.MINUTES).atOffset(ZoneOffset.UTC));
@@ -87,6 +94,11 @@ class StoreLimitsIT {
                 insert.setDouble(7, 5e-324);
                 insert.setObject(8, last.atOffset(ZoneOffset.UTC));
                 insert.setBytes(9, new byte[0]);
+                insert.setString(10, MetricType.COUNTER.wireName());
+                insert.setDouble(11, -max);
+                insert.setObject(12, last.atOffset(ZoneOffset.UTC));
+                insert.setDouble(13, Double.POSITIVE_INFINITY); // an increase over a reset near the limit
+                insert.setBytes(14, new byte[0]);
                 assertThat(insert.executeUpdate()).as("a row at every limit (index row of a %d-byte name and a"
                         + " %d-byte label text)", name.length(), labels.getBytes(StandardCharsets.UTF_8).length)
                         .isEqualTo(1);

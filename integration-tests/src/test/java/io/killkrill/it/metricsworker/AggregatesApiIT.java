@@ -159,9 +159,11 @@ class AggregatesApiIT {
             for (String name : List.of("bulk_a", "bulk_b")) {
                 s.execute("INSERT INTO " + table + " (id, metric_name, labels, window_seconds, window_start,"
                         + " sample_count, value_sum, min_value, max_value, last_value, last_timestamp, sketch,"
+                        + " metric_type, first_value, first_timestamp, value_increase, counter_points,"
                         + " updated_at) SELECT nextval('" + fixture.schema + ".window_aggregate_seq'), '" + name
                         + "', '{\"host\":\"h' || (g % 25) || '\"}', 60, timestamptz '2024-01-01' + (g / 25)"
-                        + " * interval '1 minute', 1, 1, 1, 1, 1, now(), '\\x00'::bytea, now()"
+                        + " * interval '1 minute', 1, 1, 1, 1, 1, now(), '\\x00'::bytea, 'gauge', 1, now(), 0,"
+                        + " ''::bytea, now()"
                         + " FROM generate_series(1, 50000) g");
             }
             s.execute("ANALYZE " + table);

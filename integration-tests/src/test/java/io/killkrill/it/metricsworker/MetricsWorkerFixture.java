@@ -62,8 +62,13 @@ final class MetricsWorkerFixture {
     }
 
     static MetricSample sample(String name, double value, Map<String, String> labels, Instant timestamp) {
-        return new MetricSample(EventIds.next(), name, value, new TreeMap<>(labels), timestamp, MetricType.GAUGE,
-                Instant.now(), Source.http("127.0.0.1:1"));
+        return sample(name, value, labels, timestamp, MetricType.GAUGE);
+    }
+
+    static MetricSample sample(String name, double value, Map<String, String> labels, Instant timestamp,
+                               MetricType type) {
+        return new MetricSample(EventIds.next(), name, value, new TreeMap<>(labels), timestamp, type, Instant.now(),
+                Source.http("127.0.0.1:1"));
     }
 
     StreamEntryID send(MetricSample sample) {

@@ -136,12 +136,14 @@ class MetricsWorkerReplicasIT {
                 other.setAutoCommit(false);
                 try (PreparedStatement insert = other.prepareStatement("INSERT INTO " + fixture.schema
                         + ".window_aggregate (id, metric_name, labels, window_seconds, window_start, sample_count,"
-                        + " value_sum, min_value, max_value, last_value, last_timestamp, sketch, updated_at)"
+                        + " value_sum, min_value, max_value, last_value, last_timestamp, sketch, metric_type,"
+                        + " first_value, first_timestamp, value_increase, counter_points, updated_at)"
                         + " VALUES (nextval('" + fixture.schema + ".window_aggregate_seq'), 'raced', ?, 60, ?, 2, 30,"
-                        + " 10, 20, 20, ?, ''::bytea, now())")) {
+                        + " 10, 20, 20, ?, ''::bytea, 'gauge', 10, ?, 0, ''::bytea, now())")) {
                     insert.setString(1, labels);
                     insert.setObject(2, window.atOffset(java.time.ZoneOffset.UTC));
                     insert.setObject(3, window.plusSeconds(1).atOffset(java.time.ZoneOffset.UTC));
+                    insert.setObject(4, window.atOffset(java.time.ZoneOffset.UTC));
                     insert.executeUpdate();
                 }
                 Map<String, MetricSample> mine = Map.of("1-0", sample("raced", 5, Map.of("host", "a"),

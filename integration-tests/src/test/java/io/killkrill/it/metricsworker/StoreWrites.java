@@ -30,7 +30,7 @@ public final class StoreWrites {
             ApplyTransaction.Recorded recorded = transaction.record(range, List.copyOf(samples.keySet()), consumer);
             Set<String> fresh = recorded.fresh();
             int raced = transaction.merge(BatchAggregation.aggregate(samples.entrySet().stream()
-                    .filter(e -> fresh.contains(e.getKey())).map(Map.Entry::getValue).toList(), List.of(60)));
+                    .filter(e -> fresh.contains(e.getKey())).map(Map.Entry::getValue).toList(), List.of(60))).racedRows();
             transaction.commit();
             return new Applied(fresh.size(), samples.size() - fresh.size(), raced, recorded.records());
         }

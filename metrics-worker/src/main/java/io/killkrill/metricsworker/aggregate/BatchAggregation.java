@@ -22,7 +22,8 @@ public final class BatchAggregation {
             for (int size : windowSeconds) {
                 SeriesWindow key = new SeriesWindow(sample.name(), labels, size,
                         SeriesWindow.windowStart(sample.timestamp(), size));
-                windows.computeIfAbsent(key, k -> new WindowAccumulator()).add(sample.value(), sample.timestamp());
+                windows.computeIfAbsent(key, k -> new WindowAccumulator())
+                        .add(sample.value(), sample.timestamp(), sample.type());
             }
         }
         return windows;

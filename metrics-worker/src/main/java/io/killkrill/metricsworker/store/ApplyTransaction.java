@@ -64,10 +64,12 @@ public final class ApplyTransaction implements AutoCloseable {
 
     /**
      * Merges partial aggregates into their window rows under row locks (see {@link WindowRowMerger#merge});
-     * returns the rows another replica created while this transaction was creating them too.
+     * returns what else the merge met: rows another replica created at the same moment, type conflicts and
+     * interleaved counter windows.
      */
-    public int merge(SortedMap<SeriesWindow, WindowAccumulator> windows) {
-        return windows.isEmpty() ? 0 : session.doReturningWork(connection -> merger.merge(connection, windows));
+    public MergeReport merge(SortedMap<SeriesWindow, WindowAccumulator> windows) {
+        return windows.isEmpty() ? MergeReport.NOTHING
+                : session.doReturningWork(connection -> merger.merge(connection, windows));
     }
 
     public void commit() {

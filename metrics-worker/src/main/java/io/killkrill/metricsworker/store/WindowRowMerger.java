@@ -3,7 +3,7 @@ package io.killkrill.metricsworker.store;
 import io.killkrill.metricsworker.aggregate.SeriesWindow;
 import io.killkrill.metricsworker.aggregate.WindowAccumulator;
 import io.killkrill.metricsworker.aggregate.WindowTotals;
-import io.killkrill.metricsworker.store.entity.WindowAggregate;
+import io.killkrill.model.MetricType;
 import org.hibernate.SessionFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +47,10 @@ final class WindowRowMerger {
      * {@code INSERT ... ON CONFLICT DO NOTHING RETURNING}; a key another replica inserted at the same moment is
      * not returned (PostgreSQL waited for that replica's commit), so it is locked and merged like an existing row.
      */
-    int merge(Connection connection, SortedMap<SeriesWindow, WindowAccumulator> windows) throws SQLException {
+    MergeReport merge(Connection connection, SortedMap<SeriesWindow, WindowAccumulator> windows)
+            throws SQLException {
         Map<SeriesWindow, StoredRow> stored = lockRows(connection, windows.keySet());
+        MergeReport.Builder report = new MergeReport.Builder();
         List<SeriesWindow> missing = new ArrayList<>();
         int racedRows = 0;
         for (SeriesWindow key : windows.keySet()) {
@@ -57,7 +59,7 @@ final class WindowRowMerger {
             }
         }
         if (!missing.isEmpty()) {
-            Set<SeriesWindow> inserted = insertRows(connection, missing, windows);
+            Set<SeriesWindow> inserted = insertRows(connection, missing, windows, report);
             List<SeriesWindow> raced = missing.stream().filter(k -> !inserted.contains(k)).toList();
             racedRows = raced.size();
             if (!raced.isEmpty()) {
@@ -70,9 +72,9 @@ final class WindowRowMerger {
             }
         }
         if (!stored.isEmpty()) {
-            updateRows(connection, stored, windows);
+            updateRows(connection, stored, windows, report);
         }
-        return racedRows;
+        return report.build(racedRows);
     }
 
     private record StoredRow(long id, WindowTotals totals) {
@@ -83,7 +85,8 @@ final class WindowRowMerger {
         Map<SeriesWindow, StoredRow> rows = new HashMap<>();
         try (PreparedStatement select = connection.prepareStatement("SELECT w.id, w.metric_name, w.labels,"
                 + " w.window_seconds, w.window_start, w.sample_count, w.value_sum, w.min_value, w.max_value,"
-                + " w.last_value, w.last_timestamp, w.sketch FROM " + tables.table("window_aggregate") + " w"
+                + " w.last_value, w.last_timestamp, w.sketch, w.metric_type, w.first_value, w.first_timestamp,"
+                + " w.value_increase, w.counter_points FROM " + tables.table("window_aggregate") + " w"
                 + " JOIN unnest(?::varchar[], ?::varchar[], ?::int[], ?::bigint[]) AS k(name, labels, size, start_us)"
                 + " ON w.metric_name = k.name AND w.labels = k.labels AND w.window_seconds = k.size"
                 + " AND w.window_start = " + fromMicros("k.start_us")
@@ -93,9 +96,14 @@ final class WindowRowMerger {
                 while (r.next()) {
                     SeriesWindow key = new SeriesWindow(r.getString(2), r.getString(3), r.getInt(4),
                             r.getObject(5, OffsetDateTime.class).toInstant());
-                    rows.put(key, new StoredRow(r.getLong(1), new WindowTotals(r.getLong(6), r.getDouble(7),
-                            r.getDouble(8), r.getDouble(9), r.getDouble(10),
-                            r.getObject(11, OffsetDateTime.class).toInstant(), r.getBytes(12))));
+                    String typeName = r.getString(13);
+                    MetricType type = MetricType.parse(typeName).orElseThrow(() -> new IllegalStateException(
+                            "window_aggregate.metric_type holds '" + typeName + "'"));
+                    rows.put(key, new StoredRow(r.getLong(1), new WindowTotals(type, r.getLong(6), r.getDouble(7),
+                            r.getDouble(8), r.getDouble(9), r.getDouble(14),
+                            r.getObject(15, OffsetDateTime.class).toInstant(), r.getDouble(10),
+                            r.getObject(11, OffsetDateTime.class).toInstant(), r.getDouble(16), r.getBytes(17),
+                            r.getBytes(12))));
                 }
             }
         }
@@ -103,17 +111,24 @@ final class WindowRowMerger {
     }
 
     private Set<SeriesWindow> insertRows(Connection connection, List<SeriesWindow> keys,
-                                         Map<SeriesWindow, WindowAccumulator> windows) throws SQLException {
-        List<WindowTotals> totals = keys.stream().map(k -> WindowTotals.empty().merge(windows.get(k))).toList();
+                                         Map<SeriesWindow, WindowAccumulator> windows, MergeReport.Builder report)
+            throws SQLException {
+        List<WindowTotals> totals = new ArrayList<>(keys.size());
+        for (SeriesWindow key : keys) {
+            totals.add(report.add(key, WindowTotals.empty().merge(windows.get(key))));
+        }
         Set<SeriesWindow> inserted = new HashSet<>();
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + tables.table("window_aggregate")
                 + " (id, metric_name, labels, window_seconds, window_start, sample_count, value_sum, min_value,"
-                + " max_value, last_value, last_timestamp, sketch, updated_at)"
+                + " max_value, last_value, last_timestamp, sketch, metric_type, first_value, first_timestamp,"
+                + " value_increase, counter_points, updated_at)"
                 + " SELECT nextval('" + tables.table("window_aggregate_seq") + "'), v.name, v.labels, v.size, "
-                + fromMicros("v.start_us") + ", v.c, v.s, v.mn, v.mx, v.lv, " + fromMicros("v.lt_us") + ", v.sk, now()"
+                + fromMicros("v.start_us") + ", v.c, v.s, v.mn, v.mx, v.lv, " + fromMicros("v.lt_us") + ", v.sk,"
+                + " v.ty, v.fv, " + fromMicros("v.ft_us") + ", v.inc, v.cp, now()"
                 + " FROM unnest(?::varchar[], ?::varchar[], ?::int[], ?::bigint[], ?::bigint[], ?::float8[],"
-                + " ?::float8[], ?::float8[], ?::float8[], ?::bigint[], ?::bytea[])"
-                + " AS v(name, labels, size, start_us, c, s, mn, mx, lv, lt_us, sk)"
+                + " ?::float8[], ?::float8[], ?::float8[], ?::bigint[], ?::bytea[], ?::varchar[], ?::float8[],"
+                + " ?::bigint[], ?::float8[], ?::bytea[])"
+                + " AS v(name, labels, size, start_us, c, s, mn, mx, lv, lt_us, sk, ty, fv, ft_us, inc, cp)"
                 + " ORDER BY v.name, v.labels, v.size, v.start_us"
                 + " ON CONFLICT (metric_name, labels, window_seconds, window_start) DO NOTHING"
                 + " RETURNING metric_name, labels, window_seconds, window_start")) {
@@ -130,19 +145,23 @@ final class WindowRowMerger {
     }
 
     private void updateRows(Connection connection, Map<SeriesWindow, StoredRow> stored,
-                            Map<SeriesWindow, WindowAccumulator> windows) throws SQLException {
+                            Map<SeriesWindow, WindowAccumulator> windows, MergeReport.Builder report)
+            throws SQLException {
         Long[] ids = new Long[stored.size()];
         List<WindowTotals> totals = new ArrayList<>(stored.size());
         int i = 0;
         for (Map.Entry<SeriesWindow, StoredRow> e : stored.entrySet()) {
             ids[i++] = e.getValue().id();
-            totals.add(e.getValue().totals().merge(windows.get(e.getKey())));
+            totals.add(report.add(e.getKey(), e.getValue().totals().merge(windows.get(e.getKey()))));
         }
         try (PreparedStatement update = connection.prepareStatement("UPDATE " + tables.table("window_aggregate") + " w"
                 + " SET sample_count = v.c, value_sum = v.s, min_value = v.mn, max_value = v.mx, last_value = v.lv,"
-                + " last_timestamp = " + fromMicros("v.lt_us") + ", sketch = v.sk, updated_at = now()"
+                + " last_timestamp = " + fromMicros("v.lt_us") + ", sketch = v.sk, metric_type = v.ty,"
+                + " first_value = v.fv, first_timestamp = " + fromMicros("v.ft_us") + ", value_increase = v.inc,"
+                + " counter_points = v.cp, updated_at = now()"
                 + " FROM unnest(?::bigint[], ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::float8[],"
-                + " ?::bigint[], ?::bytea[]) AS v(id, c, s, mn, mx, lv, lt_us, sk) WHERE w.id = v.id")) {
+                + " ?::bigint[], ?::bytea[], ?::varchar[], ?::float8[], ?::bigint[], ?::float8[], ?::bytea[])"
+                + " AS v(id, c, s, mn, mx, lv, lt_us, sk, ty, fv, ft_us, inc, cp) WHERE w.id = v.id")) {
             update.setArray(1, connection.createArrayOf("int8", ids));
             bindTotals(connection, update, 2, totals);
             int updated = update.executeUpdate();
@@ -172,7 +191,10 @@ final class WindowRowMerger {
         statement.setArray(4, connection.createArrayOf("int8", starts));
     }
 
-    /** Binds count, sum, min, max, last value, last timestamp and sketch arrays from parameter {@code first}. */
+    /**
+     * Binds count, sum, min, max, last value, last timestamp, sketch, type, first value, first timestamp,
+     * increase and counter points arrays from parameter {@code first}.
+     */
     private static void bindTotals(Connection connection, PreparedStatement statement, int first,
                                    List<WindowTotals> totals) throws SQLException {
         int n = totals.size();
@@ -183,6 +205,11 @@ final class WindowRowMerger {
         Double[] lasts = new Double[n];
         Long[] lastAts = new Long[n];
         byte[][] sketches = new byte[n][];
+        String[] types = new String[n];
+        Double[] firsts = new Double[n];
+        Long[] firstAts = new Long[n];
+        Double[] increases = new Double[n];
+        byte[][] points = new byte[n][];
         for (int i = 0; i < n; i++) {
             WindowTotals t = totals.get(i);
             counts[i] = t.count();
@@ -192,6 +219,11 @@ final class WindowRowMerger {
             lasts[i] = t.last();
             lastAts[i] = micros(t.lastAt());
             sketches[i] = t.sketch();
+            types[i] = t.type().wireName();
+            firsts[i] = t.first();
+            firstAts[i] = micros(t.firstAt());
+            increases[i] = t.increase();
+            points[i] = t.counterPoints();
         }
         statement.setArray(first, connection.createArrayOf("int8", counts));
         statement.setArray(first + 1, connection.createArrayOf("float8", sums));
@@ -200,6 +232,11 @@ final class WindowRowMerger {
         statement.setArray(first + 4, connection.createArrayOf("float8", lasts));
         statement.setArray(first + 5, connection.createArrayOf("int8", lastAts));
         statement.setArray(first + 6, connection.createArrayOf("bytea", sketches));
+        statement.setArray(first + 7, connection.createArrayOf("varchar", types));
+        statement.setArray(first + 8, connection.createArrayOf("float8", firsts));
+        statement.setArray(first + 9, connection.createArrayOf("int8", firstAts));
+        statement.setArray(first + 10, connection.createArrayOf("float8", increases));
+        statement.setArray(first + 11, connection.createArrayOf("bytea", points));
     }
 
     /** PostgreSQL keeps microseconds: instants travel as exact epoch microseconds (no float rounding). */

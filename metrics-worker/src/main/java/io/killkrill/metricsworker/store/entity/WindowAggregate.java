@@ -1,5 +1,6 @@
 package io.killkrill.metricsworker.store.entity;
 
+import io.killkrill.model.MetricType;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -12,9 +13,9 @@ import jakarta.persistence.UniqueConstraint;
 import java.time.Instant;
 
 /**
- * One series (metric name + label set) over one tumbling window: count, sum, min, max, last value and a
- * mergeable quantile sketch. Rows are only ever merged into, never overwritten: a later flush of the same
- * window adds counts and sums, combines min and max, merges sketches and keeps the later last value.
+ * One series (metric name + label set) over one tumbling window: its type, count, sum, min, max, first and last
+ * value, the increase a counter or delta series implies, and a mergeable quantile sketch. Rows are only ever
+ * merged into, never overwritten, by the one merge rule of {@code WindowTotals#merge}.
  *
  * <p>{@code labels} is the canonical form of the label set: a JSON object with keys in sorted order, so two
  * equal label sets always give the same text (and hit the same unique key).
@@ -41,6 +42,10 @@ public class WindowAggregate {
     @Column(name = "window_start", nullable = false)
     private Instant windowStart;
 
+    /** {@link MetricType#wireName()}: counter, delta or gauge. */
+    @Column(name = "metric_type", nullable = false, length = 16)
+    private String metricType;
+
     @Column(name = "sample_count", nullable = false)
     private long sampleCount;
 
@@ -52,6 +57,20 @@ public class WindowAggregate {
 
     @Column(name = "max_value", nullable = false)
     private double maxValue;
+
+    @Column(name = "first_value", nullable = false)
+    private double firstValue;
+
+    @Column(name = "first_timestamp", nullable = false)
+    private Instant firstTimestamp;
+
+    /** A counter's increase over the window (resets detected), a delta series' sum; 0 for a gauge. */
+    @Column(name = "value_increase", nullable = false)
+    private double valueIncrease;
+
+    /** A counter's samples as its increase needs them ({@code CounterPoints}); empty for other types. */
+    @Column(name = "counter_points", nullable = false)
+    private byte[] counterPoints;
 
     @Column(name = "last_value", nullable = false)
     private double lastValue;
@@ -74,10 +93,13 @@ public class WindowAggregate {
         this.labels = labels;
         this.windowSeconds = windowSeconds;
         this.windowStart = windowStart;
+        this.metricType = MetricType.GAUGE.wireName();
+        this.firstTimestamp = Instant.EPOCH;
         this.minValue = Double.POSITIVE_INFINITY;
         this.maxValue = Double.NEGATIVE_INFINITY;
         this.lastTimestamp = Instant.EPOCH;
         this.sketch = new byte[0];
+        this.counterPoints = new byte[0];
         this.updatedAt = Instant.now();
     }
 
@@ -103,6 +125,23 @@ public class WindowAggregate {
 
     public Instant getWindowEnd() {
         return windowStart.plusSeconds(windowSeconds);
+    }
+
+    public MetricType getMetricType() {
+        return MetricType.parse(metricType).orElseThrow(() ->
+                new IllegalStateException("window_aggregate.metric_type holds '" + metricType + "'"));
+    }
+
+    public double getFirstValue() {
+        return firstValue;
+    }
+
+    public Instant getFirstTimestamp() {
+        return firstTimestamp;
+    }
+
+    public double getValueIncrease() {
+        return valueIncrease;
     }
 
     public long getSampleCount() {
