@@ -17,6 +17,7 @@ import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.Retries;
 import io.killkrill.stream.StreamRuntime;
+import io.killkrill.stream.audit.PeriodicAudit;
 import io.killkrill.service.ServiceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -43,6 +44,7 @@ public final class LogWorker implements Service, AutoCloseable {
 
     private final LogWorkerConfig config;
     private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
+    private PeriodicAudit audit;
     private JedisPooled redis;
     private ElasticsearchClient elasticsearch;
     private AdminServer admin;
@@ -70,6 +72,9 @@ public final class LogWorker implements Service, AutoCloseable {
             streams.put("KILLKRILL_LOGS_DLQ", config.streams().logsDlq());
             StreamKeyCheck.requireStreams(streams, redis::type);
             admin = new AdminServer(config.adminPort(), new AdminEndpoints(this::health, registry::scrape), Map.of());
+            audit = new PeriodicAudit("killkrill.log_worker",
+                    new LogAudit(redis, config.streams(), elasticsearch, config.indexPrefix())::run, registry,
+                    Clock.systemUTC()).start();
         } catch (RuntimeException e) {
             closed = true;
             release();
@@ -184,6 +189,9 @@ public final class LogWorker implements Service, AutoCloseable {
     }
 
     private void release() {
+        if (audit != null) {
+            audit.close();
+        }
         if (admin != null) {
             admin.close();
         }

@@ -22,6 +22,7 @@ import io.killkrill.service.StreamKeyCheck;
 import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.StreamRuntime;
+import io.killkrill.stream.audit.PeriodicAudit;
 import io.killkrill.metricsworker.store.entity.WindowAggregate;
 import io.killkrill.service.ServiceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -58,6 +59,7 @@ public final class MetricsWorker implements Service, AutoCloseable {
     private volatile StreamRuntime<MetricsSink.Prepared> runtime;
     private ScheduledExecutorService sweeps;
     private AdminServer admin;
+    private PeriodicAudit audit;
 
     public MetricsWorker(MetricsWorkerConfig config) {
         this.config = config;
@@ -97,6 +99,13 @@ public final class MetricsWorker implements Service, AutoCloseable {
             });
             sweeps.scheduleWithFixedDelay(sweeper::sweep, config.claimIdle().toMillis(),
                     config.claimIdle().toMillis(), TimeUnit.MILLISECONDS);
+            if (MetricsAudit.supports(config.windows())) {
+                audit = new PeriodicAudit("killkrill.metrics_worker",
+                        new MetricsAudit(redis, config.streams(), store, config.windows())::run, registry,
+                        Clock.systemUTC()).start();
+            } else {
+                LOG.info("no periodic audit: it needs a window size of at most 60 s that divides a minute");
+            }
             LOG.info("metrics-worker started: admin port {}, windows {}, schema {}", admin.port(), config.windows(),
                     config.databaseSchema());
             return this;
@@ -241,6 +250,9 @@ public final class MetricsWorker implements Service, AutoCloseable {
         if (runtime != null) {
             runtime.stop(grace);
             runtime = null;
+        }
+        if (audit != null) {
+            audit.close();
         }
         if (sweeps != null) {
             sweeps.shutdownNow();

@@ -28,7 +28,7 @@ public final class DeadLetterToolProcess {
             try {
                 if (!process.waitFor(60, TimeUnit.SECONDS)) {
                     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    throw new IllegalStateException("the dead-letter tool did not end within 60 s:\n"
+                    throw new IllegalStateException("the tool did not end within 60 s:\n"
                             + Files.readString(log));
                 }
                 return new Result(process.exitValue(), Files.readString(log));
@@ -54,5 +54,15 @@ public final class DeadLetterToolProcess {
     /** Runs the tool to its end (at most 60 s). */
     public static Result run(Map<String, String> environment, String... args) {
         return start(environment, args).finish();
+    }
+
+    /** Runs another tool of a service jar the same way, e.g. the log-worker's {@code LogAudit}. */
+    public static Result run(String module, String mainClass, Map<String, String> environment, String... args) {
+        try {
+            Path log = Files.createTempFile("killkrill-tool-", ".log");
+            return new Running(ServiceJar.of(module).startMain(mainClass, environment, log, args), log).finish();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + mainClass, e);
+        }
     }
 }

@@ -85,4 +85,23 @@ final class AggregateQueries {
         });
     }
 
+    /**
+     * Samples stored per minute of their timestamp in [fromMinute, toMinute), from the rows of windows of
+     * {@code windowSeconds} (at most 60 and dividing it, so each row lies within one minute).
+     */
+    Map<Long, Long> samplesPerMinute(int windowSeconds, long fromMinute, long toMinute) {
+        List<Object[]> rows = sessionFactory.fromTransaction(session -> session.createNativeQuery(
+                        "SELECT floor(extract(epoch FROM window_start) / 60)::bigint AS minute, sum(sample_count)"
+                                + " FROM " + tables.table("window_aggregate")
+                                + " WHERE window_seconds = :size AND window_start >= :from AND window_start < :to"
+                                + " GROUP BY 1", Object[].class)
+                .setParameter("size", windowSeconds)
+                .setParameter("from", Instant.ofEpochSecond(fromMinute * 60))
+                .setParameter("to", Instant.ofEpochSecond(toMinute * 60)).getResultList());
+        Map<Long, Long> out = new TreeMap<>();
+        for (Object[] row : rows) {
+            out.put(((Number) row[0]).longValue(), ((Number) row[1]).longValue());
+        }
+        return out;
+    }
 }

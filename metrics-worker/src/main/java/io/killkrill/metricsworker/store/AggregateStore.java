@@ -156,6 +156,11 @@ public final class AggregateStore implements AutoCloseable {
         return queries.page(metricName, from, to, windowSeconds, labelsJson, after, limit);
     }
 
+    /** Samples stored per minute of their timestamp, see {@link AggregateQueries#samplesPerMinute}. */
+    public Map<Long, Long> samplesPerMinute(int windowSeconds, long fromMinute, long toMinute) {
+        return queries.samplesPerMinute(windowSeconds, fromMinute, toMinute);
+    }
+
     public boolean isReachable() {
         try (Connection connection = dataSource.getConnection()) {
             return connection.isValid(2);

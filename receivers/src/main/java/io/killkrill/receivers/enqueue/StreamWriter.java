@@ -1,5 +1,6 @@
 package io.killkrill.receivers.enqueue;
 
+import io.killkrill.model.AuditSlot;
 import io.killkrill.receivers.ReceiverMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,8 +89,39 @@ public final class StreamWriter implements AutoCloseable {
 
     public enum Delivery { FAIL_FAST, UNTIL_STORED }
 
-    /** One entry for one stream. */
-    public record Entry(String stream, Map<String, String> fields) {
+    /**
+     * One entry for one stream.
+     *
+     * @param audit where the entry counts in the audit (an accepted item); the writer adds 1 to its minute's
+     *              count in the same atomic step that stores the entry. Empty for entries that are not
+     *              accepted items.
+     */
+    public record Entry(String stream, Map<String, String> fields, Optional<AuditSlot> audit) {
+        public Entry {
+            Objects.requireNonNull(stream, "stream");
+            Objects.requireNonNull(fields, "fields");
+            Objects.requireNonNull(audit, "audit");
+        }
+
+        /** An entry that is not counted in the audit. */
+        public Entry(String stream, Map<String, String> fields) {
+            this(stream, fields, Optional.empty());
+        }
+
+        /** An accepted item, counted in {@code slot}'s minute. */
+        public Entry(String stream, Map<String, String> fields, AuditSlot slot) {
+            this(stream, fields, Optional.of(slot));
+        }
+    }
+
+    /** A write's audit counts: per {@code <stream>:audit:<minute>} key, per service field, how many entries. */
+    private static Map<String, Map<String, Integer>> auditCounts(List<Entry> entries) {
+        Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            e.audit().ifPresent(slot -> counts.computeIfAbsent(slot.key(e.stream()), k -> new LinkedHashMap<>())
+                    .merge(slot.service(), 1, Integer::sum));
+        }
+        return counts;
     }
 
     /**
@@ -389,6 +421,13 @@ public final class StreamWriter implements AutoCloseable {
         for (Entry e : p.entries()) {
             queued.add(pipeline.sendCommand(xadd(e)));
         }
+        auditCounts(p.entries()).forEach((key, services) -> {
+            services.forEach((service, n) -> queued.add(pipeline.sendCommand(
+                    new CommandArguments(Protocol.Command.HINCRBY).key(new Utf8(key)).add(new Utf8(service))
+                            .add(Integer.toString(n)))));
+            queued.add(pipeline.sendCommand(new CommandArguments(Protocol.Command.PEXPIRE).key(new Utf8(key))
+                    .add(Long.toString(AuditSlot.RETENTION.toMillis()))));
+        });
         queued.add(pipeline.sendCommand(new CommandArguments(Protocol.Command.HSET).key(marker)
                 .add(Integer.toString(index)).add("1")));
         queued.add(pipeline.sendCommand(new CommandArguments(Protocol.Command.PEXPIRE).key(marker)
@@ -466,17 +505,30 @@ public final class StreamWriter implements AutoCloseable {
         for (Entry e : p.entries()) {
             streams.putIfAbsent(e.stream(), streams.size() + 3);
         }
+        Map<String, Map<String, Integer>> audit = auditCounts(p.entries());
         Optional<Idempotency> idempotency = p.idempotency();
         CommandArguments eval = new CommandArguments(Protocol.Command.EVALSHA).add(appendSha)
-                .add(Integer.toString(2 + streams.size())).key(marker)
+                .add(Integer.toString(2 + streams.size() + audit.size())).key(marker)
                 .key(idempotency.map(Idempotency::key).orElse(marker));
         streams.keySet().forEach(eval::key);
+        audit.keySet().forEach(key -> eval.key(new Utf8(key)));
         eval.add(Integer.toString(index)).add(Long.toString(MARKER_TTL.toMillis()));
         if (idempotency.isPresent()) {
             Idempotency i = idempotency.get();
             eval.add(i.token()).add(new Utf8(i.answer())).add(Long.toString(i.ttl().toMillis()));
         } else {
             eval.add("").add("").add("0");
+        }
+        eval.add(Integer.toString(streams.size())).add(Long.toString(AuditSlot.RETENTION.toMillis()));
+        int increments = audit.values().stream().mapToInt(Map::size).sum();
+        eval.add(Integer.toString(increments));
+        int keyIndex = 3 + streams.size();
+        for (Map<String, Integer> services : audit.values()) {
+            for (Map.Entry<String, Integer> service : services.entrySet()) {
+                eval.add(Integer.toString(keyIndex)).add(new Utf8(service.getKey()))
+                        .add(Integer.toString(service.getValue()));
+            }
+            keyIndex++;
         }
         for (Entry e : p.entries()) {
             eval.add(Integer.toString(streams.get(e.stream()))).add(Integer.toString(e.fields().size()));

@@ -1,5 +1,6 @@
 package io.killkrill.receivers.syslog;
 
+import io.killkrill.model.AuditSlot;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.DeadLetterCodec;
 import io.killkrill.model.DeadLetterReason;
@@ -75,7 +76,8 @@ public final class SyslogIngest {
                     frame.bytes())
                     : SyslogParser.parse(frame.bytes(), peer, Instant.now());
             if (result instanceof SyslogParse.Parsed parsed) {
-                entries.add(new StreamWriter.Entry(logsStream, LogEventCodec.toEntry(parsed.event())));
+                entries.add(new StreamWriter.Entry(logsStream, LogEventCodec.toEntry(parsed.event()),
+                        AuditSlot.of(parsed.event())));
                 events++;
             } else {
                 addDeadLetter((SyslogParse.Rejected) result, peer);
@@ -89,7 +91,8 @@ public final class SyslogIngest {
         }
 
         private void addDeadLetter(SyslogParse.Rejected rejected, String peer) {
-            entries.add(new StreamWriter.Entry(logsDlq, DeadLetterCodec.toEntry(deadLetter(rejected, peer))));
+            DeadLetter letter = deadLetter(rejected, peer);
+            entries.add(new StreamWriter.Entry(logsDlq, DeadLetterCodec.toEntry(letter), AuditSlot.ofIntakeLetter(letter)));
             deadLetterReasons.add(rejected.reason().code());
         }
 
