@@ -46,13 +46,10 @@ class AuditIT extends PipelineScenario {
     private static final Pattern MISSING = Pattern.compile("^\\s+(\\S+)\\s+\\d+\\s+\\d+\\s+\\d+\\s+\\d+\\s+\\d+\\s+MISSING (\\d+)$",
             Pattern.MULTILINE);
 
-    private FaultProxy proxy;
 
     @Override
     protected PipelineProcesses.Stores stores() throws Exception {
-        proxy = new FaultProxy(elasticsearch.uri());
-        owned.add(proxy);
-        return PipelineProcesses.Stores.of(redis, elasticsearch, postgres).withElasticsearch(proxy.uri());
+        return storesBehindElasticsearchProxy();
     }
 
     @Override
@@ -96,9 +93,9 @@ class AuditIT extends PipelineScenario {
             logWorkers.get(0).kill();
             logWorkers.get(0).start().awaitReady();
             awaitTraffic(start, Duration.ofSeconds(30));
-            proxy.mode(FaultProxy.Mode.REFUSE);
+            elasticsearchProxy.mode(FaultProxy.Mode.REFUSE);
             awaitTraffic(start, Duration.ofSeconds(50));
-            proxy.mode(FaultProxy.Mode.FORWARD);
+            elasticsearchProxy.mode(FaultProxy.Mode.FORWARD);
             awaitTraffic(start, traffic);
         } finally {
             sender.shutdown();

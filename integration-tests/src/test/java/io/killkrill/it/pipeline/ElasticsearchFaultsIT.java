@@ -20,14 +20,11 @@ import static org.awaitility.Awaitility.await;
  * in front of the real one, which the test switches to refuse connections or to swallow requests.
  */
 class ElasticsearchFaultsIT extends PipelineScenario {
-    private FaultProxy proxy;
     private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
 
     @Override
     protected PipelineProcesses.Stores stores() throws Exception {
-        proxy = new FaultProxy(elasticsearch.uri());
-        owned.add(proxy);
-        return PipelineProcesses.Stores.of(redis, elasticsearch, postgres).withElasticsearch(proxy.uri());
+        return storesBehindElasticsearchProxy();
     }
 
     @Override
@@ -39,7 +36,7 @@ class ElasticsearchFaultsIT extends PipelineScenario {
 
     @AfterEach
     void restoreProxy() {
-        proxy.mode(FaultProxy.Mode.FORWARD);
+        elasticsearchProxy.mode(FaultProxy.Mode.FORWARD);
     }
 
     /**
@@ -56,7 +53,7 @@ class ElasticsearchFaultsIT extends PipelineScenario {
         sent.addAndGet(50);
         awaitLogs(run, 50, 0, Duration.ofSeconds(60));
 
-        proxy.mode(FaultProxy.Mode.REFUSE);
+        elasticsearchProxy.mode(FaultProxy.Mode.REFUSE);
         long outageStart = System.nanoTime();
         var sending = sender.scheduleAtFixedRate(() -> {
             int from = sent.get();
@@ -70,7 +67,7 @@ class ElasticsearchFaultsIT extends PipelineScenario {
                     return System.nanoTime() - outageStart >= TimeUnit.SECONDS.toNanos(20);
                 });
         assertThat(indexed(run)).as("nothing indexed during the outage").isEqualTo(50);
-        proxy.mode(FaultProxy.Mode.FORWARD);
+        elasticsearchProxy.mode(FaultProxy.Mode.FORWARD);
         sending.cancel(false);
         await("the sender stopped").atMost(Duration.ofSeconds(30)).until(sending::isDone);
         int total = sent.get();
@@ -96,14 +93,14 @@ class ElasticsearchFaultsIT extends PipelineScenario {
     void elasticsearchTimingOutLosesAndDuplicatesNothing() throws Exception {
         String run = run("es_slow");
         double retriesBefore = requestRetries();
-        proxy.mode(FaultProxy.Mode.BLACKHOLE);
+        elasticsearchProxy.mode(FaultProxy.Mode.BLACKHOLE);
         for (int from = 0; from < 300; from += 100) {
             assertThat(postLogs(logLines(run, from, from + 100)).accepted()).isEqualTo(100);
         }
         await("the worker retried timed-out bulk requests").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(200)).until(() -> requestRetries() >= retriesBefore + 2);
         assertThat(deadLettersOf(streams.logsDlq(), run)).isEmpty();
-        proxy.mode(FaultProxy.Mode.FORWARD);
+        elasticsearchProxy.mode(FaultProxy.Mode.FORWARD);
 
         awaitLogs(run, 300, 0, Duration.ofSeconds(60));
 

@@ -85,6 +85,8 @@ public abstract class PipelineScenario {
     /** 503 and 429 answers the client retried. */
     protected final java.util.concurrent.atomic.AtomicLong retriedAnswers = new java.util.concurrent.atomic.AtomicLong();
     protected ServiceProcess receivers;
+    /** Between the services and Elasticsearch when {@link #storesBehindElasticsearchProxy()} made the stores. */
+    protected io.killkrill.it.support.FaultProxy elasticsearchProxy;
     protected final List<ServiceProcess> logWorkers = new ArrayList<>();
     protected final List<ServiceProcess> metricsWorkers = new ArrayList<>();
     protected final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -111,6 +113,13 @@ public abstract class PipelineScenario {
      */
     protected PipelineProcesses.Stores stores() throws Exception {
         return PipelineProcesses.Stores.of(redis, elasticsearch, postgres);
+    }
+
+    /** For {@link #stores()}: the shared stores, Elasticsearch reached through a new {@link #elasticsearchProxy}. */
+    protected PipelineProcesses.Stores storesBehindElasticsearchProxy() throws IOException {
+        elasticsearchProxy = new io.killkrill.it.support.FaultProxy(elasticsearch.uri());
+        owned.add(elasticsearchProxy);
+        return PipelineProcesses.Stores.of(redis, elasticsearch, postgres).withElasticsearch(elasticsearchProxy.uri());
     }
 
     /** Starts this class's services; by default receivers, one log-worker and one metrics-worker. */
