@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  * (the log-worker's and metrics-worker's {@code LogAudit} / {@code MetricsAudit}, as processes, the way
  * {@code ./killkrill audit} runs them) compares with Elasticsearch, PostgreSQL, the dead letters and what is
  * pending. Traffic: every second 40 HTTP logs, 10 syslog TCP logs and 20 samples, for
- * {@code killkrill.audit.trafficSeconds} (default 75, so at least two minute boundaries); the log-worker is
+ * {@code killkrill.audit.trafficSeconds} (default 62, so at least two minutes); the log-worker is
  * SIGKILLed at 15 s and restarted as a new consumer, Elasticsearch refused for 20 s from 30 s.
  * Proof: after the usual exact reconciliation (indexed = sent, no duplicate; stored samples = sent), both audits
  * exit 0 with every minute reconciled and the accepted totals equal to what was sent; after 5 documents are
@@ -64,7 +64,7 @@ class AuditIT extends PipelineScenario {
     @Test
     void everyMinuteReconcilesThroughAWorkerKillAndAnOutageAndDeletedDocumentsAreNamedByMinute() throws Exception {
         String run = run("audit");
-        Duration traffic = Duration.ofSeconds(Long.getLong("killkrill.audit.trafficSeconds", 75));
+        Duration traffic = Duration.ofSeconds(Long.getLong("killkrill.audit.trafficSeconds", 62));
         Instant since = Instant.now().minusSeconds(60);
         AtomicInteger logs = new AtomicInteger();
         AtomicInteger samples = new AtomicInteger();
