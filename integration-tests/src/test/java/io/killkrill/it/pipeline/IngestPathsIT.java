@@ -95,8 +95,9 @@ class IngestPathsIT extends PipelineScenario {
     /**
      * Metric samples over HTTP (JSON array) and as a Prometheus text page end in PostgreSQL and in the
      * metrics-worker's Prometheus output. Proof: every item accepted (202); the stored sample counts and value
-     * sums per metric equal what was sent; {@code /metrics/aggregates} shows each series' count, sum, min and
-     * max of the closed window; nothing dead-lettered; metrics group drained.
+     * sums per metric equal what was sent; {@code /metrics/aggregates} shows each gauge series' count, sum, min
+     * and max of the closed window, and the text page's counter as a counter with its increase; nothing
+     * dead-lettered; metrics group drained.
      */
     @Test
     void httpMetricsAndPrometheusTextAreStoredAndExported() throws Exception {
@@ -136,8 +137,12 @@ class IngestPathsIT extends PipelineScenario {
                 json + "_window_sum{host=\"h0\",window=\"60s\"} 145.0",
                 json + "_window_min{host=\"h0\",window=\"60s\"} 1.0",
                 json + "_window_max{host=\"h0\",window=\"60s\"} 28.0",
-                text + "_window_count{path=\"/p1\",window=\"60s\"} 5",
-                text + "_window_sum{path=\"/p1\",window=\"60s\"} 250.0");
+                // the text page's counter (path /p1: 10, 30, 50, 70, 90) as a counter: its running total, and
+                // its increase over the window
+                "# TYPE " + text + "_total counter",
+                text + "_total{path=\"/p1\",window=\"60s\"} 90.0",
+                text + "_window_increase{path=\"/p1\",window=\"60s\"} 80.0");
+        assertThat(exported).doesNotContain(text + "_window_count");
         ExternalTool.Result check = ExternalTool.run(TestServices.repoRoot(),
                 exported.getBytes(java.nio.charset.StandardCharsets.UTF_8), "promtool", "check", "metrics");
         assertThat(check.exitCode()).as("promtool check metrics: %s", check.output()).isZero();

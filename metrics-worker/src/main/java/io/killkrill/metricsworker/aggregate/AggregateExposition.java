@@ -35,9 +35,9 @@ import java.util.TreeMap;
  *   <li>gauge and delta: {@code <name>_window} as a summary (quantiles 0.5, 0.9, 0.99 plus {@code _sum} and
  *       {@code _count}) and gauges {@code <name>_window_min}, {@code <name>_window_max};</li>
  *   <li>counter and delta: gauge {@code <name>_window_increase}, the increase over the window;</li>
- *   <li>counter: the running total at the window's last sample as a Prometheus counter, so a Prometheus that
- *       scrapes this sees the series it was sent: {@code http_requests_total} stays {@code http_requests_total}
- *       (family {@code http_requests}). A name the text format reserves for other types ({@code _bucket},
+ *   <li>counter: the running total at the window's last sample as a Prometheus counter, named as the text
+ *       format names counters: {@code http_requests_total} stays {@code http_requests_total} (family
+ *       {@code http_requests}), {@code jobs} is written {@code jobs_total}. A name the text format reserves for other types ({@code _bucket},
  *       {@code _created}, {@code _info}), or whose family another metric already takes, gets
  *       {@code _cumulative} before {@code _total}.</li>
  * </ul>
