@@ -40,9 +40,13 @@ final class OtlpDecoder {
 
     /** The OTLP JSON fields whose hex string is bytes (LogRecord, Exemplar): base64 for {@code JsonFormat}. */
     private static final Set<String> HEX_ID_FIELDS = Set.of("traceId", "spanId", "trace_id", "span_id");
-    /** Exact numbers through the hex rewrite: a double or a 64-bit integer reaches JsonFormat as it was sent. */
+    /**
+     * Exact numbers through the hex rewrite (a double or a 64-bit integer reaches JsonFormat as it was sent), one
+     * JSON value per body, the contract mapper's nesting limit (64 levels).
+     */
     private static final ObjectMapper EXACT = Json.MAPPER.copy()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
     private static final JsonFormat.Parser JSON = JsonFormat.parser().ignoringUnknownFields();
 

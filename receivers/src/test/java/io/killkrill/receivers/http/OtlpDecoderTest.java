@@ -224,6 +224,8 @@ class OtlpDecoderTest {
                 .isInstanceOf(MalformedBodyException.class).hasMessageContaining("hex");
         assertThatThrownBy(() -> OtlpDecoder.LOGS.json("[1]".getBytes(StandardCharsets.UTF_8), 10))
                 .isInstanceOf(MalformedBodyException.class);
+        assertThatThrownBy(() -> OtlpDecoder.LOGS.json("{} {}".getBytes(StandardCharsets.UTF_8), 10))
+                .as("a second JSON value after the request").isInstanceOf(MalformedBodyException.class);
         assertThatThrownBy(() -> OtlpDecoder.LOGS.json("{\"resourceLogs\":{}}".getBytes(StandardCharsets.UTF_8), 10))
                 .isInstanceOf(MalformedBodyException.class);
         assertThatThrownBy(() -> OtlpDecoder.LOGS.protobuf(new byte[]{0x0a, 0x05, 0x01}, 10))
