@@ -194,6 +194,32 @@ class OtlpDecoderTest {
     }
 
     @Test
+    void theContractsAttributeAndLabelLimitsRefuseOneRecordOrSampleNamingWhy() throws Exception {
+        LogRecord.Builder crowded = record("crowded");
+        for (int i = 0; i < LogEventCodec.MAX_ATTRIBUTES; i++) {
+            crowded.addAttributes(kv("a" + i, str("v")));
+        }
+        List<IngestItem> logs = OtlpDecoder.LOGS.protobuf(logs(resource(kv("service.name", str("s")),
+                kv("host.name", str("h"))), InstrumentationScope.getDefaultInstance(), crowded.build(),
+                record("fine").build()).toByteArray(), 100);
+
+        Validated<LogEvent> refused = LogEventCodec.fromInput(((IngestItem.Parsed) logs.get(0)).node(), CONTEXT);
+        assertThat(((Validated.Invalid<LogEvent>) refused).errors()).anySatisfy(e ->
+                assertThat(e.field()).startsWith("attributes"));
+        assertThat(LogEventCodec.fromInput(((IngestItem.Parsed) logs.get(1)).node(), CONTEXT))
+                .isInstanceOf(Validated.Valid.class);
+
+        NumberDataPoint reserved = NumberDataPoint.newBuilder().setAsDouble(1).addAttributes(kv("__x", str("y")))
+                .build();
+        List<IngestItem> samples = OtlpDecoder.METRICS.protobuf(metrics(Metric.newBuilder().setName("g")
+                .setGauge(Gauge.newBuilder().addDataPoints(reserved)).build()).toByteArray(), 100);
+        Validated<MetricSample> sample = MetricSampleCodec.fromInput(((IngestItem.Parsed) samples.get(0)).node(),
+                CONTEXT);
+        assertThat(((Validated.Invalid<MetricSample>) sample).errors()).anySatisfy(e ->
+                assertThat(e.field()).contains("__x"));
+    }
+
+    @Test
     void otlpJsonReadsHexIdsIntegerEnumsAndBothFieldSpellings() throws Exception {
         String json = """
                 {"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"web"}}]},
