@@ -103,6 +103,9 @@ public final class PipelineBenchmark {
             if (options.phases().contains("redis")) {
                 receiversIntoRedis();
             }
+            if (options.phases().contains("otlp")) {
+                otlpIntoRedis();
+            }
             ratios();
         } finally {
             report.section("machine").put("load_at_end", loadAverage());
@@ -445,9 +448,9 @@ public final class PipelineBenchmark {
     private void remoteWriteToPostgres(URI write) throws Exception {
         int n = options.metricSamples();
         long now = System.currentTimeMillis();
-        RemoteWriteLoad.Bodies bodies = RemoteWriteLoad.bodies(n, options.httpBatch(), now);
+        HttpLoad.Bodies bodies = RemoteWriteLoad.bodies(n, options.httpBatch(), now);
         samplesToPostgres("killkrill_remote_write_to_postgres", "KillKrill remote_write", n,
-                () -> HttpLoad.flood(write, bodies.bodies(), bodies::samplesIn, options.httpClients(),
+                () -> HttpLoad.flood(write, bodies.bodies(), bodies::itemsIn, options.httpClients(),
                         RemoteWriteLoad.HEADERS));
     }
 
@@ -630,30 +633,18 @@ public final class PipelineBenchmark {
             ObjectNode r = report.section("receivers_into_redis");
             // one short round of each path first, so both figures are of a JIT-compiled receiver
             int warm = Math.min(n, 100_000);
-            SyslogLoad.flood("127.0.0.1", syslogPort, warm, options.syslogConnections(), DAY_SYSLOG);
-            awaitLength(stream, warm, System.nanoTime());
-            redis.del(stream);
-            HttpLoad.flood(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs"),
+            Load syslogWarm = () -> syslog(syslogPort, warm);
+            Load httpWarm = () -> HttpLoad.flood(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs"),
                     HttpLoad.batches(warm, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP)),
                     options.httpBatch(), options.httpClients());
-            awaitLength(stream, warm, System.nanoTime());
-            redis.del(stream);
+            intoRedis(receivers, stream, warm, syslogWarm, null);
+            intoRedis(receivers, stream, warm, httpWarm, null);
             progress = "receivers only: syslog TCP " + n + " messages -> Redis";
-            CpuMeter cpu = meter().track("receivers", receivers.pid()).start();
-            long start = System.nanoTime();
-            SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SYSLOG);
-            double syslogSeconds = awaitLength(stream, n, start);
-            cpu.stop(r.putObject("syslog"), n);
-            redis.del(stream);
+            double syslogSeconds = intoRedis(receivers, stream, n, () -> syslog(syslogPort, n), r.putObject("syslog"));
             List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
             progress = "receivers only: HTTP " + n + " events -> Redis";
-            cpu = meter().track("receivers", receivers.pid()).start();
-            start = System.nanoTime();
-            HttpLoad.flood(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs"), bodies, options.httpBatch(),
-                    options.httpClients());
-            double httpSeconds = awaitLength(stream, n, start);
-            cpu.stop(r.putObject("http"), n);
-            redis.del(stream);
+            double httpSeconds = intoRedis(receivers, stream, n, () -> HttpLoad.flood(URI.create("http://127.0.0.1:"
+                    + httpPort + "/api/v1/logs"), bodies, options.httpBatch(), options.httpClients()), r.putObject("http"));
             ServiceProcess.Memory m = receivers.memory();
             r.put("messages", n).put("syslog_seconds", round(syslogSeconds))
                     .put("syslog_msg_per_s", Math.round(n / syslogSeconds)).put("http_seconds", round(httpSeconds))
@@ -661,6 +652,68 @@ public final class PipelineBenchmark {
             report.row("receivers only, syslog TCP -> Redis (XLEN), msg/s", fmt(n / syslogSeconds), ">= 150k");
             report.row("receivers only, HTTP batches -> Redis (XLEN), msg/s", fmt(n / httpSeconds), ">= 150k");
         }
+    }
+
+    /**
+     * OTLP/HTTP logs into Redis next to the native NDJSON endpoint, receivers only: the same events (the HTTP
+     * phase's) as NDJSON batches on {@code /api/v1/logs} and as protobuf {@code ExportLogsServiceRequest}s of the
+     * same size on {@code /v1/logs} ({@link OtlpLoad}), each after an unmeasured round.
+     */
+    private void otlpIntoRedis() throws Exception {
+        String streams = streamPrefix + "otlp:";
+        String stream = StreamNames.prefixed(streams).logs();
+        int httpPort = freePort();
+        int n = options.redisEvents();
+        try (ServiceProcess receivers = startReceivers("receivers-otlp", streams, httpPort, freePort(),
+                Map.of("KILLKRILL_RECEIVERS_MAX_BACKLOG", "100000000"))) {
+            ObjectNode r = report.section("otlp_into_redis");
+            URI ndjson = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs");
+            URI otlp = URI.create("http://127.0.0.1:" + httpPort + "/v1/logs");
+            List<byte[]> ndjsonBodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
+            HttpLoad.Bodies otlpBodies = OtlpLoad.bodies(n, options.httpBatch(), DAY_HTTP);
+            Load nativeLoad = () -> HttpLoad.flood(ndjson, ndjsonBodies, options.httpBatch(), options.httpClients());
+            Load otlpLoad = () -> HttpLoad.flood(otlp, otlpBodies.bodies(), otlpBodies::itemsIn, options.httpClients(),
+                    OtlpLoad.HEADERS);
+            progress = "receivers only: warm-up, NDJSON and OTLP " + n + " events each";
+            intoRedis(receivers, stream, n, nativeLoad, null);
+            intoRedis(receivers, stream, n, otlpLoad, null);
+            progress = "receivers only: native NDJSON " + n + " events -> Redis";
+            double nativeSeconds = intoRedis(receivers, stream, n, nativeLoad, r.putObject("ndjson"));
+            progress = "receivers only: OTLP/HTTP protobuf " + n + " records -> Redis";
+            double otlpSeconds = intoRedis(receivers, stream, n, otlpLoad, r.putObject("otlp"));
+            long ndjsonBytes = ndjsonBodies.stream().mapToLong(b -> b.length).sum();
+            long otlpBytes = otlpBodies.bodies().stream().mapToLong(b -> b.length).sum();
+            r.put("events", n).put("batch", options.httpBatch()).put("ndjson_bytes", ndjsonBytes)
+                    .put("otlp_bytes", otlpBytes).put("ndjson_seconds", round(nativeSeconds))
+                    .put("ndjson_msg_per_s", Math.round(n / nativeSeconds)).put("otlp_seconds", round(otlpSeconds))
+                    .put("otlp_msg_per_s", Math.round(n / otlpSeconds))
+                    .put("peak_rss_mib", receivers.memory().hwmKb() / 1024);
+            report.row("receivers only, native NDJSON batches -> Redis (XLEN), msg/s", fmt(n / nativeSeconds), "");
+            report.row("receivers only, OTLP/HTTP protobuf batches -> Redis (XLEN), msg/s", fmt(n / otlpSeconds),
+                    String.format("%.2fx NDJSON", nativeSeconds / otlpSeconds));
+        }
+    }
+
+    /**
+     * Runs {@code load} against receivers alone and times it until {@code stream} holds {@code n}, then empties it;
+     * the receivers' CPU goes into {@code cpuInto} (null: a warm-up, not reported).
+     */
+    private double intoRedis(ServiceProcess receivers, String stream, int n, Load load, ObjectNode cpuInto)
+            throws Exception {
+        CpuMeter cpu = meter().track("receivers", receivers.pid()).start();
+        long start = System.nanoTime();
+        load.run();
+        double seconds = awaitLength(stream, n, start);
+        if (cpuInto != null) {
+            cpu.stop(cpuInto, n);
+        }
+        redis.del(stream);
+        return seconds;
+    }
+
+    private HttpLoad.Outcome syslog(int syslogPort, int n) throws Exception {
+        SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SYSLOG);
+        return new HttpLoad.Outcome(n, 0);
     }
 
     private double awaitLength(String stream, long n, long start) throws InterruptedException {

@@ -23,14 +23,7 @@ final class RemoteWriteLoad {
     private RemoteWriteLoad() {
     }
 
-    /** The bodies, and how many samples each holds. */
-    record Bodies(List<byte[]> bodies, Map<byte[], Integer> samples) {
-        int samplesIn(byte[] body) {
-            return samples.get(body);
-        }
-    }
-
-    static Bodies bodies(int total, int perBatch, long nowMillis) throws IOException {
+    static HttpLoad.Bodies bodies(int total, int perBatch, long nowMillis) throws IOException {
         List<byte[]> bodies = new ArrayList<>();
         Map<byte[], Integer> samples = new IdentityHashMap<>();
         for (int start = 0; start < total; start += perBatch) {
@@ -45,7 +38,7 @@ final class RemoteWriteLoad {
             bodies.add(body);
             samples.put(body, end - start);
         }
-        return new Bodies(bodies, samples);
+        return new HttpLoad.Bodies(bodies, samples);
     }
 
     private static byte[] series(long i, long nowMillis) throws IOException {

@@ -18,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
+import redis.clients.jedis.StreamEntryID;
 import java.util.function.UnaryOperator;
 
 /** The receivers service started in-process on ephemeral ports, writing to streams no other test uses. */
@@ -45,11 +47,37 @@ final class ReceiversUnderTest implements AutoCloseable {
         return new ReceiversUnderTest(Receivers.start(config), streams, client);
     }
 
+    /**
+     * Receivers with API key {@code key} whose backlog limit is {@code limit} entries, with the consumer groups on
+     * both streams that make their entries count as backlog.
+     */
+    static ReceiversUnderTest backlogLimited(RedisService redis, String testName, String key, long limit)
+            throws Exception {
+        ReceiversUnderTest service = start(redis, testName,
+                c -> c.withApiKeys(List.of(key)).withLimits(1024 * 1024, 100, 64 * 1024, limit));
+        service.redis.xgroupCreate(service.streams.logs(), service.streams.logGroup(), new StreamEntryID(), true);
+        service.redis.xgroupCreate(service.streams.metrics(), service.streams.metricsGroup(), new StreamEntryID(),
+                true);
+        return service;
+    }
+
+    /** Waits until the receivers measure {@code entries} of backlog on {@code stream}. */
+    void awaitBacklog(String stream, long entries) {
+        Awaitility.await("the backlog of " + entries + " on " + stream + " is measured").atMost(Duration.ofSeconds(10))
+                .until(() -> meter("killkrill_receivers_backlog_entries{", "stream=\"" + stream + "\"") == entries);
+    }
+
     URI uri(String path) {
         return URI.create("http://127.0.0.1:" + receivers.ports().http() + path);
     }
 
     HttpResponse<String> post(String path, String contentType, byte[] body, String... headers) {
+        return post(path, contentType, body, HttpResponse.BodyHandlers.ofString(), headers);
+    }
+
+    /** As {@link #post(String, String, byte[], String...)}, the answer read by {@code handler} (protobuf: bytes). */
+    <T> HttpResponse<T> post(String path, String contentType, byte[] body, HttpResponse.BodyHandler<T> handler,
+                             String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
@@ -58,7 +86,7 @@ final class ReceiversUnderTest implements AutoCloseable {
         if (headers.length > 0) {
             request.headers(headers);
         }
-        return send(request.build());
+        return send(request.build(), handler);
     }
 
     HttpResponse<String> get(String path) {
@@ -66,8 +94,12 @@ final class ReceiversUnderTest implements AutoCloseable {
     }
 
     HttpResponse<String> send(HttpRequest request) {
+        return send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.send(request, handler);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

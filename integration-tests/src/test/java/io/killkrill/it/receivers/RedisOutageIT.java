@@ -18,7 +18,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Redis goes away (a redis-server this test started on its own port, then stopped) and comes back.
- * HTTP: 503 with Retry-After and nothing reported accepted while it is down; 202 again afterwards, and the
+ * HTTP: 503 with Retry-After and nothing reported accepted while it is down (OTLP too, with a google.rpc.Status
+ * UNAVAILABLE); 202 again afterwards, and the
  * stream holds exactly what was reported accepted. Syslog TCP: messages sent while Redis is down are not
  * dropped: reading stops, and once Redis is back every one of them is stored (sent = stored, no duplicates).
  * Syslog UDP cannot be paused: what arrives meanwhile is dropped and counted with its reason.
@@ -26,6 +27,8 @@ import static org.awaitility.Awaitility.await;
 class RedisOutageIT {
     private static final byte[] EVENT = "[{\"message\":\"m\",\"service\":\"s\"},{\"message\":\"n\",\"service\":\"s\"}]"
             .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OTLP_EXPORT = ("{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":"
+            + "{\"stringValue\":\"m\"}}]}]}]}").getBytes(StandardCharsets.UTF_8);
     private OwnRedis redis;
     private ReceiversUnderTest service;
 
@@ -53,6 +56,11 @@ class RedisOutageIT {
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(refused.headers().firstValue("Retry-After")).isPresent();
         assertThat(ReceiversUnderTest.json(refused.body()).get("accepted").asInt()).isZero();
+        HttpResponse<String> otlp = service.post("/v1/logs", "application/json", OTLP_EXPORT);
+        assertThat(otlp.statusCode()).as("OTLP: retryable, as its exporters expect").isEqualTo(503);
+        assertThat(otlp.headers().firstValue("Retry-After")).isPresent();
+        assertThat(ReceiversUnderTest.json(otlp.body()).get("code").asInt()).as("google.rpc.Status UNAVAILABLE")
+                .isEqualTo(14);
         assertThat(service.get("/health/live").statusCode()).isEqualTo(200);
 
         redis.start();

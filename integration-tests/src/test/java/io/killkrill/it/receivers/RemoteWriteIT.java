@@ -1,6 +1,7 @@
 package io.killkrill.it.receivers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.killkrill.it.support.MutatedBodies;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
 import io.killkrill.it.support.RemoteWriteRequests;
@@ -8,14 +9,11 @@ import io.killkrill.it.support.RemoteWriteRequests.Sample;
 import io.killkrill.it.support.RemoteWriteRequests.Series;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import redis.clients.jedis.StreamEntryID;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +22,6 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * POST /api/v1/write (Prometheus remote_write 1.0, issue 15 item 2) against the real Redis, with the guarantees of
@@ -160,15 +157,7 @@ class RemoteWriteIT {
         byte[] valid = RemoteWriteRequests.protobuf(List.of(Series.of("fuzz_gauge", List.of(new Sample(1, T),
                 new Sample(2, T + 1000)), "a", "b")));
         Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(400);
-        Arbitrary<byte[]> mutated = Combinators.combine(Arbitraries.integers().between(0, valid.length - 1).list()
-                        .ofMinSize(1).ofMaxSize(4), Arbitraries.bytes().list().ofMinSize(4).ofMaxSize(4))
-                .as((positions, values) -> {
-                    byte[] body = valid.clone();
-                    for (int i = 0; i < positions.size(); i++) {
-                        body[positions.get(i)] = values.get(i);
-                    }
-                    return body;
-                });
+        Arbitrary<byte[]> mutated = MutatedBodies.overwritten(valid);
         Arbitrary<byte[]> bodies = Arbitraries.oneOf(random, random.map(RemoteWriteRequests::snappy),
                 mutated.map(RemoteWriteRequests::snappy), mutated);
         try (ReceiversUnderTest service = start(redis, "rw-fuzz")) {
@@ -201,17 +190,14 @@ class RemoteWriteIT {
      */
     @Test
     void overTheBacklogLimitIs503WithRetryAfter(RedisService redis) throws Exception {
-        try (ReceiversUnderTest service = ReceiversUnderTest.start(redis, "rw-backlog",
-                c -> c.withApiKeys(List.of(KEY)).withLimits(1024 * 1024, 100, 64 * 1024, 8))) {
+        try (ReceiversUnderTest service = ReceiversUnderTest.backlogLimited(redis, "rw-backlog", KEY, 8)) {
             String stream = service.streams.metrics();
-            service.redis.xgroupCreate(stream, service.streams.metricsGroup(), new StreamEntryID(), true);
             List<Sample> five = List.of(new Sample(1, T), new Sample(2, T + 1), new Sample(3, T + 2),
                     new Sample(4, T + 3), new Sample(5, T + 4));
             byte[] body = RemoteWriteRequests.body(List.of(Series.of("backlog_probe", five)));
             assertThat(write(service, body).statusCode()).isEqualTo(202);
             assertThat(write(service, body).statusCode()).isEqualTo(202);
-            await("the backlog of 10 on " + stream + " is measured").atMost(Duration.ofSeconds(10))
-                    .until(() -> service.meter("killkrill_receivers_backlog_entries{", "stream=\"" + stream + "\"") == 10);
+            service.awaitBacklog(stream, 10);
 
             HttpResponse<String> refused = write(service, body);
 

@@ -47,12 +47,13 @@ final class BodyDecoderStage extends ChannelInboundHandlerAdapter {
             exchange.refuse(metrics, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", e.getMessage());
             return;
         }
-        if (items.isEmpty()) {
+        if (items.isEmpty() && !exchange.route().otlp()) { // OTLP: an empty export request is a success
             exchange.refuse(metrics, HttpResponseStatus.BAD_REQUEST, "malformed_body", "the body holds no items");
             return;
         }
         MemoryBudget.Reservation reservation = exchange.reservation();
-        int perItem = exchange.route() == Route.REMOTE_WRITE ? RemoteWriteDecoder.HEAP_PER_ITEM : HEAP_PER_ITEM;
+        int perItem = exchange.route() == Route.REMOTE_WRITE || exchange.route().otlp()
+                ? RemoteWriteDecoder.HEAP_PER_ITEM : HEAP_PER_ITEM;
         if (!reservation.ensure(reservation.held() + (long) items.size() * perItem)) {
             exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "memory_budget",
                     BodyReader.overBudget(budget));

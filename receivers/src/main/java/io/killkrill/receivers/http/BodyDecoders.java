@@ -23,7 +23,8 @@ final class BodyDecoders {
      * {@code WriteRequest}s (snappy-compressed, see {@link ContentEncoding}) on {@code /api/v1/write}; the
      * Elasticsearch bulk body on {@code /_bulk} under each media type the shippers send it as (Filebeat
      * {@code application/json}, Vector and Fluent Bit {@code application/x-ndjson}, the v8 clients'
-     * {@code application/vnd.elasticsearch+x-ndjson; compatible-with=8}).
+     * {@code application/vnd.elasticsearch+x-ndjson; compatible-with=8}); OTLP export requests on {@code /v1/logs}
+     * and {@code /v1/metrics}, in protobuf or OTLP's JSON ({@link OtlpDecoder}).
      */
     static BodyDecoders standard() {
         return new BodyDecoders(List.of(
@@ -39,7 +40,12 @@ final class BodyDecoders {
                 new Binding(Route.ES_BULK, "application/vnd.elasticsearch+x-ndjson",
                         "application/vnd.elasticsearch+x-ndjson", EsBulkDecoder.anyIndex()),
                 new Binding(Route.ES_BULK, "application/vnd.elasticsearch+json", "application/vnd.elasticsearch+json",
-                        EsBulkDecoder.anyIndex())));
+                        EsBulkDecoder.anyIndex()),
+                new Binding(Route.OTLP_LOGS, OtlpDecoder.PROTOBUF, OtlpDecoder.PROTOBUF, OtlpDecoder.LOGS::protobuf),
+                new Binding(Route.OTLP_LOGS, "application/json", "application/json", OtlpDecoder.LOGS::json),
+                new Binding(Route.OTLP_METRICS, OtlpDecoder.PROTOBUF, OtlpDecoder.PROTOBUF,
+                        OtlpDecoder.METRICS::protobuf),
+                new Binding(Route.OTLP_METRICS, "application/json", "application/json", OtlpDecoder.METRICS::json)));
     }
 
     Optional<BodyDecoder> find(Route route, String mediaType) {

@@ -34,13 +34,8 @@ final class EsBulkAnswers implements IngestAnswers {
     }
 
     @Override
-    public Answer noneValid(Verdicts verdicts) {
-        return items(verdicts);
-    }
-
-    @Override
-    public Answer failed(HttpResponseStatus status, Verdicts verdicts, String error) {
-        return refusal(status, error);
+    public Answer refusal(HttpResponseStatus status, String reason) {
+        return refusalOf(status, reason);
     }
 
     private static Answer items(Verdicts verdicts) {
@@ -76,7 +71,7 @@ final class EsBulkAnswers implements IngestAnswers {
      * A request refused as a whole, as Elasticsearch words it:
      * {@code {"error":{"type","reason","root_cause"},"status"}}.
      */
-    static Answer refusal(HttpResponseStatus status, String reason) {
+    static Answer refusalOf(HttpResponseStatus status, String reason) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ObjectNode error = error(type(status), reason);
         ObjectNode rootCause = error.deepCopy();

@@ -195,9 +195,9 @@ final class HttpExchange {
         answer(refusal(status, message));
     }
 
-    /** A refusal in the words of the route's clients: the native body, or Elasticsearch's error body. */
+    /** A refusal in the words of the route's clients: the native body, Elasticsearch's or OTLP's error body. */
     private Answer refusal(HttpResponseStatus status, String message) {
-        return route.elasticsearch() ? EsBulkAnswers.refusal(status, message) : Answer.refusal(status, message);
+        return IngestAnswers.of(this).refusal(status, message);
     }
 
     /** Like {@link #refuse}, and the connection closes after the answer. */

@@ -78,7 +78,7 @@ final class HttpRouter extends ChannelInboundHandlerAdapter {
                     AdminEndpoints.PROMETHEUS_TEXT));
             case OTHER -> exchange.answer(Answer.refusal(HttpResponseStatus.NOT_FOUND,
                     "no such endpoint: " + pathOf(request.uri())));
-            case LOGS, METRICS, REMOTE_WRITE -> {
+            case LOGS, METRICS, REMOTE_WRITE, OTLP_LOGS, OTLP_METRICS -> {
                 if (!request.method().equals(HttpMethod.POST)) {
                     exchange.refuse(metrics, HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "use POST");
                 } else {

@@ -98,7 +98,7 @@ final class IdempotencyStage extends ChannelInboundHandlerAdapter {
         }
         if (claim instanceof IdempotencyStore.Claim.Answered answered) {
             metrics.idempotentReplay(exchange.route().kind());
-            exchange.answer(Answer.replay(answered.status(), answered.body()));
+            exchange.answer(IngestAnswers.of(exchange).replay(answered.status(), answered.body()));
         } else {
             exchange.refuse(metrics, HttpResponseStatus.CONFLICT, "idempotency_key_in_flight",
                     "a request with this Idempotency-Key is still being handled; nothing was accepted, retry later");

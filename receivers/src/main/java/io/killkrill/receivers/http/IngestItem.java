@@ -24,10 +24,12 @@ sealed interface IngestItem {
     enum DropReason {
         /** A Prometheus staleness marker: the series ended; no value to store. */
         STALE_MARKER("stale_marker"),
-        /** A remote_write exemplar: no place in the contract. */
+        /** A remote_write or OTLP exemplar (a sampled measurement with trace context): no place in the contract. */
         EXEMPLAR("exemplar"),
         /** Remote_write metric metadata (type, help, unit of a family). */
-        METADATA("metadata");
+        METADATA("metadata"),
+        /** An OTLP data point flagged {@code FLAG_NO_RECORDED_VALUE}: OTLP's staleness marker, no value to store. */
+        NO_RECORDED_VALUE("no_recorded_value");
 
         private final String tag;
 

@@ -2,7 +2,6 @@ package io.killkrill.receivers.http;
 
 import io.killkrill.model.AuditSlot;
 import io.killkrill.model.IngestContext;
-import io.killkrill.model.Json;
 import io.killkrill.model.LogEvent;
 import io.killkrill.model.LogEventCodec;
 import io.killkrill.model.MetricSample;
@@ -96,10 +95,10 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         }
         int accepted = entries.size();
         IngestAnswers.Verdicts results = new IngestAnswers.Verdicts(items, verdicts, exchange.startNanos());
-        IngestAnswers answers = IngestAnswers.of(exchange.route());
+        IngestAnswers answers = IngestAnswers.of(exchange);
         if (accepted == 0 && rejected == 0) {
             // only what the protocol sends without a value (stale markers, metadata): done, nothing to retry
-            exchange.answer(Answer.result(HttpResponseStatus.OK, 0, 0, Json.MAPPER.createArrayNode(), null));
+            exchange.answer(answers.nothingToStore(results));
             return;
         }
         if (accepted == 0) {
@@ -108,7 +107,7 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         }
         Answer stored = answers.stored(results);
         Optional<StreamWriter.Idempotency> idempotency = exchange.claim().map(claim ->
-                claim.idempotency(stored.status().code(), stored.body(), idempotencyTtl));
+                claim.idempotency(stored.status().code(), answers.storedText(stored), idempotencyTtl));
         CompletableFuture<StreamWriter.Outcome> written = writer.write(entries, StreamWriter.Delivery.FAIL_FAST,
                 idempotency);
         written.whenComplete((outcome, failure) -> ctx.executor().execute(() -> answer(exchange, stored, outcome,
@@ -138,7 +137,7 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
                 // another request with the key stored first (its claim had lapsed): its answer, nothing stored
                 exchange.keyKept();
                 IdempotencyStore.parse(replayed.storedAnswer()).map(IdempotencyStore.Claim.Answered.class::cast)
-                        .ifPresent(a -> exchange.answer(Answer.replay(a.status(), a.body())));
+                        .ifPresent(a -> exchange.answer(answers.replay(a.status(), a.body())));
                 return;
             }
             if (outcome instanceof StreamWriter.Outcome.KeyInFlight) {

@@ -17,8 +17,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * The response stage: turns an {@link Answer} into the HTTP response, times the request by its route, and decides
  * whether the connection lives on. It closes when the client asked to, when the answer says so, or when the answer
@@ -48,7 +46,7 @@ final class ResponseWriter extends ChannelOutboundHandlerAdapter {
         Answer answer = outgoing.answer();
         boolean close = answer.close() || !exchange.keepAlive()
                 || !exchange.hasBodyEnded() && !exchange.restDiscardable(maxDiscardBytes);
-        byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
+        byte[] body = answer.body();
         boolean head = exchange.request().method().equals(HttpMethod.HEAD); // the length of a GET, no body
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(),
                 head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body));

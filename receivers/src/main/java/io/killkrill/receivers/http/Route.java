@@ -14,6 +14,10 @@ enum Route {
     METRICS("/api/v1/metrics", "metrics"),
     /** Prometheus remote_write 1.0: a snappy-compressed protobuf {@code WriteRequest}. */
     REMOTE_WRITE("/api/v1/write", "metrics"),
+    /** OTLP/HTTP logs: an {@code ExportLogsServiceRequest}, protobuf or JSON. */
+    OTLP_LOGS("/v1/logs", "logs"),
+    /** OTLP/HTTP metrics: an {@code ExportMetricsServiceRequest}, protobuf or JSON. */
+    OTLP_METRICS("/v1/metrics", "metrics"),
     HEALTH_LIVE("/health/live", "none"),
     HEALTH_READY("/health/ready", "none"),
     PROMETHEUS_SCRAPE("/metrics", "none"),
@@ -98,7 +102,12 @@ enum Route {
     }
 
     boolean ingests() {
-        return this == LOGS || this == METRICS || this == REMOTE_WRITE || this == ES_BULK;
+        return this == LOGS || this == METRICS || this == REMOTE_WRITE || this == ES_BULK || otlp();
+    }
+
+    /** An OTLP/HTTP route: its answers are OTLP's ({@link OtlpAnswers}). */
+    boolean otlp() {
+        return this == OTLP_LOGS || this == OTLP_METRICS;
     }
 
     /** A route that speaks to Elasticsearch clients: its answers carry {@code X-Elastic-Product}. */

@@ -4,15 +4,12 @@ import io.killkrill.model.IngestContext;
 import io.killkrill.model.LogEventCodec;
 import io.killkrill.model.MetricSampleCodec;
 import io.killkrill.model.Source;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.Size;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,23 +65,7 @@ class BodyParserFuzzTest {
 
     @Provide
     Arbitrary<byte[]> mutated() {
-        return Combinators.combine(Arbitraries.of(VALID_LOGS, VALID_NDJSON, VALID_PROM),
-                        Arbitraries.integers().between(0, 3).list().ofMaxSize(5),
-                        Arbitraries.integers().between(0, 10_000).list().ofMinSize(5).ofMaxSize(5),
-                        Arbitraries.of('{', '}', '[', ']', '"', ',', ':', '\n', '=', ' ', '0', 'e', '\\', (char) 0xE9)
-                                .list().ofMinSize(5).ofMaxSize(5))
-                .as((text, ops, positions, chars) -> {
-                    StringBuilder s = new StringBuilder(text);
-                    for (int i = 0; i < ops.size() && s.length() > 0; i++) {
-                        int at = positions.get(i) % s.length();
-                        switch (ops.get(i)) {
-                            case 0 -> s.setCharAt(at, chars.get(i));
-                            case 1 -> s.deleteCharAt(at);
-                            case 2 -> s.insert(at, chars.get(i));
-                            default -> s.setLength(at);
-                        }
-                    }
-                    return s.toString().getBytes(StandardCharsets.UTF_8);
-                });
+        return Mutations.ofText(List.of(VALID_LOGS, VALID_NDJSON, VALID_PROM),
+                List.of('{', '}', '[', ']', '"', ',', ':', '\n', '=', ' ', '0', 'e', '\\', (char) 0xE9));
     }
 }

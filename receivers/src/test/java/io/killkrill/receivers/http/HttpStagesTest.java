@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -136,6 +137,27 @@ class HttpStagesTest {
         assertThat(statuses(out)).containsExactly(401);
         assertThat(out).containsIgnoringCase("X-Elastic-Product: Elasticsearch")
                 .contains("\"type\":\"security_exception\"").contains("\"status\":401");
+    }
+
+    @Test
+    void otlpRefusalsAreGoogleRpcStatusBodiesInTheRequestsEncoding() throws Exception {
+        String json = answersTo("POST /v1/logs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 2\r\n\r\n{}");
+        String proto = answersTo("POST /v1/metrics HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+                + "Content-Length: 0\r\n\r\n");
+        String wrongType = answersTo("POST /v1/logs HTTP/1.1\r\nHost: x\r\nX-API-Key: " + KEY + "\r\n"
+                + "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi");
+
+        assertThat(statuses(json)).containsExactly(401);
+        assertThat(json).containsIgnoringCase("Content-Type: application/json").contains("{\"code\":16,\"message\":\"");
+        assertThat(statuses(proto)).containsExactly(401);
+        assertThat(proto).containsIgnoringCase("Content-Type: application/x-protobuf");
+        byte[] body = proto.substring(proto.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.ISO_8859_1);
+        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(body);
+        assertThat(in.readTag()).isEqualTo(1 << 3);
+        assertThat(in.readInt32()).isEqualTo(16);
+        assertThat(statuses(wrongType)).containsExactly(415);
+        assertThat(wrongType).contains("application/x-protobuf, application/json").contains("\"code\":3");
     }
 
     @Test
