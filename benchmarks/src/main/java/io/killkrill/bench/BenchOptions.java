@@ -18,16 +18,16 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
                     List<String> jvmOptions, Map<String, String> serviceEnv, Path jfrDir, Path out, boolean keep) {
 
     static final List<String> ALL_PHASES = List.of("ceiling", "rsyslog", "pipeline", "metrics", "remote-write",
-            "latency", "sustained", "redis", "otlp");
+            "latency", "sustained", "redis", "endpoints");
 
     static final String HELP = """
             scripts/bench [options]      (every option also as --name=value)
               --duration D            sustained run (default 10m; e.g. 90s, 3m)
               --events N              messages per throughput phase (default 200000)
-              --redis-events N        messages for the receivers-only phases into Redis, redis and otlp (default 400000)
+              --redis-events N        messages for the receivers-only phases into Redis, redis and endpoints (default 400000)
               --metric-samples N      samples for the metrics and remote-write phases (default 200000)
-              --phases a,b            subset of ceiling,rsyslog,pipeline,metrics,remote-write,latency,sustained,redis,otlp
-                                      (default all; otlp: receivers only, native NDJSON vs OTLP/HTTP protobuf logs -> Redis)
+              --phases a,b            subset of ceiling,rsyslog,pipeline,metrics,remote-write,latency,sustained,redis,endpoints
+                                      (default all; endpoints: receivers only, each HTTP endpoint -> Redis next to native NDJSON)
               --latency-rate R        offered msg/s while measuring latency (default 5000)
               --latency-duration D    (default 60s)
               --sustained-rate R      log msg/s during the sustained run, half syslog, half HTTP (default 5000)

@@ -59,13 +59,20 @@ final class HttpLoad {
         int itemsIn(byte[] body) {
             return items.get(body);
         }
+
+        /** NDJSON bodies: one item per line. */
+        static Bodies lines(List<byte[]> bodies) {
+            java.util.Map<byte[], Integer> items = new java.util.IdentityHashMap<>();
+            bodies.forEach(b -> items.put(b, HttpLoad.itemsIn(b)));
+            return new Bodies(bodies, items);
+        }
     }
 
-    /** What a load run achieved: items accepted (202; 200 on OTLP) and requests answered 429/503 and re-sent. */
+    /** What a load run achieved: items accepted (202; 200 on OTLP and the bulk API) and requests answered 429/503 and re-sent. */
     record Outcome(long accepted, long retried) {
     }
 
-    private static final String[] NDJSON = {"Content-Type", "application/x-ndjson"};
+    static final String[] NDJSON = {"Content-Type", "application/x-ndjson"};
 
     static Outcome flood(URI endpoint, List<byte[]> bodies, int itemsPerBody, int clients) throws Exception {
         return flood(endpoint, bodies, body -> Math.min(itemsPerBody, itemsIn(body)), clients, NDJSON);

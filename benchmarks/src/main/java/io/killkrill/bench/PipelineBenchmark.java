@@ -103,8 +103,8 @@ public final class PipelineBenchmark {
             if (options.phases().contains("redis")) {
                 receiversIntoRedis();
             }
-            if (options.phases().contains("otlp")) {
-                otlpIntoRedis();
+            if (options.phases().contains("endpoints")) {
+                endpointsIntoRedis();
             }
             ratios();
         } finally {
@@ -655,43 +655,61 @@ public final class PipelineBenchmark {
     }
 
     /**
-     * OTLP/HTTP logs into Redis next to the native NDJSON endpoint, receivers only: the same events (the HTTP
-     * phase's) as NDJSON batches on {@code /api/v1/logs} and as protobuf {@code ExportLogsServiceRequest}s of the
-     * same size on {@code /v1/logs} ({@link OtlpLoad}), each after an unmeasured round.
+     * Every HTTP endpoint into Redis, receivers only, next to the native NDJSON one of the same kind: logs (the
+     * HTTP phase's events) as NDJSON on {@code /api/v1/logs}, as OTLP/HTTP protobuf {@code ExportLogsServiceRequest}s
+     * on {@code /v1/logs} ({@link OtlpLoad}) and as Elasticsearch bulk bodies on {@code /_bulk} ({@link EsBulkLoad});
+     * metric samples (the metrics phase's) as NDJSON on {@code /api/v1/metrics} and as remote_write
+     * {@code WriteRequest}s on {@code /api/v1/write} ({@link RemoteWriteLoad}). Batches of the same item count; each
+     * load after an unmeasured round.
      */
-    private void otlpIntoRedis() throws Exception {
-        String streams = streamPrefix + "otlp:";
-        String stream = StreamNames.prefixed(streams).logs();
+    private void endpointsIntoRedis() throws Exception {
+        String streams = streamPrefix + "endpoints:";
+        String logStream = StreamNames.prefixed(streams).logs();
+        String metricStream = StreamNames.prefixed(streams).metrics();
         int httpPort = freePort();
         int n = options.redisEvents();
-        try (ServiceProcess receivers = startReceivers("receivers-otlp", streams, httpPort, freePort(),
+        int batch = options.httpBatch();
+        try (ServiceProcess receivers = startReceivers("receivers-endpoints", streams, httpPort, freePort(),
                 Map.of("KILLKRILL_RECEIVERS_MAX_BACKLOG", "100000000"))) {
-            ObjectNode r = report.section("otlp_into_redis");
-            URI ndjson = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs");
-            URI otlp = URI.create("http://127.0.0.1:" + httpPort + "/v1/logs");
-            List<byte[]> ndjsonBodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
-            HttpLoad.Bodies otlpBodies = OtlpLoad.bodies(n, options.httpBatch(), DAY_HTTP);
-            Load nativeLoad = () -> HttpLoad.flood(ndjson, ndjsonBodies, options.httpBatch(), options.httpClients());
-            Load otlpLoad = () -> HttpLoad.flood(otlp, otlpBodies.bodies(), otlpBodies::itemsIn, options.httpClients(),
-                    OtlpLoad.HEADERS);
-            progress = "receivers only: warm-up, NDJSON and OTLP " + n + " events each";
-            intoRedis(receivers, stream, n, nativeLoad, null);
-            intoRedis(receivers, stream, n, otlpLoad, null);
-            progress = "receivers only: native NDJSON " + n + " events -> Redis";
-            double nativeSeconds = intoRedis(receivers, stream, n, nativeLoad, r.putObject("ndjson"));
-            progress = "receivers only: OTLP/HTTP protobuf " + n + " records -> Redis";
-            double otlpSeconds = intoRedis(receivers, stream, n, otlpLoad, r.putObject("otlp"));
-            long ndjsonBytes = ndjsonBodies.stream().mapToLong(b -> b.length).sum();
-            long otlpBytes = otlpBodies.bodies().stream().mapToLong(b -> b.length).sum();
-            r.put("events", n).put("batch", options.httpBatch()).put("ndjson_bytes", ndjsonBytes)
-                    .put("otlp_bytes", otlpBytes).put("ndjson_seconds", round(nativeSeconds))
-                    .put("ndjson_msg_per_s", Math.round(n / nativeSeconds)).put("otlp_seconds", round(otlpSeconds))
-                    .put("otlp_msg_per_s", Math.round(n / otlpSeconds))
-                    .put("peak_rss_mib", receivers.memory().hwmKb() / 1024);
-            report.row("receivers only, native NDJSON batches -> Redis (XLEN), msg/s", fmt(n / nativeSeconds), "");
-            report.row("receivers only, OTLP/HTTP protobuf batches -> Redis (XLEN), msg/s", fmt(n / otlpSeconds),
-                    String.format("%.2fx NDJSON", nativeSeconds / otlpSeconds));
+            ObjectNode r = report.section("endpoints_into_redis");
+            r.put("items", n).put("batch", batch);
+            String base = "http://127.0.0.1:" + httpPort;
+            List<byte[]> ndjsonLogs = HttpLoad.batches(n, batch, i -> HttpLoad.logEvent(i, DAY_HTTP));
+            Instant now = Instant.now();
+            List<byte[]> ndjsonSamples = HttpLoad.batches(n, batch, i -> HttpLoad.metricSample(i, now));
+            List<Endpoint> endpoints = List.of(
+                    new Endpoint("ndjson_logs", "native NDJSON logs", logStream, null, HttpLoad.Bodies.lines(ndjsonLogs),
+                            URI.create(base + "/api/v1/logs"), HttpLoad.NDJSON),
+                    new Endpoint("otlp_logs", "OTLP/HTTP protobuf logs", logStream, "ndjson_logs",
+                            OtlpLoad.bodies(n, batch, DAY_HTTP), URI.create(base + "/v1/logs"), OtlpLoad.HEADERS),
+                    new Endpoint("es_bulk_logs", "Elasticsearch bulk API logs", logStream, "ndjson_logs",
+                            EsBulkLoad.bodies(n, batch, DAY_HTTP), URI.create(base + "/_bulk"), EsBulkLoad.HEADERS),
+                    new Endpoint("ndjson_metrics", "native NDJSON samples", metricStream, null,
+                            HttpLoad.Bodies.lines(ndjsonSamples), URI.create(base + "/api/v1/metrics"), HttpLoad.NDJSON),
+                    new Endpoint("remote_write_metrics", "Prometheus remote_write samples", metricStream,
+                            "ndjson_metrics", RemoteWriteLoad.bodies(n, batch, now.toEpochMilli()),
+                            URI.create(base + "/api/v1/write"), RemoteWriteLoad.HEADERS));
+            Map<String, Double> seconds = new java.util.HashMap<>();
+            for (Endpoint e : endpoints) {
+                Load load = () -> HttpLoad.flood(e.uri(), e.bodies().bodies(), e.bodies()::itemsIn,
+                        options.httpClients(), e.headers());
+                progress = "receivers only: " + e.what() + ", warm-up and " + n + " items -> Redis";
+                intoRedis(receivers, e.stream(), n, load, null);
+                ObjectNode section = r.putObject(e.key());
+                double s = intoRedis(receivers, e.stream(), n, load, section);
+                seconds.put(e.key(), s);
+                section.put("seconds", round(s)).put("msg_per_s", Math.round(n / s))
+                        .put("bytes", e.bodies().bodies().stream().mapToLong(b -> b.length).sum());
+                report.row("receivers only, " + e.what() + " -> Redis (XLEN), items/s", fmt(n / s),
+                        e.baseline() == null ? "" : String.format("%.2fx NDJSON", seconds.get(e.baseline()) / s));
+            }
+            r.put("peak_rss_mib", receivers.memory().hwmKb() / 1024);
         }
+    }
+
+    /** One endpoint of {@link #endpointsIntoRedis}; {@code baseline} the key of the native one it is compared to. */
+    private record Endpoint(String key, String what, String stream, String baseline, HttpLoad.Bodies bodies,
+                            URI uri, String[] headers) {
     }
 
     /**
