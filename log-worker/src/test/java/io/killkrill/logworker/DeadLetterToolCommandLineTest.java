@@ -47,7 +47,7 @@ class DeadLetterToolCommandLineTest {
     @ParameterizedTest
     @ValueSource(strings = {"list --count x", "replay --all --count x", "replay --all --rate fast",
             "replay --all --rate 0", "replay --all --since yesterday", "list --bogus", "frobnicate", "",
-            "replay", "purge", "replay 1-0 --all", "show", "list --count 0", "list --stream traces",
+            "replay", "purge", "replay 1-0 --all", "list 1-0 --reason index_rejected", "purge 1-0 --since 1h", "show", "list --count 0", "list --stream traces",
             "replay --all --stream", "show 1-0 --stream LOGS"})
     void aBadCommandLineIsOneLineAndExitTwo(String line) {
         int status = run(line.isEmpty() ? new String[0] : line.split(" "));

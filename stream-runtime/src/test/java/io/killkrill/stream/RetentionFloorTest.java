@@ -32,6 +32,12 @@ class RetentionFloorTest {
         assertThat(group("9-0", "9-0").oldestNeeded()).isEqualTo(new StreamEntryID(9, 0));
     }
 
+    /** XGROUP SETID can move a group's last-delivered ID below entries still pending: the floor is the lower one. */
+    @Test
+    void aGroupRewoundBelowItsPendingEntriesNeedsEverythingAfterItsNewLastDelivered() {
+        assertThat(group("3-0", "9-0").oldestNeeded()).isEqualTo(new StreamEntryID(3, 1));
+    }
+
     @Test
     void theNextIdAfterTheLargestSequenceIsTheNextMillisecond() {
         assertThat(RetentionTrimmer.next(new StreamEntryID(7, 0))).isEqualTo(new StreamEntryID(7, 1));

@@ -17,12 +17,18 @@ class StreamMetricsTest {
         StreamMetrics metrics = new StreamMetrics(registry, "log-worker", "logs", "log-workers");
         metrics.delivered.increment(3);
         metrics.lag.set(7);
+        metrics.length.set(11);
+        metrics.pending.set(4);
+        metrics.deadLetterLength.set(2);
         metrics.oldestPendingAgeMillis.set(2500);
         metrics.batchSize.record(3);
 
         assertThat(registry.get("killkrill.log_worker.stream.delivered").tag("stream", "logs")
                 .tag("group", "log-workers").counter().count()).isEqualTo(3);
         assertThat(registry.get("killkrill.log_worker.stream.lag").gauge().value()).isEqualTo(7);
+        assertThat(registry.get("killkrill.log_worker.stream.length").gauge().value()).isEqualTo(11);
+        assertThat(registry.get("killkrill.log_worker.stream.pending").gauge().value()).isEqualTo(4);
+        assertThat(registry.get("killkrill.log_worker.stream.dead_letter_length").gauge().value()).isEqualTo(2);
         assertThat(registry.get("killkrill.log_worker.stream.oldest.pending.age").gauge().value()).isEqualTo(2.5);
         assertThat(registry.get("killkrill.log_worker.stream.batch.size").summary().count()).isEqualTo(1);
         assertThat(registry.getMeters()).allSatisfy(m -> {

@@ -221,6 +221,7 @@ class BulkIndexerTest {
         assertThat(counter("killkrill.log_worker.bulk.splits", null)).isEqualTo(2);
         assertThat(counter("killkrill.log_worker.retries", "request")).as("both halves go in the same round")
                 .isZero();
+        assertThat(counter("killkrill.log_worker.retries", "item")).isZero();
     }
 
     /**
@@ -270,10 +271,12 @@ class BulkIndexerTest {
         documents.add(document("big", prefix + "z".repeat((int) (budget - emptyLine)) + "\"}"));
         assertThat(BulkTransport.lineBytes(documents.get(3))).isEqualTo(budget);
         BulkIndexer indexer = new BulkIndexer(transport, fast(budget, Duration.ofHours(1)), registry);
+        assertThat(indexer.maxBulkBytes()).isEqualTo(budget);
 
         List<IndexResult> results = indexer.index(documents);
 
         assertThat(transport.requests).containsExactly(List.of("a", "b"), List.of("c"), List.of("big"));
+        assertThat(counter("killkrill.log_worker.retries", "item")).isZero();
         assertThat(transport.bodyBytes).containsExactly((int) budget, (int) line, (int) budget);
         assertThat(results).allMatch(IndexResult::indexed);
         assertThat(counter("killkrill.log_worker.indexed", null)).isEqualTo(4);

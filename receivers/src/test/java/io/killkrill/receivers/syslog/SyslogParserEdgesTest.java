@@ -132,4 +132,33 @@ class SyslogParserEdgesTest {
         assertThat(rejection("<13>Mar  4 05:06:07 h cron:")).isEqualTo("message: must not be empty");
         assertThat(event("<13>Mar  4 05:06:07 h cron[1]:x").message()).isEqualTo("x");
     }
+
+    @Test
+    void aPriAloneOrAnRfc3339TimeInPlaceOfTheBsdOneIsReadAsRfc3164() {
+        assertThat(rejection("<13>")).startsWith("neither RFC 5424");
+        LogEvent event = event("<13>2026-11-25T17:00:00Z web-1 app: m");
+        assertThat(event.timestamp()).isEqualTo(OffsetDateTime.parse("2026-11-25T17:00:00Z"));
+        assertThat(event.host()).contains("web-1");
+        assertThat(event.message()).isEqualTo("m");
+    }
+
+    @Test
+    void aFirstWordWithABracketButNoTagEndIsTheHost() {
+        assertThat(event("<13>Mar  4 05:06:07 a[1]x cron: ran").host()).contains("a[1]x");
+    }
+
+    @Test
+    void aMessageStartingWithAColonHasNoTagAndOneWordIsAMessage() {
+        LogEvent colon = event("<13>Mar  4 05:06:07 h :x");
+        assertThat(colon.syslog().orElseThrow().appName()).isEmpty();
+        assertThat(colon.message()).isEqualTo(":x");
+        assertThat(event("<13>Mar  4 05:06:07 h word").message()).isEqualTo("word");
+    }
+
+    @Test
+    void aBsdTimestampThatIsWellFormedButNoDateSaysSo() {
+        assertThat(rejection("<13>Jan 00 00:00:00 m")).contains("is not a date").contains("'Jan 00 00:00:00'");
+        assertThat(rejection("<13>Jan  1 90:00:00 m")).contains("is not a date");
+        assertThat(event("<13>Jan  1 00:00:00 m").timestamp()).isEqualTo(OffsetDateTime.parse("2026-01-01T00:00:00Z"));
+    }
 }
