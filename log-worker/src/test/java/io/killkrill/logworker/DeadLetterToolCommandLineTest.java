@@ -47,7 +47,7 @@ class DeadLetterToolCommandLineTest {
     @ParameterizedTest
     @ValueSource(strings = {"list --count x", "replay --all --count x", "replay --all --rate fast",
             "replay --all --rate 0", "replay --all --since yesterday", "list --bogus", "frobnicate", "",
-            "replay", "purge", "replay 1-0 --all", "show", "list --count 0", "list --stream traces",
+            "replay", "purge", "replay 1-0 --all", "list 1-0 --reason index_rejected", "purge 1-0 --since 1h", "show", "list --count 0", "list --stream traces",
             "replay --all --stream", "show 1-0 --stream LOGS"})
     void aBadCommandLineIsOneLineAndExitTwo(String line) {
         int status = run(line.isEmpty() ? new String[0] : line.split(" "));
@@ -132,5 +132,34 @@ class DeadLetterToolCommandLineTest {
     private static DeadLetter letter(Map<String, String> original) {
         return DeadLetter.ofEntry("some-stream", "1-0", original, Stage.PERSIST,
                 DeadLetterReason.MAX_DELIVERIES_EXCEEDED, "m", 5, "worker");
+    }
+
+    @Test
+    void rawBytesShowPrintableAsciiAsIsAndEveryOtherByteAndTheBackslashEscaped() {
+        byte[] bytes = {0x1f, 0x20, 'a', 0x7e, 0x7f, '\\', (byte) 0xff};
+        DeadLetter raw = new DeadLetter(Map.of("raw_base64", java.util.Base64.getEncoder().encodeToString(bytes)),
+                Optional.empty(), Optional.empty(), Stage.DECODE, DeadLetterReason.SYSLOG_PARSE_ERROR, "m", 1,
+                "receivers", Instant.EPOCH, Map.of());
+
+        assertThat(DeadLetterTool.rawBytes(raw)).contains("\\x1f a~\\x7f\\x5c\\xff");
+        assertThat(DeadLetterTool.rawBytes(letter(Map.of("data", "{}")))).as("no raw input").isEmpty();
+        assertThat(DeadLetterTool.rawBytes(new DeadLetter(Map.of("raw_base64", "not base64!"), Optional.empty(),
+                Optional.empty(), Stage.DECODE, DeadLetterReason.SYSLOG_PARSE_ERROR, "m", 1, "receivers",
+                Instant.EPOCH, Map.of()))).isEmpty();
+    }
+
+    @Test
+    void aCountOfOneIsAcceptedAndTheCommandRuns() {
+        assertThat(run("list", "--count", "1")).as("Redis is unreachable: the command ran").isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("dlq: list failed: ");
+    }
+
+    @Test
+    void sinceIsAnRfc3339TimeOrADurationBackFromNow() {
+        DeadLetterTool.SinceConverter since = new DeadLetterTool.SinceConverter();
+
+        assertThat(since.convert("2026-01-02T03:04:05Z")).isEqualTo(Instant.parse("2026-01-02T03:04:05Z"));
+        Instant anHourAgo = since.convert("1h");
+        assertThat(anHourAgo).isBetween(Instant.now().minusSeconds(3600 + 60), Instant.now().minusSeconds(3600 - 60));
     }
 }

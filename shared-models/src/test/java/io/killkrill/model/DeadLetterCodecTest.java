@@ -56,4 +56,39 @@ class DeadLetterCodecTest {
         assertThatThrownBy(() -> DeadLetterCodec.fromEntry(Map.of("data", "{}")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a KillKrill dead-letter");
     }
+
+    @Test
+    void anUnknownReasonIsRefusedNamingIt() {
+        DeadLetter letter = DeadLetter.ofEntry("logs", "1-0", Map.of("data", "{}"), Stage.VALIDATE,
+                DeadLetterReason.INVALID_JSON, "m", 1, "log-worker");
+        Map<String, String> entry = new java.util.HashMap<>(DeadLetterCodec.toEntry(letter));
+        entry.put("data", entry.get("data").replace("\"invalid_json\"", "\"no_such_reason\""));
+
+        assertThatThrownBy(() -> DeadLetterCodec.fromEntry(entry))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown reason \"no_such_reason\"");
+    }
+
+    @Test
+    void aLetterOfAnEntryNamesItsStreamAndIdAndDetailsAreAddedWithoutChangingTheRest() {
+        Instant before = Instant.now();
+        DeadLetter letter = DeadLetter.ofEntry("metrics", "7-3", Map.of("data", "x"), Stage.PERSIST,
+                DeadLetterReason.PERSIST_REJECTED, "refused", 2, "metrics-worker");
+
+        assertThat(letter.stream()).contains("metrics");
+        assertThat(letter.entryId()).contains("7-3");
+        assertThat(letter.attempts()).isEqualTo(2);
+        assertThat(letter.failedAt()).isAfterOrEqualTo(before);
+        assertThat(letter.details()).isEmpty();
+
+        DeadLetter detailed = letter.withDetails(Map.of("sqlstate", "23505"));
+
+        assertThat(detailed.details()).containsExactly(Map.entry("sqlstate", "23505"));
+        assertThat(detailed).usingRecursiveComparison().ignoringFields("details").isEqualTo(letter);
+    }
+
+    @Test
+    void everyReasonSaysWhatItMeans() {
+        assertThat(DeadLetterReason.values()).allSatisfy(r -> assertThat(r.description()).isNotBlank());
+        assertThat(DeadLetterReason.parse("not_a_reason")).isEmpty();
+    }
 }

@@ -17,7 +17,6 @@ import redis.clients.jedis.resps.StreamPendingEntry;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -292,39 +291,25 @@ public final class StreamConsumer<P> implements Runnable {
     }
 
     /**
-     * Hands pending entries to the sink again, by how often they were delivered before: the exhausted ones are
-     * dead-lettered, those delivered once go back as one batch, the others one at a time.
+     * Hands pending entries to the sink again, by how often they were delivered before ({@link Redelivery}): the
+     * exhausted ones are dead-lettered, those delivered once go back as one batch, the others one at a time.
      */
     private void redeliver(List<StreamPendingEntry> pending) throws InterruptedException {
-        List<String> exhausted = new ArrayList<>();
-        List<String> once = new ArrayList<>();
-        List<String> suspects = new ArrayList<>();
-        Map<String, Long> deliveries = new HashMap<>();
-        for (StreamPendingEntry entry : pending) {
-            String id = entry.getID().toString();
-            deliveries.put(id, entry.getDeliveredTimes());
-            if (entry.getDeliveredTimes() >= settings.maxDeliveries()) {
-                exhausted.add(id);
-            } else if (entry.getDeliveredTimes() <= 1) {
-                once.add(id);
-            } else {
-                suspects.add(id);
-            }
+        Redelivery redelivery = Redelivery.of(pending, settings.maxDeliveries());
+        if (!redelivery.exhausted().isEmpty()) {
+            deadLetterExhausted(redelivery.exhausted());
         }
-        if (!exhausted.isEmpty()) {
-            deadLetterExhausted(exhausted);
-        }
-        if (!once.isEmpty()) {
-            Batch batch = fetch(once, deliveries);
+        if (!redelivery.once().isEmpty()) {
+            Batch batch = fetch(redelivery.once(), redelivery.deliveries());
             if (!batch.isEmpty()) {
                 deliver(prepare(batch), true);
             }
         }
-        for (String id : suspects) {
+        for (String id : redelivery.suspects()) {
             if (stopping) {
                 return;
             }
-            Batch single = fetch(List.of(id), deliveries);
+            Batch single = fetch(List.of(id), redelivery.deliveries());
             if (!single.isEmpty()) {
                 deliver(prepare(single), false);
             }

@@ -92,4 +92,19 @@ class RetriesTest {
         waiting.interrupt();
         assertThat(ended.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
     }
+
+    @Test
+    void aRunnableIsRetriedLikeACall() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        Retries retries = Retries.untilStopped("test", "run", e -> e instanceof IllegalStateException, TINY, TINY,
+                () -> true);
+
+        retries.run(() -> {
+            if (runs.incrementAndGet() < 3) {
+                throw new IllegalStateException("not yet");
+            }
+        });
+
+        assertThat(runs).hasValue(3);
+    }
 }

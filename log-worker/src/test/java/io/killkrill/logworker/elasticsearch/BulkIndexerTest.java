@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Per-item outcomes, whole-request answers, byte budget and the retry deadline, against scripted answers. */
 class BulkIndexerTest {
@@ -218,6 +219,9 @@ class BulkIndexerTest {
             assertThat(e.reason()).isEqualTo("scripted 400");
         });
         assertThat(counter("killkrill.log_worker.bulk.splits", null)).isEqualTo(2);
+        assertThat(counter("killkrill.log_worker.retries", "request")).as("both halves go in the same round")
+                .isZero();
+        assertThat(counter("killkrill.log_worker.retries", "item")).isZero();
     }
 
     /**
@@ -251,6 +255,119 @@ class BulkIndexerTest {
             assertThat(e.reason()).contains("KILLKRILL_ELASTICSEARCH_MAX_BULK_BYTES", Long.toString(budget));
         });
         assertThat(results).filteredOn(IndexResult::indexed).hasSize(12);
+        assertThat(transport.requests.get(0)).as("in order, in one round").containsExactly("d0", "d1", "d2");
+        assertThat(counter("killkrill.log_worker.retries", "request")).isZero();
+    }
+
+    /** The byte budget is inclusive: a document of exactly the budget is sent, and documents that fill it share a request. */
+    @Test
+    void theByteBudgetIsInclusive() throws Exception {
+        ScriptedTransport transport = new ScriptedTransport();
+        List<IndexDocument> documents = new ArrayList<>(documents("a", "b", "c"));
+        long line = BulkTransport.lineBytes(documents.get(0));
+        long budget = 2 * line;
+        String prefix = "{\"message\":\"";
+        long emptyLine = BulkTransport.lineBytes(document("big", prefix + "\"}"));
+        documents.add(document("big", prefix + "z".repeat((int) (budget - emptyLine)) + "\"}"));
+        assertThat(BulkTransport.lineBytes(documents.get(3))).isEqualTo(budget);
+        BulkIndexer indexer = new BulkIndexer(transport, fast(budget, Duration.ofHours(1)), registry);
+        assertThat(indexer.maxBulkBytes()).isEqualTo(budget);
+
+        List<IndexResult> results = indexer.index(documents);
+
+        assertThat(transport.requests).containsExactly(List.of("a", "b"), List.of("c"), List.of("big"));
+        assertThat(counter("killkrill.log_worker.retries", "item")).isZero();
+        assertThat(transport.bodyBytes).containsExactly((int) budget, (int) line, (int) budget);
+        assertThat(results).allMatch(IndexResult::indexed);
+        assertThat(counter("killkrill.log_worker.indexed", null)).isEqualTo(4);
+        assertThat(registry.get("killkrill.log_worker.bulk.latency").timer().count()).isEqualTo(3);
+        assertThat(registry.get("killkrill.log_worker.bulk.latency").timer().totalTime(TimeUnit.SECONDS))
+                .as("the time the requests took, not a clock reading").isLessThan(60);
+    }
+
+    @Test
+    void aWholeRequestPushedBackPastTheDeadlineIsDeadLetteredMaxRetriesExceededWithItsAnswer() throws Exception {
+        ScriptedTransport transport = new ScriptedTransport();
+        transport.fallback = operations -> wholeRequest(429, "circuit_breaking_exception");
+        BulkIndexer indexer = new BulkIndexer(transport, fast(NO_LIMIT, Duration.ofMillis(100)), registry);
+
+        List<IndexResult> results = indexer.index(documents("a", "b"));
+
+        assertThat(results).allSatisfy(r -> {
+            assertThat(r.deadLetterReason()).contains(DeadLetterReason.MAX_RETRIES_EXCEEDED);
+            assertThat(r.outcome().status()).isEqualTo(429);
+            assertThat(r.outcome().error()).hasValueSatisfying(e ->
+                    assertThat(e.type()).isEqualTo("circuit_breaking_exception"));
+        });
+        assertThat(transport.requests.size()).isGreaterThan(1);
+    }
+
+    /** An Error from the transport is a bug, not an outage: it is not retried. */
+    @Test
+    void anErrorIsNotRetriedLikeAnOutage() {
+        BulkTransport broken = operations -> {
+            throw new AssertionError("a bug in the transport");
+        };
+        BulkIndexer indexer = new BulkIndexer(broken, fast(NO_LIMIT, Duration.ofHours(1)), registry);
+
+        assertThatThrownBy(() -> indexer.index(documents("a"))).isInstanceOf(AssertionError.class)
+                .hasMessage("a bug in the transport");
+        assertThat(counter("killkrill.log_worker.retries", "request")).isZero();
+    }
+
+    @Test
+    void theByteBudgetMustBePositive() {
+        assertThat(fast(1, Duration.ofSeconds(1)).maxBulkBytes()).isEqualTo(1);
+        assertThatThrownBy(() -> fast(0, Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 0");
+    }
+
+    @Test
+    void itemStatusesAtTheEdgesOfEachClass() {
+        assertThat(outcome(200, null).type()).isEqualTo(ItemOutcome.Type.INDEXED);
+        assertThat(outcome(299, null).type()).isEqualTo(ItemOutcome.Type.INDEXED);
+        assertThat(outcome(300, null).type()).isEqualTo(ItemOutcome.Type.DEAD_LETTER);
+        assertThat(outcome(199, null).type()).isEqualTo(ItemOutcome.Type.DEAD_LETTER);
+        assertThat(outcome(201, "x").type()).as("an error is never success").isEqualTo(ItemOutcome.Type.DEAD_LETTER);
+        assertThat(outcome(500, "x").type()).isEqualTo(ItemOutcome.Type.RETRY);
+        assertThat(outcome(499, "x").type()).isEqualTo(ItemOutcome.Type.DEAD_LETTER);
+        assertThat(outcome(400, ItemOutcome.CLUSTER_BLOCK).type()).isEqualTo(ItemOutcome.Type.RETRY);
+        ItemOutcome unnamed = ItemOutcome.of(BulkResponseItem.of(i -> i.operationType(OperationType.Create)
+                .index("i").id("1").status(400).error(e -> e.type(null).reason(null))));
+        assertThat(unnamed.error()).contains(new ItemOutcome.ItemError("unknown", ""));
+    }
+
+    private static ItemOutcome outcome(int status, String errorType) {
+        return ItemOutcome.of(BulkResponseItem.of(i -> {
+            i.operationType(OperationType.Index).index("i").id("1").status(status);
+            if (errorType != null) {
+                i.error(e -> e.type(errorType).reason("r"));
+            }
+            return i;
+        }));
+    }
+
+    @Test
+    void wholeRequestStatusesAtTheEdgesOfEachKind() {
+        assertThat(kind(500)).isEqualTo(BulkRequestFailure.Kind.OUTAGE);
+        assertThat(kind(499)).isEqualTo(BulkRequestFailure.Kind.REFUSED);
+        assertThat(kind(400)).isEqualTo(BulkRequestFailure.Kind.REFUSED);
+        assertThat(kind(399)).as("not an error answer Elasticsearch gives: treated as an outage")
+                .isEqualTo(BulkRequestFailure.Kind.OUTAGE);
+        assertThat(kind(408)).isEqualTo(BulkRequestFailure.Kind.OUTAGE);
+        assertThat(kind(407)).isEqualTo(BulkRequestFailure.Kind.OUTAGE);
+        assertThat(kind(401)).isEqualTo(BulkRequestFailure.Kind.OUTAGE);
+        assertThat(kind(429)).isEqualTo(BulkRequestFailure.Kind.BACKPRESSURE);
+        assertThat(wholeRequest(503, "master_not_discovered_exception").getMessage())
+                .isEqualTo("Elasticsearch answered the bulk request 503 master_not_discovered_exception: scripted 503");
+        assertThat(BulkRequestFailure.of(502, null, "{\"error\":\"proxy down\"}".getBytes(StandardCharsets.UTF_8))
+                .error()).contains(new ItemOutcome.ItemError("unknown", "proxy down"));
+        assertThat(BulkRequestFailure.of(502, " ", new byte[0]).error())
+                .contains(new ItemOutcome.ItemError("http_502", "HTTP 502"));
+    }
+
+    private static BulkRequestFailure.Kind kind(int status) {
+        return BulkRequestFailure.of(status, "reason", new byte[0]).kind();
     }
 
     @Test
