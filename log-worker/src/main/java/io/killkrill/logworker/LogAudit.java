@@ -42,8 +42,7 @@ public final class LogAudit {
     private final String indexPrefix;
 
     public LogAudit(JedisPooled redis, StreamNames streams, ElasticsearchClient elasticsearch, String indexPrefix) {
-        this.stream = new StreamAudit(redis, streams.logs(), streams.logsDlq(), streams.logGroup(),
-                AuditSlot::ofLogEntry, letter -> AuditSlot.ofLetter(letter, true));
+        this.stream = new StreamAudit(redis, streams.logs(), streams.logsDlq(), streams.logGroup());
         this.elasticsearch = elasticsearch;
         this.indexPrefix = indexPrefix;
     }

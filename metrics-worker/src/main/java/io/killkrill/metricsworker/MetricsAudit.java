@@ -4,7 +4,6 @@ import io.killkrill.config.Config;
 import io.killkrill.config.ConfigLoader;
 import io.killkrill.config.StreamNames;
 import io.killkrill.metricsworker.store.AggregateStore;
-import io.killkrill.model.AuditSlot;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.audit.AuditCommand;
 import io.killkrill.stream.audit.AuditTable;
@@ -35,8 +34,7 @@ public final class MetricsAudit {
      *                of its rows lies within one minute
      */
     public MetricsAudit(JedisPooled redis, StreamNames streams, AggregateStore store, List<Duration> windows) {
-        this.stream = new StreamAudit(redis, streams.metrics(), streams.metricsDlq(), streams.metricsGroup(),
-                AuditSlot::ofMetricEntry, letter -> AuditSlot.ofLetter(letter, false));
+        this.stream = new StreamAudit(redis, streams.metrics(), streams.metricsDlq(), streams.metricsGroup());
         this.store = store;
         this.windowSeconds = smallest(windows);
         if (!supports(windows)) {

@@ -7,9 +7,10 @@ import java.util.Optional;
 
 /**
  * Where one accepted item counts in the audit ({@code killkrill audit}): a minute and, for log events, the
- * service. The receivers add 1 to {@code <stream>:audit:<minute>} field {@code <service>} in the same atomic
- * Redis step that stores the item; the audit derives the same slot from what it finds indexed, stored,
- * dead-lettered or pending, and compares.
+ * service. Every entry the contract writes carries it ({@link StreamEntry#AUDIT}), and so does the dead letter
+ * of an entry; the receivers add 1 to {@code <stream>:audit:<minute>} field {@code <service>} for every entry
+ * they store with it, in the same atomic Redis step. The audit reads the slot of what is dead-lettered or
+ * pending from that field, inside Redis (never loading an entry), and compares with what is indexed or stored.
  *
  * <ul>
  *   <li>a log event: the minute it was received ({@code received_at}) and its {@code service};</li>
@@ -61,27 +62,24 @@ public record AuditSlot(long epochMinute, String service) {
         return new AuditSlot(minuteOf(letter.failedAt()), NONE);
     }
 
-    /** The slot of a logs-stream entry; none for an entry no receiver wrote (it does not decode). */
-    public static Optional<AuditSlot> ofLogEntry(java.util.Map<String, String> fields) {
-        return LogEventCodec.fromEntry(fields) instanceof EntryDecoding.Decoded<LogEvent> d
-                ? Optional.of(of(d.value())) : Optional.empty();
+    /** The entry field's form ({@link StreamEntry#AUDIT}): {@code <epoch minute> <service>}. */
+    public String wire() {
+        return epochMinute + " " + service;
     }
 
-    /** The slot of a metrics-stream entry; none for an entry no receiver wrote (it does not decode). */
-    public static Optional<AuditSlot> ofMetricEntry(java.util.Map<String, String> fields) {
-        return MetricSampleCodec.fromEntry(fields) instanceof EntryDecoding.Decoded<MetricSample> d
-                ? Optional.of(of(d.value())) : Optional.empty();
-    }
-
-    /**
-     * The slot of a letter in a logs or metrics dead-letter stream: that of its original entry, or, for a
-     * letter the receivers wrote at intake (no entry), {@link #ofIntakeLetter}; none for a letter of an entry
-     * no receiver wrote.
-     */
-    public static Optional<AuditSlot> ofLetter(DeadLetter letter, boolean logs) {
-        if (letter.entryId().isEmpty()) {
-            return Optional.of(ofIntakeLetter(letter));
+    /** Reads {@link #wire()}; empty for anything else (an entry no receiver wrote). */
+    public static Optional<AuditSlot> parse(String wire) {
+        if (wire == null) {
+            return Optional.empty();
         }
-        return logs ? ofLogEntry(letter.original()) : ofMetricEntry(letter.original());
+        int space = wire.indexOf(' ');
+        if (space <= 0 || space == wire.length() - 1) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new AuditSlot(Long.parseLong(wire.substring(0, space)), wire.substring(space + 1)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 }

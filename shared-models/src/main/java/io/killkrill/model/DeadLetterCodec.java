@@ -49,6 +49,20 @@ public final class DeadLetterCodec {
         fields.put(REASON, letter.reason().code());
         fields.put(STAGE, letter.stage().wireName());
         fields.put(StreamEntry.DATA, Json.write(toJson(letter)));
+        String audit = letter.original().get(StreamEntry.AUDIT);
+        if (audit != null) {
+            fields.put(StreamEntry.AUDIT, audit); // the audit reads it here, without the letter's data
+        }
+        return fields;
+    }
+
+    /**
+     * The entry of a letter the receivers write for input that never became a stream entry (accepted, so counted
+     * in the audit at {@link AuditSlot#ofIntakeLetter}).
+     */
+    public static Map<String, String> toIntakeEntry(DeadLetter letter) {
+        Map<String, String> fields = toEntry(letter);
+        fields.put(StreamEntry.AUDIT, AuditSlot.ofIntakeLetter(letter).wire());
         return fields;
     }
 

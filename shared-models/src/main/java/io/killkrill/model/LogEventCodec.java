@@ -154,6 +154,7 @@ public final class LogEventCodec {
         fields.put(StreamEntry.SCHEMA_VERSION, StreamEntry.CURRENT_SCHEMA_VERSION);
         fields.put(StreamEntry.EVENT_ID, event.eventId());
         fields.put(StreamEntry.DATA, toJsonText(event));
+        fields.put(StreamEntry.AUDIT, AuditSlot.of(event).wire());
         return fields;
     }
 

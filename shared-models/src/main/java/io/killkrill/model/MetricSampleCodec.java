@@ -117,6 +117,7 @@ public final class MetricSampleCodec {
         fields.put(StreamEntry.SCHEMA_VERSION, StreamEntry.CURRENT_SCHEMA_VERSION);
         fields.put(StreamEntry.EVENT_ID, sample.eventId());
         fields.put(StreamEntry.DATA, Json.write(toJson(sample)));
+        fields.put(StreamEntry.AUDIT, AuditSlot.of(sample).wire());
         return fields;
     }
 

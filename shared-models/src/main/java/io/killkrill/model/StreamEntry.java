@@ -9,6 +9,11 @@ public final class StreamEntry {
     public static final String DATA = "data";
     public static final String SCHEMA_VERSION = "schema_version";
     public static final String EVENT_ID = "event_id";
+    /**
+     * Where the entry counts in the audit ({@link AuditSlot#wire()}: {@code <epoch minute> <service>}), outside
+     * {@code data} so that the audit reads it inside Redis without loading the entry, however large.
+     */
+    public static final String AUDIT = "audit";
     /** The schema version this build writes and the only one it reads. */
     public static final String CURRENT_SCHEMA_VERSION = "1";
 

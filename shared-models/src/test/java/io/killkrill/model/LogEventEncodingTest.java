@@ -30,7 +30,8 @@ class LogEventEncodingTest {
             assertThat(LogEventCodec.toJsonText(event)).isEqualTo(expected);
             assertThat(LogEventCodec.toEntry(event)).containsExactly(
                     Map.entry(StreamEntry.SCHEMA_VERSION, StreamEntry.CURRENT_SCHEMA_VERSION),
-                    Map.entry(StreamEntry.EVENT_ID, event.eventId()), Map.entry(StreamEntry.DATA, expected));
+                    Map.entry(StreamEntry.EVENT_ID, event.eventId()), Map.entry(StreamEntry.DATA, expected),
+                    Map.entry(StreamEntry.AUDIT, AuditSlot.minuteOf(event.receivedAt()) + " " + event.service()));
         }
     }
 

@@ -2,7 +2,8 @@
 -- copied into the dead letter here, so an entry too large for a worker's heap (one that killed it on every
 -- delivery) is never loaded into a worker again. Checked again here, atomically: an entry that is no longer
 -- pending, or has fewer deliveries, is left alone. An entry deleted from the stream is just acknowledged.
--- The dead letter has DeadLetterCodec's form: schema_version, reason, stage, and the record as JSON in data.
+-- The dead letter has DeadLetterCodec's form: schema_version, reason, stage, the record as JSON in data, and
+-- the entry's audit slot when it has one.
 -- KEYS: stream, dead-letter stream
 -- ARGV: group, dead-letter max length, max deliveries, schema version, service, stage, failed_at (RFC 3339),
 --       the entry IDs...
@@ -25,8 +26,13 @@ for i = 8, #ARGV do
         message = 'delivered ' .. deliveries .. ' times (KILLKRILL_MAX_DELIVERIES=' .. limit
           .. ') without being settled; not handed to the sink again'}
       if before < 0 then before = redis.call('XLEN', dlq) end
-      redis.call('XADD', dlq, 'MAXLEN', '~', maxlen, '*', 'schema_version', version,
-        'reason', 'max_deliveries_exceeded', 'stage', stage, 'data', cjson.encode(letter))
+      local add = {'XADD', dlq, 'MAXLEN', '~', maxlen, '*', 'schema_version', version,
+        'reason', 'max_deliveries_exceeded', 'stage', stage, 'data', cjson.encode(letter)}
+      if original['audit'] then -- as DeadLetterCodec.toEntry: the audit reads the slot without the data
+        add[#add + 1] = 'audit'
+        add[#add + 1] = original['audit']
+      end
+      redis.call(unpack(add))
       lettered = lettered + 1
     end
     acked = acked + redis.call('XACK', stream, group, id)

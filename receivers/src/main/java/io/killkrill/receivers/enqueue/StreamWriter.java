@@ -1,6 +1,7 @@
 package io.killkrill.receivers.enqueue;
 
 import io.killkrill.model.AuditSlot;
+import io.killkrill.model.StreamEntry;
 import io.killkrill.receivers.ReceiverMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,35 +91,18 @@ public final class StreamWriter implements AutoCloseable {
     public enum Delivery { FAIL_FAST, UNTIL_STORED }
 
     /**
-     * One entry for one stream.
-     *
-     * @param audit where the entry counts in the audit (an accepted item); the writer adds 1 to its minute's
-     *              count in the same atomic step that stores the entry. Empty for entries that are not
-     *              accepted items.
+     * One entry for one stream. An entry with an {@link StreamEntry#AUDIT} field is an accepted item: the writer
+     * adds 1 to its minute's audit count in the same atomic step that stores it.
      */
-    public record Entry(String stream, Map<String, String> fields, Optional<AuditSlot> audit) {
-        public Entry {
-            Objects.requireNonNull(stream, "stream");
-            Objects.requireNonNull(fields, "fields");
-            Objects.requireNonNull(audit, "audit");
-        }
-
-        /** An entry that is not counted in the audit. */
-        public Entry(String stream, Map<String, String> fields) {
-            this(stream, fields, Optional.empty());
-        }
-
-        /** An accepted item, counted in {@code slot}'s minute. */
-        public Entry(String stream, Map<String, String> fields, AuditSlot slot) {
-            this(stream, fields, Optional.of(slot));
-        }
+    public record Entry(String stream, Map<String, String> fields) {
     }
 
     /** A write's audit counts: per {@code <stream>:audit:<minute>} key, per service field, how many entries. */
     private static Map<String, Map<String, Integer>> auditCounts(List<Entry> entries) {
         Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
         for (Entry e : entries) {
-            e.audit().ifPresent(slot -> counts.computeIfAbsent(slot.key(e.stream()), k -> new LinkedHashMap<>())
+            AuditSlot.parse(e.fields().get(StreamEntry.AUDIT)).ifPresent(slot -> counts
+                    .computeIfAbsent(slot.key(e.stream()), k -> new LinkedHashMap<>())
                     .merge(slot.service(), 1, Integer::sum));
         }
         return counts;

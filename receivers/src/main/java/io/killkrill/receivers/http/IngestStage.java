@@ -1,6 +1,5 @@
 package io.killkrill.receivers.http;
 
-import io.killkrill.model.AuditSlot;
 import io.killkrill.model.IngestContext;
 import io.killkrill.model.LogEvent;
 import io.killkrill.model.LogEventCodec;
@@ -180,15 +179,14 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
         if (route.kind().equals("logs")) {
             Validated<LogEvent> event = LogEventCodec.fromInput(item.node(), context);
             if (event instanceof Validated.Valid<LogEvent> v) {
-                entries.add(new StreamWriter.Entry(stream, LogEventCodec.toEntry(v.value()), AuditSlot.of(v.value())));
+                entries.add(new StreamWriter.Entry(stream, LogEventCodec.toEntry(v.value())));
                 return IngestAnswers.Verdict.stored(v.value().eventId());
             }
             return IngestAnswers.Verdict.refused(((Validated.Invalid<LogEvent>) event).errors());
         }
         Validated<MetricSample> sample = MetricSampleCodec.fromInput(item.node(), context);
         if (sample instanceof Validated.Valid<MetricSample> v) {
-            entries.add(new StreamWriter.Entry(stream, MetricSampleCodec.toEntry(v.value()),
-                    AuditSlot.of(v.value())));
+            entries.add(new StreamWriter.Entry(stream, MetricSampleCodec.toEntry(v.value())));
             return IngestAnswers.Verdict.stored(v.value().eventId());
         }
         return IngestAnswers.Verdict.refused(((Validated.Invalid<MetricSample>) sample).errors());

@@ -1,6 +1,5 @@
 package io.killkrill.receivers.syslog;
 
-import io.killkrill.model.AuditSlot;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.DeadLetterCodec;
 import io.killkrill.model.DeadLetterReason;
@@ -76,8 +75,7 @@ public final class SyslogIngest {
                     frame.bytes())
                     : SyslogParser.parse(frame.bytes(), peer, Instant.now());
             if (result instanceof SyslogParse.Parsed parsed) {
-                entries.add(new StreamWriter.Entry(logsStream, LogEventCodec.toEntry(parsed.event()),
-                        AuditSlot.of(parsed.event())));
+                entries.add(new StreamWriter.Entry(logsStream, LogEventCodec.toEntry(parsed.event())));
                 events++;
             } else {
                 addDeadLetter((SyslogParse.Rejected) result, peer);
@@ -91,8 +89,7 @@ public final class SyslogIngest {
         }
 
         private void addDeadLetter(SyslogParse.Rejected rejected, String peer) {
-            DeadLetter letter = deadLetter(rejected, peer);
-            entries.add(new StreamWriter.Entry(logsDlq, DeadLetterCodec.toEntry(letter), AuditSlot.ofIntakeLetter(letter)));
+            entries.add(new StreamWriter.Entry(logsDlq, DeadLetterCodec.toIntakeEntry(deadLetter(rejected, peer))));
             deadLetterReasons.add(rejected.reason().code());
         }
 

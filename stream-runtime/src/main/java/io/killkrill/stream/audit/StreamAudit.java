@@ -1,8 +1,7 @@
 package io.killkrill.stream.audit;
 
 import io.killkrill.model.AuditSlot;
-import io.killkrill.model.DeadLetter;
-import io.killkrill.model.DeadLetterCodec;
+import io.killkrill.model.StreamEntry;
 import io.killkrill.stream.RetentionTrimmer;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Pipeline;
@@ -10,48 +9,43 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XPendingParams;
-import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.resps.StreamGroupInfo;
 import redis.clients.jedis.resps.StreamPendingEntry;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
  * The Redis half of an audit of one stream: the receivers' accepted counts per minute, and what is still pending
  * (delivered to the group and not acknowledged, or not delivered yet) or dead-lettered, each counted in the slot
- * its item derives ({@link AuditSlot}). The store's half (indexed, stored) is the caller's.
+ * its entry carries ({@link StreamEntry#AUDIT}). The store's half (indexed, stored) is the caller's.
  *
- * <p>What it reads is bounded by the pipeline's own bounds: the pending and undelivered entries by the receivers'
- * backlog limit, the dead letters by the dead-letter stream's length limit.
+ * <p>The slots are read inside Redis ({@code audit-slots.lua}, {@value #PAGE} entries a call): an entry's data,
+ * which can be tens of MB (the poison a worker's heap could not hold), never leaves Redis. How much is read is
+ * bounded by the pipeline's own bounds: the pending and undelivered entries by the receivers' backlog limit, the
+ * dead letters by the dead-letter stream's length limit.
  */
 public final class StreamAudit {
-    private static final int PAGE = 1_000;
+    static final int PAGE = 32;
+    private static final String SLOTS = script("audit-slots.lua");
 
     private final JedisPooled redis;
     private final String stream;
     private final String deadLetterStream;
     private final String group;
-    private final Function<Map<String, String>, Optional<AuditSlot>> entrySlot;
-    private final Function<DeadLetter, Optional<AuditSlot>> letterSlot;
 
-    /**
-     * @param entrySlot  the slot of an entry of the stream (none for one no receiver wrote)
-     * @param letterSlot the slot of a letter of the dead-letter stream
-     */
-    public StreamAudit(JedisPooled redis, String stream, String deadLetterStream, String group,
-                       Function<Map<String, String>, Optional<AuditSlot>> entrySlot,
-                       Function<DeadLetter, Optional<AuditSlot>> letterSlot) {
+    public StreamAudit(JedisPooled redis, String stream, String deadLetterStream, String group) {
         this.redis = redis;
         this.stream = stream;
         this.deadLetterStream = deadLetterStream;
         this.group = group;
-        this.entrySlot = entrySlot;
-        this.letterSlot = letterSlot;
     }
 
     /** Counts per minute in [fromMinute, toMinute). */
@@ -66,25 +60,16 @@ public final class StreamAudit {
     public Counts read(long fromMinute, long toMinute, Optional<String> service) {
         Map<Long, Long> accepted = accepted(fromMinute, toMinute, service);
         Map<Long, Long> dead = new TreeMap<>();
-        for (StreamEntry letter : all(deadLetterStream)) {
-            DeadLetter decoded;
-            try {
-                decoded = DeadLetterCodec.fromEntry(letter.getFields());
-            } catch (RuntimeException e) {
-                continue; // not a letter: nothing a receiver accepted
-            }
-            count(dead, letterSlot.apply(decoded), fromMinute, toMinute, service);
-        }
+        slotsAfter(deadLetterStream, "0-0", Long.MAX_VALUE).values()
+                .forEach(slot -> count(dead, slot, fromMinute, toMinute, service));
         Map<Long, Long> pending = new TreeMap<>();
-        for (Map<String, String> entry : unsettled()) {
-            count(pending, entrySlot.apply(entry), fromMinute, toMinute, service);
-        }
+        unsettled().forEach(slot -> count(pending, slot, fromMinute, toMinute, service));
         return new Counts(accepted, dead, pending);
     }
 
-    private static void count(Map<Long, Long> counts, Optional<AuditSlot> slot, long fromMinute, long toMinute,
+    private static void count(Map<Long, Long> counts, String wire, long fromMinute, long toMinute,
                               Optional<String> service) {
-        slot.filter(s -> s.epochMinute() >= fromMinute && s.epochMinute() < toMinute)
+        AuditSlot.parse(wire).filter(s -> s.epochMinute() >= fromMinute && s.epochMinute() < toMinute)
                 .filter(s -> service.map(s.service()::equals).orElse(true))
                 .ifPresent(s -> counts.merge(s.epochMinute(), 1L, Long::sum));
     }
@@ -112,9 +97,9 @@ public final class StreamAudit {
         return accepted;
     }
 
-    /** The entries the group has not acknowledged: pending ones, then those not delivered yet. */
-    private List<Map<String, String>> unsettled() {
-        List<Map<String, String>> out = new ArrayList<>();
+    /** The slots of the entries the group has not acknowledged: pending ones, then those not delivered yet. */
+    private List<String> unsettled() {
+        List<String> out = new ArrayList<>();
         StreamEntryID lastDelivered;
         try {
             lastDelivered = redis.xinfoGroups(stream).stream().filter(g -> g.getName().equals(group))
@@ -126,48 +111,65 @@ public final class StreamAudit {
             throw e;
         }
         if (lastDelivered == null) { // no group yet: every entry is undelivered
-            all(stream).forEach(e -> out.add(e.getFields()));
+            out.addAll(slotsAfter(stream, "0-0", Long.MAX_VALUE).values());
             return out;
         }
         StreamEntryID from = StreamEntryID.MINIMUM_ID;
         while (true) {
             List<StreamPendingEntry> page = redis.xpending(stream, group,
                     XPendingParams.xPendingParams(from, StreamEntryID.MAXIMUM_ID, PAGE));
-            List<Response<List<StreamEntry>>> entries = new ArrayList<>();
-            try (Pipeline pipeline = redis.pipelined()) {
-                for (StreamPendingEntry p : page) {
-                    entries.add(pipeline.xrange(stream, p.getID(), p.getID()));
-                }
-                pipeline.sync();
+            if (!page.isEmpty()) {
+                List<String> args = new ArrayList<>(List.of("ids"));
+                page.forEach(p -> args.add(p.getID().toString()));
+                out.addAll(pairs(redis.eval(SLOTS, List.of(stream), args)).values());
             }
-            entries.forEach(r -> r.get().forEach(e -> out.add(e.getFields())));
             if (page.size() < PAGE) {
                 break;
             }
             from = RetentionTrimmer.next(page.get(page.size() - 1).getID());
         }
-        StreamEntryID after = RetentionTrimmer.next(lastDelivered);
-        while (true) {
-            List<StreamEntry> page = redis.xrange(stream, after, StreamEntryID.MAXIMUM_ID, PAGE);
-            page.forEach(e -> out.add(e.getFields()));
+        out.addAll(slotsAfter(stream, lastDelivered.toString(), Long.MAX_VALUE).values());
+        return out;
+    }
+
+    /** The slots of up to {@code limit} entries of {@code key} after {@code after} (exclusive), by entry ID. */
+    private Map<String, String> slotsAfter(String key, String after, long limit) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        String from = after;
+        while (out.size() < limit) {
+            Map<String, String> page = pairs(redis.eval(SLOTS, List.of(key), List.of("range", from,
+                    Integer.toString(PAGE))));
+            out.putAll(page);
             if (page.size() < PAGE) {
                 break;
             }
-            after = RetentionTrimmer.next(page.get(page.size() - 1).getID());
+            from = new ArrayList<>(page.keySet()).get(page.size() - 1);
         }
         return out;
     }
 
-    private List<StreamEntry> all(String key) {
-        List<StreamEntry> out = new ArrayList<>();
-        StreamEntryID from = StreamEntryID.MINIMUM_ID;
-        while (true) {
-            List<StreamEntry> page = redis.xrange(key, from, StreamEntryID.MAXIMUM_ID, PAGE);
-            out.addAll(page);
-            if (page.size() < PAGE) {
-                return out;
+    /** The script's flat ID, slot list as a map in entry order. */
+    private static Map<String, String> pairs(Object reply) {
+        List<?> flat = (List<?>) reply;
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i + 1 < flat.size(); i += 2) {
+            out.put(text(flat.get(i)), text(flat.get(i + 1)));
+        }
+        return out;
+    }
+
+    private static String text(Object value) {
+        return value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(value);
+    }
+
+    private static String script(String name) {
+        try (InputStream in = StreamAudit.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
             }
-            from = RetentionTrimmer.next(page.get(page.size() - 1).getID());
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
