@@ -7,6 +7,7 @@ import io.killkrill.it.support.RedisService;
 import io.killkrill.metricsworker.MetricsWorker;
 import io.killkrill.model.DeadLetter;
 import io.killkrill.model.DeadLetterReason;
+import io.killkrill.model.MetricSample;
 import io.killkrill.model.Stage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +21,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static io.killkrill.it.metricsworker.MetricsWorkerFixture.closedMinute;
@@ -56,13 +59,16 @@ class MetricsWorkerBadItemIT {
                 s.execute("ALTER TABLE " + fixture.schema + ".window_aggregate ADD CONSTRAINT refuse_poison"
                         + " CHECK (metric_name <> 'refused_sample')");
             }
-            for (int i = 0; i < 500; i++) {
-                fixture.send(sample("good_sample", 2, Map.of("k", "v"), window.plusMillis(i)));
+            // in one MULTI, so the worker's batch holds the refused sample among good ones (with one XADD at a
+            // time a loaded worker could read it alone, and a batch of one is not bisected)
+            List<MetricSample> samples = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                if (i == 500) {
+                    samples.add(sample("refused_sample", 1, Map.of("k", "v"), window));
+                }
+                samples.add(sample("good_sample", 2, Map.of("k", "v"), window.plusMillis(i)));
             }
-            StreamEntryID refused = fixture.send(sample("refused_sample", 1, Map.of("k", "v"), window));
-            for (int i = 500; i < 1000; i++) {
-                fixture.send(sample("good_sample", 2, Map.of("k", "v"), window.plusMillis(i)));
-            }
+            StreamEntryID refused = fixture.sendAtOnce(samples).get(500);
             await("every entry settled").atMost(Duration.ofSeconds(30))
                     .until(() -> fixture.pending() == 0 && fixture.undelivered() == 0 && !fixture.deadLetters().isEmpty());
 

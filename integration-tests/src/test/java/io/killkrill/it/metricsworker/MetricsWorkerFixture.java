@@ -14,6 +14,7 @@ import io.killkrill.model.MetricSampleCodec;
 import io.killkrill.model.MetricType;
 import io.killkrill.model.Source;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamGroupInfo;
 
@@ -73,6 +74,22 @@ final class MetricsWorkerFixture {
 
     StreamEntryID send(MetricSample sample) {
         return redis.client().xadd(streams.metrics(), StreamEntryID.NEW_ENTRY, MetricSampleCodec.toEntry(sample));
+    }
+
+    /**
+     * Adds all samples in one MULTI ... EXEC: a worker blocked in XREADGROUP sees them all at once, so its next
+     * batch holds as many of them as its batch size allows (with single XADDs it may wake up for the first few).
+     */
+    List<StreamEntryID> sendAtOnce(List<MetricSample> samples) {
+        try (var transaction = redis.client().multi()) {
+            List<Response<StreamEntryID>> ids = new ArrayList<>();
+            for (MetricSample sample : samples) {
+                ids.add(transaction.xadd(streams.metrics(), StreamEntryID.NEW_ENTRY,
+                        MetricSampleCodec.toEntry(sample)));
+            }
+            transaction.exec();
+            return ids.stream().map(Response::get).toList();
+        }
     }
 
     StreamEntryID sendRaw(Map<String, String> fields) {
