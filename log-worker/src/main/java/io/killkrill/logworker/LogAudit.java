@@ -34,9 +34,6 @@ import java.util.TreeMap;
  * {@code killkrill_log_worker_audit_unreconciled}.
  */
 public final class LogAudit {
-    static final int ATTEMPTS = 3;
-    static final Duration PAUSE = Duration.ofSeconds(2);
-
     private final StreamAudit stream;
     private final ElasticsearchClient elasticsearch;
     private final String indexPrefix;
@@ -48,8 +45,7 @@ public final class LogAudit {
     }
 
     public AuditTable run(AuditCommand.Range range) throws InterruptedException {
-        return stream.audit("logs (per minute of receipt)", "indexed", range.fromMinute(), range.toMinute(),
-                range.service(), this::indexed, ATTEMPTS, PAUSE);
+        return stream.audit("logs (per minute of receipt)", "indexed", range, this::indexed);
     }
 
     /** Events indexed per minute of {@code received_at} in [from, to), of one service if given. */

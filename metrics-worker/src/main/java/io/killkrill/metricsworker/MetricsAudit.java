@@ -22,9 +22,6 @@ import java.util.List;
  * the gauge {@code killkrill_metrics_worker_audit_unreconciled}.
  */
 public final class MetricsAudit {
-    static final int ATTEMPTS = 3;
-    static final Duration PAUSE = Duration.ofSeconds(2);
-
     private final StreamAudit stream;
     private final AggregateStore store;
     private final int windowSeconds;
@@ -57,9 +54,8 @@ public final class MetricsAudit {
         if (range.service().isPresent()) {
             throw new IllegalArgumentException("metric samples have no service: --service applies to logs only");
         }
-        return stream.audit("metrics (per minute of the sample timestamps)", "stored", range.fromMinute(),
-                range.toMinute(), range.service(),
-                (from, to, service) -> store.samplesPerMinute(windowSeconds, from, to), ATTEMPTS, PAUSE);
+        return stream.audit("metrics (per minute of the sample timestamps)", "stored", range,
+                (from, to, service) -> store.samplesPerMinute(windowSeconds, from, to));
     }
 
     public static void main(String[] args) {

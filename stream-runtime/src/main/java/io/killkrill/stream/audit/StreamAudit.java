@@ -34,6 +34,8 @@ import java.util.TreeMap;
  */
 public final class StreamAudit {
     static final int PAGE = 32;
+    static final int ATTEMPTS = 3;
+    static final java.time.Duration PAUSE = java.time.Duration.ofSeconds(2);
     private static final String SLOTS = script("audit-slots.lua");
 
     private final JedisPooled redis;
@@ -60,7 +62,7 @@ public final class StreamAudit {
     public Counts read(long fromMinute, long toMinute, Optional<String> service) {
         Map<Long, Long> accepted = accepted(fromMinute, toMinute, service);
         Map<Long, Long> dead = new TreeMap<>();
-        slotsAfter(deadLetterStream, "0-0", Long.MAX_VALUE).values()
+        slotsAfter(deadLetterStream, "0-0").values()
                 .forEach(slot -> count(dead, slot, fromMinute, toMinute, service));
         Map<Long, Long> pending = new TreeMap<>();
         unsettled().forEach(slot -> count(pending, slot, fromMinute, toMinute, service));
@@ -111,7 +113,7 @@ public final class StreamAudit {
             throw e;
         }
         if (lastDelivered == null) { // no group yet: every entry is undelivered
-            out.addAll(slotsAfter(stream, "0-0", Long.MAX_VALUE).values());
+            out.addAll(slotsAfter(stream, "0-0").values());
             return out;
         }
         StreamEntryID from = StreamEntryID.MINIMUM_ID;
@@ -128,15 +130,15 @@ public final class StreamAudit {
             }
             from = RetentionTrimmer.next(page.get(page.size() - 1).getID());
         }
-        out.addAll(slotsAfter(stream, lastDelivered.toString(), Long.MAX_VALUE).values());
+        out.addAll(slotsAfter(stream, lastDelivered.toString()).values());
         return out;
     }
 
-    /** The slots of up to {@code limit} entries of {@code key} after {@code after} (exclusive), by entry ID. */
-    private Map<String, String> slotsAfter(String key, String after, long limit) {
+    /** The slots of the entries of {@code key} after {@code after} (exclusive), by entry ID. */
+    private Map<String, String> slotsAfter(String key, String after) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         String from = after;
-        while (out.size() < limit) {
+        while (true) {
             Map<String, String> page = pairs(redis.eval(SLOTS, List.of(key), List.of("range", from,
                     Integer.toString(PAGE))));
             out.putAll(page);
@@ -174,14 +176,17 @@ public final class StreamAudit {
     }
 
     /**
-     * The table: stored counts come from {@code stored} (read first, see {@link #read}); a minute that does not
-     * reconcile is read again up to {@code attempts} times in all, {@code pause} apart, since an item on its
-     * way (indexed but not searchable yet) can make one reading look short.
+     * The table: stored counts come from {@code stored} (read first, see {@link #read}); when a minute does not
+     * reconcile, everything is read again, up to {@value #ATTEMPTS} times in all, {@link #PAUSE} apart, since an
+     * item on its way (indexed but not searchable yet) can make one reading look short.
      */
-    public AuditTable audit(String what, String storedAs, long fromMinute, long toMinute, Optional<String> service,
-                            StoredCounts stored, int attempts, java.time.Duration pause) throws InterruptedException {
+    public AuditTable audit(String what, String storedAs, AuditCommand.Range range, StoredCounts stored)
+            throws InterruptedException {
+        long fromMinute = range.fromMinute();
+        long toMinute = range.toMinute();
+        Optional<String> service = range.service();
         AuditTable table = null;
-        for (int attempt = 1; attempt <= attempts; attempt++) {
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             Map<Long, Long> storedCounts = stored.perMinute(fromMinute, toMinute, service);
             Counts counts = read(fromMinute, toMinute, service);
             List<AuditTable.Row> rows = new ArrayList<>();
@@ -191,10 +196,10 @@ public final class StreamAudit {
                         counts.pending().getOrDefault(minute, 0L)));
             }
             table = new AuditTable(what, storedAs, rows);
-            if (table.reconciled() || attempt == attempts) {
+            if (table.reconciled() || attempt == ATTEMPTS) {
                 break;
             }
-            Thread.sleep(pause.toMillis());
+            Thread.sleep(PAUSE.toMillis());
         }
         return table;
     }
