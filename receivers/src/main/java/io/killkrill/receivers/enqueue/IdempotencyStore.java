@@ -128,7 +128,7 @@ public final class IdempotencyStore implements AutoCloseable {
             } catch (JedisException e) {
                 // unreachable, or the connection broke: the claim may have been set before it did; give it up once
                 // Redis answers, or the client's retries would get 409 for the whole lease
-                releaseWhenReachable(new Claim.Claimed(key, token), 0, 1);
+                releaseWhenReachable(new Claim.Claimed(key, token), 0, 1, new CompletableFuture<>());
                 throw new RedisUnavailableException("Redis is unavailable: " + e.getMessage());
             }
             if (current == null) {
@@ -142,22 +142,31 @@ public final class IdempotencyStore implements AutoCloseable {
      * Gives up a claim whose request stored nothing, so a retry need not wait out the lease. Often called because
      * Redis is down: it is retried every second until Redis answers (for up to a lease, which ends it anyway).
      */
-    public void release(Claim.Claimed claim) {
-        releaseWhenReachable(claim, 0, 0);
+    public CompletableFuture<Void> release(Claim.Claimed claim) {
+        CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+        releaseWhenReachable(claim, 0, 0, firstAttempt);
+        return firstAttempt;
     }
 
-    /** Releases a claim that may exist, retrying every second for up to a lease while Redis does not answer. */
-    private void releaseWhenReachable(Claim.Claimed claim, int attempt, long delaySeconds) {
+    /**
+     * Releases a claim that may exist, retrying every second for up to a lease while Redis does not answer;
+     * {@code firstAttempt} completes once the first try is over, released or not, so that an answer can wait for
+     * it without waiting out an outage.
+     */
+    private void releaseWhenReachable(Claim.Claimed claim, int attempt, long delaySeconds,
+                                      CompletableFuture<Void> firstAttempt) {
         retries.schedule(() -> {
             try (Jedis jedis = writer.pool().getResource()) {
                 jedis.eval(RELEASE, List.of(claim.key()), List.of(claim.token()));
             } catch (RuntimeException e) {
                 if (attempt < LEASE.toSeconds()) {
-                    releaseWhenReachable(claim, attempt + 1, 1);
+                    releaseWhenReachable(claim, attempt + 1, 1, firstAttempt);
                 } else {
                     LOG.debug("stage=enqueue an Idempotency-Key claim was not released (its lease ends it): {}",
                             e.toString());
                 }
+            } finally {
+                firstAttempt.complete(null);
             }
         }, delaySeconds, TimeUnit.SECONDS);
     }

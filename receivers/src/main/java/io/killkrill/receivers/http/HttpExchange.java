@@ -12,6 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * One request on its way through the stages, from its headers to its one answer. The {@link HttpRouter} makes it
@@ -39,7 +42,9 @@ final class HttpExchange {
     private final MemoryBudget.Reservation reservation;
     private Admitted admitted;
     private Optional<IdempotencyStore.Claim.Claimed> claim = Optional.empty();
-    private Runnable releaseClaim = () -> { };
+    private static final Supplier<CompletionStage<?>> NOTHING_TO_RELEASE =
+            () -> CompletableFuture.completedFuture(null);
+    private Supplier<CompletionStage<?>> releaseClaim = NOTHING_TO_RELEASE;
     private boolean continued;
     private boolean bodyEnded;
     private boolean answered;
@@ -99,9 +104,11 @@ final class HttpExchange {
 
     /**
      * The request holds an Idempotency-Key ({@link IdempotencyStage}); {@code release} gives it up, and runs when
-     * the request is answered without its items stored (any answer but the ingest stage's 202) or abandoned.
+     * the request is answered without its items stored (any answer but the ingest stage's 202) or abandoned. An
+     * answer goes out once the release was tried, so a client that retries on it never finds its own key still
+     * held (a 409).
      */
-    void claimed(IdempotencyStore.Claim.Claimed claimed, Runnable release) {
+    void claimed(IdempotencyStore.Claim.Claimed claimed, Supplier<CompletionStage<?>> release) {
         this.claim = Optional.of(claimed);
         this.releaseClaim = release;
     }
@@ -112,7 +119,7 @@ final class HttpExchange {
 
     /** The request's items and answer are stored under its key: nothing to release any more. */
     void keyKept() {
-        releaseClaim = () -> { };
+        releaseClaim = NOTHING_TO_RELEASE;
     }
 
     /**
@@ -120,9 +127,9 @@ final class HttpExchange {
      * stored (a write in doubt): it runs it then, if they were not.
      */
     Runnable detachRelease() {
-        Runnable release = releaseClaim;
-        releaseClaim = () -> { };
-        return release;
+        Supplier<CompletionStage<?>> release = releaseClaim;
+        releaseClaim = NOTHING_TO_RELEASE;
+        return release::get;
     }
 
     void admit(Admitted admitted) {
@@ -184,9 +191,14 @@ final class HttpExchange {
         }
         answered = true;
         reservation.release();
-        releaseClaim.run();
-        releaseClaim = () -> { };
-        channel.writeAndFlush(new Outgoing(this, answer));
+        CompletionStage<?> released = releaseClaim.get();
+        releaseClaim = NOTHING_TO_RELEASE;
+        if (released.toCompletableFuture().isDone()) {
+            channel.writeAndFlush(new Outgoing(this, answer));
+        } else {
+            released.whenComplete((ignored, failure) -> channel.eventLoop().execute(() ->
+                    channel.writeAndFlush(new Outgoing(this, answer))));
+        }
     }
 
     /** Answers a request refused as a whole and counts the refusal by reason. */
@@ -209,8 +221,8 @@ final class HttpExchange {
     /** The connection closed: whatever the request held goes back to the budget. */
     void abandon() {
         reservation.release();
-        releaseClaim.run();
-        releaseClaim = () -> { };
+        releaseClaim.get();
+        releaseClaim = NOTHING_TO_RELEASE;
         abandoned = true;
     }
 
