@@ -143,8 +143,18 @@ public final class StreamWriter implements AutoCloseable {
                            Delivery delivery) {
     }
 
-    /** A round trip whose replies were lost: its marker tells which of its writes Redis stored. */
-    private record InDoubt(String marker, List<Pending> writes) {
+    /**
+     * Writes of a round trip whose replies were lost or could not be read: its marker tells which of them Redis
+     * stored ({@code writes}: by their index in the marker).
+     */
+    private record InDoubt(String marker, Map<Integer, Pending> writes) {
+        static InDoubt all(String marker, List<Pending> batch) {
+            Map<Integer, Pending> writes = new LinkedHashMap<>();
+            for (int i = 0; i < batch.size(); i++) {
+                writes.put(i, batch.get(i));
+            }
+            return new InDoubt(marker, writes);
+        }
     }
 
     private final JedisPool pool;
@@ -342,14 +352,14 @@ public final class StreamWriter implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("stage=enqueue Redis connection failed with {} entries sent: they are in doubt until Redis "
                     + "answers again: {}", size, e.toString());
-            inDoubt.add(new InDoubt(marker, List.copyOf(batch)));
+            inDoubt.add(InDoubt.all(marker, batch));
             markAvailable(false);
             return;
         }
-        settledMarker = marker;
         metrics.xaddBatch(System.nanoTime() - start, size);
         refusedThisRoundTrip = false;
         boolean scriptMissing = false;
+        Map<Integer, Pending> unread = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
             Sent sent = replies.get(i);
@@ -371,7 +381,20 @@ public final class StreamWriter implements AutoCloseable {
                             p.entries().size(), e.getMessage());
                     reject(p, e);
                 }
+            } catch (RuntimeException e) {
+                // replies this code cannot read (a bug, or a Redis that answers otherwise): whether the write ran
+                // is in the marker, which the next round trip would unlink. Left unanswered, its caller (and, with
+                // the writer thread gone, every later one) would wait for ever
+                LOG.error("stage=enqueue the replies to a write of {} entries cannot be read; it is in doubt until "
+                        + "the round trip's marker is read", p.entries().size(), e);
+                unread.put(i, p);
             }
+        }
+        if (unread.isEmpty()) {
+            settledMarker = marker;
+        } else {
+            settledMarker = null; // unlinked once read
+            inDoubt.add(new InDoubt(marker, unread));
         }
         if (scriptMissing) {
             loadScript();
@@ -566,9 +589,9 @@ public final class StreamWriter implements AutoCloseable {
             }
             int storedCount = 0;
             int notStored = 0;
-            for (int i = 0; i < doubt.writes().size(); i++) {
-                Pending p = doubt.writes().get(i);
-                if (stored.containsKey(Integer.toString(i))) {
+            for (Map.Entry<Integer, Pending> write : doubt.writes().entrySet()) {
+                Pending p = write.getValue();
+                if (stored.containsKey(Integer.toString(write.getKey()))) {
                     storedCount += p.entries().size();
                     release(p);
                     p.done().complete(STORED);
@@ -711,7 +734,7 @@ public final class StreamWriter implements AutoCloseable {
         retry.clear();
         int doubtful = 0;
         for (InDoubt doubt : inDoubt) {
-            for (Pending w : doubt.writes()) {
+            for (Pending w : doubt.writes().values()) {
                 doubtful += w.entries().size();
                 w.done().completeExceptionally(new WriteInDoubtException());
             }
