@@ -88,14 +88,23 @@ public final class DeadLetterTool implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        System.exit(run(System.getenv(), System.out, System.err, args));
+    }
+
+    /**
+     * The tool's whole run, from its settings in {@code environment} to its exit status: {@link #main}'s, and a
+     * caller's that runs the tool in its own JVM (the mutation-testing ITs).
+     */
+    public static int run(Map<String, String> environment, PrintStream out, PrintStream err, String... args) {
         // only what every service reads (Redis, the stream names): a setting of one worker cannot stop the tool
-        Config config = ConfigLoader.loadOrExit(ConfigDef.of("dlq", CommonSettings.ALL), System.getenv());
-        int status;
-        try (JedisPooled redis = new JedisPooled(config.get(CommonSettings.REDIS_URL))) {
-            status = new DeadLetterTool(redis, CommonSettings.streamNames(config), System.out, System.err,
-                    Clock.systemUTC()).run(args);
+        Optional<Config> config = ConfigLoader.load(ConfigDef.of("dlq", CommonSettings.ALL), environment, err);
+        if (config.isEmpty()) {
+            return ConfigLoader.EXIT_CONFIG_ERROR;
         }
-        System.exit(status);
+        try (JedisPooled redis = new JedisPooled(config.get().get(CommonSettings.REDIS_URL))) {
+            return new DeadLetterTool(redis, CommonSettings.streamNames(config.get()), out, err, Clock.systemUTC())
+                    .run(args);
+        }
     }
 
     /** Runs one command line; returns the exit status. */

@@ -2,6 +2,7 @@ package io.killkrill.config;
 
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.Optional;
 
 /** Start-up entry point for a service's configuration: all problems or a valid {@link Config}. */
 public final class ConfigLoader {
@@ -17,14 +18,25 @@ public final class ConfigLoader {
      * {@value #EXIT_CONFIG_ERROR}.
      */
     public static Config loadOrExit(ConfigDef definition, Map<String, String> processEnvironment) {
+        Optional<Config> config = load(definition, processEnvironment, System.err);
+        if (config.isEmpty()) {
+            System.exit(EXIT_CONFIG_ERROR);
+        }
+        return config.orElseThrow();
+    }
+
+    /**
+     * What {@link #loadOrExit} does short of exiting, for a tool run in a caller's JVM: the valid {@link Config}, or
+     * empty once every problem was printed to {@code err}.
+     */
+    public static Optional<Config> load(ConfigDef definition, Map<String, String> processEnvironment,
+            PrintStream err) {
         try {
-            return definition.parse(Environment.load(processEnvironment));
+            return Optional.of(definition.parse(Environment.load(processEnvironment)));
         } catch (ConfigException e) {
-            PrintStream err = System.err;
             err.println(definition.service() + ": refusing to start, " + e.getMessage());
             err.flush();
-            System.exit(EXIT_CONFIG_ERROR);
-            throw e;
+            return Optional.empty();
         }
     }
 }

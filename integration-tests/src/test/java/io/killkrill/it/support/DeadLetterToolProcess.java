@@ -1,7 +1,12 @@
 package io.killkrill.it.support;
 
+import io.killkrill.logworker.DeadLetterTool;
+
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -13,6 +18,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DeadLetterToolProcess {
     public static final String MAIN_CLASS = "io.killkrill.logworker.DeadLetterTool";
+    /** The system property that runs {@link #run(Map, String...)} in this JVM. */
+    public static final String IN_PROCESS = "killkrill.it.toolsInProcess";
 
     /** A finished run: its exit status and everything it printed (stdout and stderr). */
     public record Result(int exitStatus, String output) {
@@ -51,8 +58,18 @@ public final class DeadLetterToolProcess {
         }
     }
 
-    /** Runs the tool to its end (at most 60 s). */
+    /**
+     * Runs the tool to its end (at most 60 s). With {@value #IN_PROCESS} set (the {@code -Pmutation-live} run), in
+     * this JVM through {@link DeadLetterTool#run(Map, PrintStream, PrintStream, String...)}, where PIT's mutant is:
+     * the same settings, output and exit status, without the jar.
+     */
     public static Result run(Map<String, String> environment, String... args) {
+        if (Boolean.getBoolean(IN_PROCESS)) {
+            ByteArrayOutputStream output = new ByteArrayOutputStream();
+            PrintStream printed = new PrintStream(output, true, StandardCharsets.UTF_8);
+            int status = DeadLetterTool.run(environment, printed, printed, args);
+            return new Result(status, output.toString(StandardCharsets.UTF_8));
+        }
         return start(environment, args).finish();
     }
 
