@@ -47,16 +47,12 @@ class MetricsWorkerAggregationIT {
 
     @BeforeEach
     void setUp(RedisService redis, PostgresService postgres, TestInfo info) throws SQLException {
-        fixture = new MetricsWorkerFixture(redis, postgres, info.getTestMethod().orElseThrow().getName()
-                .replaceAll("[^A-Za-z]", "").substring(0, 12));
+        fixture = MetricsWorkerFixture.forTest(redis, postgres, info);
     }
 
     @AfterEach
     void tearDown() throws SQLException {
-        if (worker != null) {
-            worker.close();
-        }
-        fixture.cleanUp();
+        fixture.cleanUp(worker);
     }
 
     private void startWorker(int maxSeries) {

@@ -4,6 +4,7 @@ import io.killkrill.config.StreamNames;
 import io.killkrill.it.support.PostgresService;
 import io.killkrill.it.support.RedisService;
 import io.killkrill.config.ConsumerGroupSettings;
+import io.killkrill.metricsworker.MetricsWorker;
 import io.killkrill.metricsworker.MetricsWorkerConfig;
 import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
 import io.killkrill.model.DeadLetter;
@@ -17,6 +18,8 @@ import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.resps.StreamGroupInfo;
+
+import org.junit.jupiter.api.TestInfo;
 
 import java.net.URI;
 import java.sql.Connection;
@@ -42,6 +45,13 @@ final class MetricsWorkerFixture {
         this.postgres = postgres;
         this.streams = StreamNames.prefixed(RedisService.uniquePrefix("mw-" + testName));
         this.schema = postgres.createUniqueSchema("mw_" + testName);
+    }
+
+    /** A fixture named after the running test method (its first 12 letters). */
+    static MetricsWorkerFixture forTest(RedisService redis, PostgresService postgres, TestInfo test)
+            throws SQLException {
+        return new MetricsWorkerFixture(redis, postgres, test.getTestMethod().orElseThrow().getName()
+                .replaceAll("[^A-Za-z]", "").substring(0, 12));
     }
 
     MetricsWorkerConfig config() {
@@ -164,6 +174,14 @@ final class MetricsWorkerFixture {
             r.next();
             return r.getLong(1);
         }
+    }
+
+    /** Closes the test's worker, if it started one, then {@link #cleanUp()}. */
+    void cleanUp(MetricsWorker worker) throws SQLException {
+        if (worker != null) {
+            worker.close();
+        }
+        cleanUp();
     }
 
     void cleanUp() throws SQLException {
