@@ -1,6 +1,7 @@
 package io.killkrill.config;
 
 import java.util.List;
+import java.util.Optional;
 
 /** Settings every KillKrill service reads: where Redis is and what the streams are called. */
 public final class CommonSettings {
@@ -9,7 +10,17 @@ public final class CommonSettings {
 
     public static final Setting<java.net.URI> REDIS_URL = Setting.of("KILLKRILL_REDIS_URL",
             SettingType.uri("redis", "rediss"), "redis://localhost:6379",
-            "Redis holding the streams; redis://[:password@]host:port[/db], rediss:// for TLS.");
+            "Redis holding the streams; redis://[:password@]host:port[/db], rediss:// for TLS. Leave it unset when"
+                    + " KILLKRILL_REDIS_SENTINELS is set (exactly one of the two).");
+    public static final Setting<List<RedisEndpoint.Address>> REDIS_SENTINELS = Setting.optional(
+            "KILLKRILL_REDIS_SENTINELS", SettingType.hostPorts(),
+            "Instead of KILLKRILL_REDIS_URL: the Redis Sentinels (host:port,host:port) that monitor the master named by"
+                    + " KILLKRILL_REDIS_MASTER_NAME. The services ask them for the master and follow a failover (a"
+                    + " replica promoted) without a restart, logging it and counting it in"
+                    + " killkrill_<service>_redis_failovers_total. Sentinel mode connects without a password or TLS.");
+    public static final Setting<String> REDIS_MASTER_NAME = Setting.optional("KILLKRILL_REDIS_MASTER_NAME",
+            SettingType.string(), "The master name the sentinels of KILLKRILL_REDIS_SENTINELS monitor; required with"
+                    + " it, refused without it.");
     public static final Setting<String> LOGS_STREAM = Setting.of("KILLKRILL_LOGS_STREAM",
             SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "logs-stream", "Stream of log events.");
     public static final Setting<String> METRICS_STREAM = Setting.of("KILLKRILL_METRICS_STREAM",
@@ -39,7 +50,8 @@ public final class CommonSettings {
                     + " exits with status 1 naming the failing check. Once ready, an outage never stops a service.");
 
     /** The common settings, in documentation order. */
-    public static final List<Setting<?>> ALL = List.of(REDIS_URL, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
+    public static final List<Setting<?>> ALL = List.of(REDIS_URL, REDIS_SENTINELS,
+            REDIS_MASTER_NAME, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
             METRICS_DLQ, LOG_GROUP, METRICS_GROUP, LOG_FORMAT, SHUTDOWN_GRACE, STARTUP_TIMEOUT);
 
     public enum LogFormat { PLAIN, JSON }
@@ -54,6 +66,48 @@ public final class CommonSettings {
     }
 
     private CommonSettings() {
+    }
+
+    /**
+     * The Redis of a valid {@code config}: the Sentinel-managed master when {@link #REDIS_SENTINELS} is set, else
+     * {@link #REDIS_URL} (or its default). {@link ConfigDef#parse} refused the other combinations.
+     */
+    public static RedisEndpoint redisEndpoint(Config config) {
+        List<String> problems = redisEndpointProblems(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        Optional<List<RedisEndpoint.Address>> sentinels = config.optional(REDIS_SENTINELS);
+        if (sentinels.isPresent()) {
+            return new RedisEndpoint.Sentinel(sentinels.get(), config.optional(REDIS_MASTER_NAME).orElseThrow());
+        }
+        return new RedisEndpoint.Standalone(config.get(REDIS_URL));
+    }
+
+    /**
+     * Exactly one way to Redis: {@link #REDIS_URL}, or {@link #REDIS_SENTINELS} with {@link #REDIS_MASTER_NAME}. One
+     * problem line per wrong combination, each naming the variables; none for a definition without these settings.
+     */
+    static List<String> redisEndpointProblems(Config config) {
+        if (!config.declares(REDIS_URL) || !config.declares(REDIS_SENTINELS) || !config.declares(REDIS_MASTER_NAME)) {
+            return List.of();
+        }
+        boolean sentinels = config.optional(REDIS_SENTINELS).isPresent();
+        boolean master = config.optional(REDIS_MASTER_NAME).isPresent();
+        List<String> problems = new java.util.ArrayList<>();
+        if (sentinels && config.isSet(REDIS_URL)) {
+            problems.add(REDIS_SENTINELS.key() + " and " + REDIS_URL.key() + " are both set: expected exactly one of"
+                    + " them (Sentinel-managed Redis, or one Redis by URL)");
+        }
+        if (sentinels && !master) {
+            problems.add(REDIS_MASTER_NAME.key() + " is required with " + REDIS_SENTINELS.key()
+                    + ": expected the master name the sentinels monitor");
+        }
+        if (master && !sentinels) {
+            problems.add(REDIS_MASTER_NAME.key() + " is set without " + REDIS_SENTINELS.key()
+                    + ": expected both (Sentinel) or neither (" + REDIS_URL.key() + ")");
+        }
+        return problems;
     }
 
     public static StreamNames streamNames(Config config) {

@@ -12,9 +12,12 @@ public final class Config {
     private final Map<String, Object> values;
     private final Map<String, String> rawValues;
     private final List<String> warnings;
+    private final java.util.Set<String> setInEnvironment;
 
-    Config(ConfigDef definition, Map<String, Object> values, Map<String, String> rawValues, List<String> warnings) {
+    Config(ConfigDef definition, Map<String, Object> values, Map<String, String> rawValues, List<String> warnings,
+           java.util.Set<String> setInEnvironment) {
         this.definition = definition;
+        this.setInEnvironment = java.util.Set.copyOf(setInEnvironment);
         this.warnings = List.copyOf(warnings);
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.rawValues = Collections.unmodifiableMap(new LinkedHashMap<>(rawValues));
@@ -48,6 +51,17 @@ public final class Config {
         return out.toString();
     }
 
+    /** Whether the environment set {@code setting} (under its key or a deprecated name), not its default. */
+    public boolean isSet(Setting<?> setting) {
+        requireDeclared(setting);
+        return setInEnvironment.contains(setting.key());
+    }
+
+    /** Whether this service declares {@code setting}. */
+    public boolean declares(Setting<?> setting) {
+        return definition.settings().stream().anyMatch(declared -> declared.key().equals(setting.key()));
+    }
+
     /** What start-up should warn about: deprecated names that were read (or ignored). */
     public List<String> warnings() {
         return warnings;
@@ -55,7 +69,7 @@ public final class Config {
 
     /** A setting is declared when its key is (a declaration may carry deprecated aliases the constant lacks). */
     private void requireDeclared(Setting<?> setting) {
-        if (definition.settings().stream().noneMatch(declared -> declared.key().equals(setting.key()))) {
+        if (!declares(setting)) {
             throw new IllegalArgumentException(setting.key() + " is not declared in this service's ConfigDef");
         }
     }

@@ -86,6 +86,7 @@ public final class ConfigDef {
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, String> raw = new LinkedHashMap<>();
         List<String> warnings = new ArrayList<>();
+        Set<String> setInEnvironment = new HashSet<>();
         for (Setting<?> setting : settings) {
             String text = environment.get(setting.key());
             boolean fromEnvironment = text != null && !text.isEmpty();
@@ -102,7 +103,9 @@ public final class ConfigDef {
                     fromEnvironment = true;
                 }
             }
-            if (!fromEnvironment) {
+            if (fromEnvironment) {
+                setInEnvironment.add(setting.key());
+            } else {
                 text = setting.defaultValue().orElse(null);
             }
             if (text == null) {
@@ -120,10 +123,14 @@ public final class ConfigDef {
                         + setting.type().expects());
             }
         }
+        Config config = new Config(this, values, raw, warnings, setInEnvironment);
+        if (problems.isEmpty()) {
+            problems.addAll(CommonSettings.redisEndpointProblems(config));
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Config(this, values, raw, warnings);
+        return config;
     }
 
     /** The reference table for docs/configuration.md. */

@@ -161,6 +161,30 @@ public interface SettingType<T> {
                 .map(String::trim).filter(s -> !s.isEmpty()).toList());
     }
 
+    /** A comma-separated list of {@code host:port}, at least one. */
+    static SettingType<List<RedisEndpoint.Address>> hostPorts() {
+        Pattern address = Pattern.compile("([^\\s:,]+):(\\d{1,5})");
+        return of("a comma-separated list of host:port", text -> {
+            List<RedisEndpoint.Address> addresses = new java.util.ArrayList<>();
+            for (String item : text.split(",")) {
+                String trimmed = item.trim();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                Matcher m = address.matcher(trimmed);
+                int port = m.matches() ? Integer.parseInt(m.group(2)) : 0;
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("holds '" + trimmed + "', not a host:port");
+                }
+                addresses.add(new RedisEndpoint.Address(m.group(1), port));
+            }
+            if (addresses.isEmpty()) {
+                throw new IllegalArgumentException("holds no host:port");
+            }
+            return List.copyOf(addresses);
+        });
+    }
+
     static <E extends Enum<E>> SettingType<E> oneOf(Class<E> type) {
         List<String> names = Arrays.stream(type.getEnumConstants())
                 .map(e -> e.name().toLowerCase(Locale.ROOT)).toList();
