@@ -14,7 +14,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+import io.killkrill.stream.RedisClients;
+import io.killkrill.stream.RedisFailovers;
 import redis.clients.jedis.resps.StreamEntry;
 
 import java.io.PrintStream;
@@ -69,17 +71,17 @@ public final class DeadLetterTool implements Callable<Integer> {
             + "redis.call('XDEL', KEYS[2], ARGV[1])\n"
             + "return id";
 
-    private final JedisPooled redis;
+    private final UnifiedJedis redis;
     private final StreamNames streams;
     private final PrintStream out;
     private final PrintStream err;
     private final Clock clock;
 
-    public DeadLetterTool(JedisPooled redis, StreamNames streams, PrintStream out) {
+    public DeadLetterTool(UnifiedJedis redis, StreamNames streams, PrintStream out) {
         this(redis, streams, out, out, Clock.systemUTC());
     }
 
-    DeadLetterTool(JedisPooled redis, StreamNames streams, PrintStream out, PrintStream err, Clock clock) {
+    DeadLetterTool(UnifiedJedis redis, StreamNames streams, PrintStream out, PrintStream err, Clock clock) {
         this.redis = redis;
         this.streams = streams;
         this.out = out;
@@ -101,7 +103,8 @@ public final class DeadLetterTool implements Callable<Integer> {
         if (config.isEmpty()) {
             return ConfigLoader.EXIT_CONFIG_ERROR;
         }
-        try (JedisPooled redis = new JedisPooled(config.get().get(CommonSettings.REDIS_URL))) {
+        try (UnifiedJedis redis = RedisClients.forConsumers(CommonSettings.redisEndpoint(config.get()), 1,
+                Duration.ofSeconds(1), RedisFailovers.logged())) {
             return new DeadLetterTool(redis, CommonSettings.streamNames(config.get()), out, err, Clock.systemUTC())
                     .run(args);
         }

@@ -14,7 +14,8 @@ import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.audit.AuditCommand;
 import io.killkrill.stream.audit.AuditTable;
 import io.killkrill.stream.audit.StreamAudit;
-import redis.clients.jedis.JedisPooled;
+import io.killkrill.stream.RedisFailovers;
+import redis.clients.jedis.UnifiedJedis;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +39,7 @@ public final class LogAudit {
     private final ElasticsearchClient elasticsearch;
     private final String indexPrefix;
 
-    public LogAudit(JedisPooled redis, StreamNames streams, ElasticsearchClient elasticsearch, String indexPrefix) {
+    public LogAudit(UnifiedJedis redis, StreamNames streams, ElasticsearchClient elasticsearch, String indexPrefix) {
         this.stream = new StreamAudit(redis, streams.logs(), streams.logsDlq(), streams.logGroup());
         this.elasticsearch = elasticsearch;
         this.indexPrefix = indexPrefix;
@@ -79,7 +80,8 @@ public final class LogAudit {
         Config config = ConfigLoader.loadOrExit(LogWorkerSettings.DEFINITION, System.getenv());
         LogWorkerConfig worker = LogWorkerConfig.from(config);
         int status;
-        try (JedisPooled redis = RedisClients.forConsumers(worker.redisUrl(), 1, Duration.ofSeconds(1))) {
+        try (UnifiedJedis redis = RedisClients.forConsumers(worker.redis(), 1, Duration.ofSeconds(1),
+                RedisFailovers.logged())) {
             ElasticsearchClient elasticsearch = ElasticsearchClients.create(worker.elasticsearchUrl(),
                     worker.esRequestTimeout(), 2);
             try {

@@ -22,7 +22,8 @@ import io.killkrill.service.ServiceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.JedisPooled;
+import io.killkrill.stream.RedisFailovers;
+import redis.clients.jedis.UnifiedJedis;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -45,7 +46,7 @@ public final class LogWorker implements Service, AutoCloseable {
     private final LogWorkerConfig config;
     private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private PeriodicAudit audit;
-    private JedisPooled redis;
+    private UnifiedJedis redis;
     private ElasticsearchClient elasticsearch;
     private AdminServer admin;
     private volatile StreamRuntime<Batch> runtime;
@@ -63,7 +64,8 @@ public final class LogWorker implements Service, AutoCloseable {
 
     @Override
     public synchronized LogWorker start() {
-        redis = RedisClients.forConsumers(config.redisUrl(), config.concurrency(), config.blockTime());
+        redis = RedisClients.forConsumers(config.redis(), config.concurrency(), config.blockTime(),
+                RedisFailovers.counted(registry, name()));
         elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(),
                 config.concurrency() + 2);
         try {

@@ -3,6 +3,7 @@ package io.killkrill.logworker;
 import io.killkrill.config.CommonSettings;
 import io.killkrill.config.Config;
 import io.killkrill.config.ConsumerGroupSettings;
+import io.killkrill.config.RedisEndpoint;
 import io.killkrill.config.StreamNames;
 
 import java.io.IOException;
@@ -19,7 +20,7 @@ import java.util.Properties;
  *
  * @param adminPort 0 picks a free port (tests)
  */
-public record LogWorkerConfig(URI redisUrl,
+public record LogWorkerConfig(RedisEndpoint redis,
                               StreamNames streams,
                               URI elasticsearchUrl,
                               String indexPrefix,
@@ -39,7 +40,7 @@ public record LogWorkerConfig(URI redisUrl,
                               Duration shutdownGrace,
                               int adminPort) {
     public LogWorkerConfig {
-        Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(streams, "streams");
         Objects.requireNonNull(elasticsearchUrl, "elasticsearchUrl");
         Objects.requireNonNull(indexPrefix, "indexPrefix");
@@ -60,7 +61,7 @@ public record LogWorkerConfig(URI redisUrl,
 
     public static LogWorkerConfig from(Config config) {
         return new LogWorkerConfig(
-                config.get(CommonSettings.REDIS_URL),
+                CommonSettings.redisEndpoint(config),
                 CommonSettings.streamNames(config),
                 config.get(LogWorkerSettings.ELASTICSEARCH_URL),
                 config.get(LogWorkerSettings.ELASTICSEARCH_INDEX_PREFIX),
@@ -86,7 +87,7 @@ public record LogWorkerConfig(URI redisUrl,
         Config config = LogWorkerSettings.DEFINITION.parse(java.util.Map.of());
         LogWorkerConfig d = from(config);
         return d.with(b -> {
-            b.redisUrl = redisUrl;
+            b.redis = new RedisEndpoint.Standalone(redisUrl);
             b.streams = streams;
             b.elasticsearchUrl = elasticsearchUrl;
             b.indexPrefix = indexPrefix;
@@ -95,7 +96,7 @@ public record LogWorkerConfig(URI redisUrl,
     }
 
     public LogWorkerConfig withRedisUrl(URI url) {
-        return with(b -> b.redisUrl = url);
+        return with(b -> b.redis = new RedisEndpoint.Standalone(url));
     }
 
     public LogWorkerConfig withElasticsearchUrl(URI url) {
@@ -154,7 +155,7 @@ public record LogWorkerConfig(URI redisUrl,
 
     /** Mutable copy used only by the {@code with...} methods, so each names just what it changes. */
     private static final class Builder {
-        URI redisUrl;
+        RedisEndpoint redis;
         StreamNames streams;
         URI elasticsearchUrl;
         String indexPrefix;
@@ -175,7 +176,7 @@ public record LogWorkerConfig(URI redisUrl,
         int adminPort;
 
         Builder(LogWorkerConfig c) {
-            redisUrl = c.redisUrl;
+            redis = c.redis;
             streams = c.streams;
             elasticsearchUrl = c.elasticsearchUrl;
             indexPrefix = c.indexPrefix;
@@ -197,7 +198,7 @@ public record LogWorkerConfig(URI redisUrl,
         }
 
         LogWorkerConfig build() {
-            return new LogWorkerConfig(redisUrl, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
+            return new LogWorkerConfig(redis, streams, elasticsearchUrl, indexPrefix, environment, consumerName,
                     batchSize, blockTime, concurrency, claimIdle, esRequestTimeout, esRetryDeadline, esMaxBulkBytes,
                     esReplicas, retryInitialBackoff, retryMaxBackoff, runtime, shutdownGrace, adminPort);
         }

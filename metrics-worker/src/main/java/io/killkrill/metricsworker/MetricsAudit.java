@@ -8,7 +8,8 @@ import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.audit.AuditCommand;
 import io.killkrill.stream.audit.AuditTable;
 import io.killkrill.stream.audit.StreamAudit;
-import redis.clients.jedis.JedisPooled;
+import io.killkrill.stream.RedisFailovers;
+import redis.clients.jedis.UnifiedJedis;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -30,7 +31,7 @@ public final class MetricsAudit {
      * @param windows the configured window sizes; the smallest must be at most 60 s and divide a minute, so each
      *                of its rows lies within one minute
      */
-    public MetricsAudit(JedisPooled redis, StreamNames streams, AggregateStore store, List<Duration> windows) {
+    public MetricsAudit(UnifiedJedis redis, StreamNames streams, AggregateStore store, List<Duration> windows) {
         this.stream = new StreamAudit(redis, streams.metrics(), streams.metricsDlq(), streams.metricsGroup());
         this.store = store;
         this.windowSeconds = smallest(windows);
@@ -62,7 +63,8 @@ public final class MetricsAudit {
         Config config = ConfigLoader.loadOrExit(MetricsWorkerSettings.DEFINITION, System.getenv());
         MetricsWorkerConfig worker = MetricsWorkerConfig.from(config);
         int status;
-        try (JedisPooled redis = RedisClients.forConsumers(worker.redisUrl(), 1, Duration.ofSeconds(1));
+        try (UnifiedJedis redis = RedisClients.forConsumers(worker.redis(), 1, Duration.ofSeconds(1),
+                RedisFailovers.logged());
              AggregateStore store = new AggregateStore(worker.databaseUrl(), worker.databaseUser(),
                      worker.databasePassword(), worker.databaseSchema(), 2)) {
             MetricsAudit audit = new MetricsAudit(redis, worker.streams(), store, worker.windows());

@@ -28,7 +28,8 @@ import io.killkrill.service.ServiceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.JedisPooled;
+import io.killkrill.stream.RedisFailovers;
+import redis.clients.jedis.UnifiedJedis;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -55,7 +56,7 @@ public final class MetricsWorker implements Service, AutoCloseable {
     private final MetricsWorkerConfig config;
     private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private volatile AggregateStore store;
-    private volatile JedisPooled redis;
+    private volatile UnifiedJedis redis;
     private volatile StreamRuntime<MetricsSink.Prepared> runtime;
     private ScheduledExecutorService sweeps;
     private AdminServer admin;
@@ -76,7 +77,8 @@ public final class MetricsWorker implements Service, AutoCloseable {
         try {
             store = new AggregateStore(config.databaseUrl(), config.databaseUser(), config.databasePassword(),
                     config.databaseSchema(), config.databasePoolSize());
-            redis = RedisClients.forConsumers(config.redisUrl(), 1, config.readBlock());
+            redis = RedisClients.forConsumers(config.redis(), 1, config.readBlock(),
+                    RedisFailovers.counted(registry, name()));
             Map<String, String> streams = new LinkedHashMap<>();
             streams.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
             streams.put("KILLKRILL_METRICS_DLQ", config.streams().metricsDlq());

@@ -3,10 +3,10 @@ package io.killkrill.metricsworker;
 import io.killkrill.config.CommonSettings;
 import io.killkrill.config.Config;
 import io.killkrill.config.ConsumerGroupSettings;
+import io.killkrill.config.RedisEndpoint;
 import io.killkrill.config.StreamNames;
 import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -18,7 +18,7 @@ import java.util.Objects;
  * @param adminPort     0 picks a free port (tests)
  * @param consumerName  unique per process, so pending entries of a dead worker are recognisably someone else's
  */
-public record MetricsWorkerConfig(URI redisUrl,
+public record MetricsWorkerConfig(RedisEndpoint redis,
                                   StreamNames streams,
                                   String databaseUrl,
                                   String databaseUser,
@@ -37,7 +37,7 @@ public record MetricsWorkerConfig(URI redisUrl,
                                   ConsumerGroupSettings.Runtime runtime,
                                   Duration shutdownGrace) {
     public MetricsWorkerConfig {
-        Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(streams, "streams");
         Objects.requireNonNull(databaseUrl, "databaseUrl");
         Objects.requireNonNull(databaseUser, "databaseUser");
@@ -58,7 +58,7 @@ public record MetricsWorkerConfig(URI redisUrl,
 
     public static MetricsWorkerConfig from(Config config) {
         return new MetricsWorkerConfig(
-                config.get(CommonSettings.REDIS_URL),
+                CommonSettings.redisEndpoint(config),
                 CommonSettings.streamNames(config),
                 config.get(MetricsWorkerSettings.DATABASE_URL),
                 config.get(MetricsWorkerSettings.DATABASE_USER),
@@ -79,19 +79,19 @@ public record MetricsWorkerConfig(URI redisUrl,
     }
 
     public MetricsWorkerConfig withAdminPort(int port) {
-        return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
+        return new MetricsWorkerConfig(redis, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, port, batchSize, readBlock, claimIdle, windows, maxLateness,
                 maxSeriesPerMetric, faultInjection, consumerName, runtime, shutdownGrace);
     }
 
     public MetricsWorkerConfig withConsumerName(String name) {
-        return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
+        return new MetricsWorkerConfig(redis, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, claimIdle, windows, maxLateness,
                 maxSeriesPerMetric, faultInjection, name, runtime, shutdownGrace);
     }
 
     public MetricsWorkerConfig withClaimIdle(Duration idle) {
-        return new MetricsWorkerConfig(redisUrl, streams, databaseUrl, databaseUser, databasePassword,
+        return new MetricsWorkerConfig(redis, streams, databaseUrl, databaseUser, databasePassword,
                 databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, idle, windows, maxLateness,
                 maxSeriesPerMetric, faultInjection, consumerName, runtime, shutdownGrace);
     }

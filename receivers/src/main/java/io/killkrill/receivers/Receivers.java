@@ -12,6 +12,8 @@ import io.killkrill.service.Health;
 import io.killkrill.service.HealthCheck;
 import io.killkrill.service.Service;
 import io.killkrill.service.StreamKeyCheck;
+import io.killkrill.stream.RedisClients;
+import io.killkrill.stream.RedisFailovers;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import org.slf4j.Logger;
@@ -61,7 +63,8 @@ public final class Receivers implements Service, AutoCloseable {
     /** Opens Redis, refuses stream keys of another type (exit 3), binds every listener. */
     @Override
     public synchronized Receivers start() throws Exception {
-        writer = new StreamWriter(config.redisUri(), config.streams().logs(), metrics);
+        writer = new StreamWriter(RedisClients.forWriter(config.redis(), RedisFailovers.counted(metrics.registry(),
+                name())), config.streams().logs(), metrics);
         try {
             Map<String, String> streams = new LinkedHashMap<>();
             streams.put("KILLKRILL_LOGS_STREAM", config.streams().logs());

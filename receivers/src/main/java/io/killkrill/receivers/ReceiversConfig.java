@@ -3,6 +3,7 @@ package io.killkrill.receivers;
 import io.killkrill.config.CommonSettings;
 import io.killkrill.config.Config;
 import io.killkrill.config.ConfigException;
+import io.killkrill.config.RedisEndpoint;
 import io.killkrill.config.StreamNames;
 
 import java.net.URI;
@@ -17,7 +18,7 @@ import java.util.Optional;
  * The receivers' effective configuration. Port 0 binds an ephemeral port (tests); {@link Receivers#start}
  * reports the bound ones.
  */
-public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, int syslogPort, boolean syslogUdp,
+public record ReceiversConfig(RedisEndpoint redis, StreamNames streams, int httpPort, int syslogPort, boolean syslogUdp,
                               Optional<SyslogTls> syslogTls, Optional<Relp> relp, int syslogMaxMessageBytes,
                               long httpMaxBodyBytes, int httpMaxItems, long maxBacklog, List<String> apiKeys,
                               Duration shutdownGrace,
@@ -50,7 +51,7 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
     }
 
     public ReceiversConfig {
-        Objects.requireNonNull(redisUri, "redisUri");
+        Objects.requireNonNull(redis, "redis");
         Objects.requireNonNull(streams, "streams");
         Objects.requireNonNull(syslogTls, "syslogTls");
         Objects.requireNonNull(relp, "relp");
@@ -88,7 +89,7 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new ReceiversConfig(config.get(CommonSettings.REDIS_URL), CommonSettings.streamNames(config),
+        return new ReceiversConfig(CommonSettings.redisEndpoint(config), CommonSettings.streamNames(config),
                 config.get(ReceiversSettings.HTTP_PORT), config.get(ReceiversSettings.SYSLOG_PORT),
                 config.get(ReceiversSettings.SYSLOG_UDP), tls, relp,
                 Math.toIntExact(config.get(ReceiversSettings.SYSLOG_MAX_MESSAGE_BYTES)),
@@ -109,50 +110,50 @@ public record ReceiversConfig(URI redisUri, StreamNames streams, int httpPort, i
 
     /** Defaults for tests: ephemeral ports, RELP off, a 2 s shutdown grace, everything else as documented. */
     public static ReceiversConfig forTest(URI redisUri, StreamNames streams) {
-        return new ReceiversConfig(redisUri, streams, 0, 0, true, Optional.empty(), Optional.empty(), 64 * 1024,
+        return new ReceiversConfig(new RedisEndpoint.Standalone(redisUri), streams, 0, 0, true, Optional.empty(), Optional.empty(), 64 * 1024,
                 10L * 1024 * 1024, 10_000, 1_000_000, List.of(), Duration.ofSeconds(2),
                 4 * 1024 * 1024, Duration.ofHours(24), HttpBounds.DEFAULTS);
     }
 
     public ReceiversConfig withApiKeys(List<String> keys) {
-        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+        return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, keys, shutdownGrace, udpReceiveBuffer,
                 idempotencyTtl, httpBounds);
     }
 
     public ReceiversConfig withLimits(long maxBodyBytes, int maxItems, int maxSyslogMessageBytes, long backlog) {
-        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+        return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 maxSyslogMessageBytes, maxBodyBytes, maxItems, backlog, apiKeys, shutdownGrace, udpReceiveBuffer,
                 idempotencyTtl, httpBounds);
     }
 
     public ReceiversConfig withSyslogTls(SyslogTls tls) {
-        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, Optional.of(tls), relp,
+        return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, Optional.of(tls), relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace, udpReceiveBuffer,
                 idempotencyTtl, httpBounds);
     }
 
     public ReceiversConfig withRelp(Relp relpListener) {
-        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls,
+        return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls,
                 Optional.of(relpListener), syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys,
                 shutdownGrace, udpReceiveBuffer, idempotencyTtl,
                 httpBounds);
     }
 
     public ReceiversConfig withShutdownGrace(Duration grace) {
-        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+        return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, grace, udpReceiveBuffer,
                 idempotencyTtl, httpBounds);
     }
 
     public ReceiversConfig withUdpReceiveBuffer(int bytes) {
-        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+        return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace, bytes,
                 idempotencyTtl, httpBounds);
     }
 
     public ReceiversConfig withHttpBounds(HttpBounds bounds) {
-        return new ReceiversConfig(redisUri, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+        return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,
                 udpReceiveBuffer, idempotencyTtl, bounds);
     }

@@ -1,13 +1,32 @@
 package io.killkrill.stream;
 
+import io.killkrill.config.RedisEndpoint;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPool;
+import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.JedisSentinelPool;
+import redis.clients.jedis.JedisSentineled;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.providers.SentineledConnectionProvider;
+import redis.clients.jedis.util.Pool;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
- * The one way a worker connects to Redis for its stream consumers. Every wait on Redis is bounded, so that no
+ * The one place every service's Redis clients are made, for one Redis ({@link RedisEndpoint.Standalone}) or the
+ * master of a set of Sentinels ({@link RedisEndpoint.Sentinel}: Jedis's {@code JedisSentineled} and
+ * {@code JedisSentinelPool}, which subscribe to the sentinels' {@code +switch-master} and move their pool to the
+ * promoted replica; {@link RedisFailovers} reports each move). Every wait on Redis is bounded, so that no
  * consumer can hang for good on a connection that went silent (a network partition, a proxy or a Redis that stopped
  * answering without closing the socket):
  * <ul>
@@ -22,26 +41,108 @@ import java.time.Duration;
 public final class RedisClients {
     /** How much longer than a read's block time a reply may take to arrive. */
     static final Duration MARGIN = Duration.ofSeconds(5);
+    /** The receivers' writer: connect, read and borrow timeout of its pool. */
+    static final int WRITER_TIMEOUT_MILLIS = 2000;
 
     private RedisClients() {
     }
+
 
     /**
      * A pool for {@code consumers} consumer loops, each of which holds up to three connections at once (its
      * read-ahead's blocking read, its own claims and settles, its heartbeat), plus maintenance, readiness checks and
      * a spare.
      */
-    public static JedisPooled forConsumers(URI redisUrl, int consumers, Duration blockTime) {
+    public static UnifiedJedis forConsumers(RedisEndpoint endpoint, int consumers, Duration blockTime,
+                                            RedisFailovers failovers) {
         int timeoutMillis = timeoutMillis(blockTime);
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(3 * consumers + 4);
         pool.setMaxIdle(3 * consumers + 4);
         pool.setMaxWait(Duration.ofMillis(timeoutMillis));
-        return new JedisPooled(pool, redisUrl, timeoutMillis, timeoutMillis, timeoutMillis, null, null, null);
+        if (endpoint instanceof RedisEndpoint.Sentinel sentinel) {
+            return new JedisSentineled(new ReportingSentinelProvider(sentinel, clientConfig(timeoutMillis), pool,
+                    failovers));
+        }
+        URI url = ((RedisEndpoint.Standalone) endpoint).url();
+        return new JedisPooled(pool, url, timeoutMillis, timeoutMillis, timeoutMillis, null, null, null);
+    }
+
+    /**
+     * The receivers' writer pool: 8 connections, each tested with a PING when borrowed (a connection Redis closed,
+     * by a restart or a failover, fails there, before anything is sent on it: the write is then refused, not in
+     * doubt), and 2 s for connecting, every reply and a borrow.
+     */
+    public static Pool<Jedis> forWriter(RedisEndpoint endpoint, RedisFailovers failovers) {
+        JedisPoolConfig pool = new JedisPoolConfig();
+        pool.setMaxTotal(8);
+        pool.setMaxWait(Duration.ofMillis(WRITER_TIMEOUT_MILLIS));
+        pool.setTestOnBorrow(true);
+        if (endpoint instanceof RedisEndpoint.Sentinel sentinel) {
+            return new ReportingSentinelPool(sentinel, pool, clientConfig(WRITER_TIMEOUT_MILLIS), failovers);
+        }
+        return new JedisPool(pool, ((RedisEndpoint.Standalone) endpoint).url(), WRITER_TIMEOUT_MILLIS);
     }
 
     /** The bound on every wait: the block time plus {@link #MARGIN}, and 2 s at least. */
     static int timeoutMillis(Duration blockTime) {
         return (int) Math.max(2_000, blockTime.plus(MARGIN).toMillis());
+    }
+
+    private static JedisClientConfig clientConfig(int timeoutMillis) {
+        return DefaultJedisClientConfig.builder().connectionTimeoutMillis(timeoutMillis)
+                .socketTimeoutMillis(timeoutMillis).blockingSocketTimeoutMillis(timeoutMillis).build();
+    }
+
+    /** What Jedis's sentinel clients are told: where to ask, and with a 2 s bound on each question. */
+    private static Set<HostAndPort> sentinels(RedisEndpoint.Sentinel sentinel) {
+        Set<HostAndPort> sentinels = new LinkedHashSet<>();
+        sentinel.sentinels().forEach(a -> sentinels.add(new HostAndPort(a.host(), a.port())));
+        return sentinels;
+    }
+
+    private static JedisClientConfig sentinelConfig() {
+        return DefaultJedisClientConfig.builder().connectionTimeoutMillis(WRITER_TIMEOUT_MILLIS)
+                .socketTimeoutMillis(WRITER_TIMEOUT_MILLIS).build();
+    }
+
+    /** {@code JedisSentineled}'s provider, reporting each master it moves to. */
+    private static final class ReportingSentinelProvider extends SentineledConnectionProvider {
+        private final RedisFailovers.MasterWatch watch;
+
+        ReportingSentinelProvider(RedisEndpoint.Sentinel sentinel, JedisClientConfig master, ConnectionPoolConfig pool,
+                                  RedisFailovers failovers) {
+            super(sentinel.masterName(), master, pool, sentinels(sentinel), sentinelConfig());
+            watch = failovers.watch(sentinel.masterName(), getCurrentMaster());
+        }
+
+        @Override
+        public Connection getConnection() {
+            watch.observe(getCurrentMaster());
+            return super.getConnection();
+        }
+
+        @Override
+        public Connection getConnection(CommandArguments args) {
+            watch.observe(getCurrentMaster());
+            return super.getConnection(args);
+        }
+    }
+
+    /** The writer's {@code JedisSentinelPool}, reporting each master it moves to. */
+    private static final class ReportingSentinelPool extends JedisSentinelPool {
+        private final RedisFailovers.MasterWatch watch;
+
+        ReportingSentinelPool(RedisEndpoint.Sentinel sentinel, JedisPoolConfig pool, JedisClientConfig master,
+                              RedisFailovers failovers) {
+            super(sentinel.masterName(), sentinels(sentinel), pool, master, sentinelConfig());
+            watch = failovers.watch(sentinel.masterName(), getCurrentHostMaster());
+        }
+
+        @Override
+        public Jedis getResource() {
+            watch.observe(getCurrentHostMaster());
+            return super.getResource();
+        }
     }
 }

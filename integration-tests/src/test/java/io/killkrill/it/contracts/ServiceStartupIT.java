@@ -17,6 +17,7 @@ import io.killkrill.service.ExitStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.URI;
@@ -336,6 +337,39 @@ class ServiceStartupIT {
                 .isEqualTo(ConfigLoader.EXIT_CONFIG_ERROR);
         assertThat(output).contains("KILLKRILL_REDIS_URL='localhost:6379'", "redis://",
                 "KILLKRILL_LOG_FORMAT='yaml'", "plain or json");
+    }
+
+    /**
+     * Issue 17 item 1: exactly one way to Redis, a URL or Sentinels with a master name. Each service and each tool
+     * (started from its jar's main class) refuses both at once, Sentinels without a master name and a master name
+     * without Sentinels: exit 2, one problem line naming the variables.
+     */
+    @ParameterizedTest
+    @CsvSource({"receivers,", "log-worker,", "metrics-worker,", "log-worker,io.killkrill.logworker.LogAudit",
+            "metrics-worker,io.killkrill.metricsworker.MetricsAudit", "log-worker,io.killkrill.logworker.DeadLetterTool"})
+    void aRedisUrlAndSentinelsOrHalfASentinelSettingStopEveryServiceAndToolNamingTheVariables(String module,
+            String mainClass) throws Exception {
+        Map<Map<String, String>, String> refused = Map.of(
+                Map.of("KILLKRILL_REDIS_URL", "redis://127.0.0.1:1", "KILLKRILL_REDIS_SENTINELS", "127.0.0.1:2",
+                        "KILLKRILL_REDIS_MASTER_NAME", "killkrill"),
+                "KILLKRILL_REDIS_SENTINELS and KILLKRILL_REDIS_URL are both set: expected exactly one of them",
+                Map.of("KILLKRILL_REDIS_SENTINELS", "127.0.0.1:2"),
+                "KILLKRILL_REDIS_MASTER_NAME is required with KILLKRILL_REDIS_SENTINELS",
+                Map.of("KILLKRILL_REDIS_MASTER_NAME", "killkrill"),
+                "KILLKRILL_REDIS_MASTER_NAME is set without KILLKRILL_REDIS_SENTINELS");
+        for (Map.Entry<Map<String, String>, String> settings : refused.entrySet()) {
+            Path log = Files.createTempFile(module + "-redis-endpoint", ".log");
+            Process process = mainClass == null ? ServiceJar.of(module).start(settings.getKey(), log)
+                    : ServiceJar.of(module).startMain(mainClass, settings.getKey(), log,
+                            mainClass.endsWith("DeadLetterTool") ? new String[] {"list"} : new String[] {"--since", "1h"});
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s exits on its own", module).isTrue();
+            String output = Files.readString(log);
+            assertThat(process.exitValue()).as("exit status of %s %s with %s; output:%n%s", module, mainClass,
+                    settings.getKey(), output).isEqualTo(ConfigLoader.EXIT_CONFIG_ERROR);
+            assertThat(output.lines().filter(l -> l.contains(settings.getValue())).toList())
+                    .as("%s %s: the one line naming the variables; output:%n%s", module, mainClass, output)
+                    .hasSize(1);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.killkrill.it.metricsworker;
 
+import io.killkrill.config.RedisEndpoint;
 import io.killkrill.it.support.TestServices;
 import io.killkrill.metricsworker.MetricsWorkerConfig;
 
@@ -27,7 +28,7 @@ final class MetricsWorkerProcess implements AutoCloseable {
             throw new IllegalStateException("build the shaded jar first (mvn package): " + jar);
         }
         Map<String, String> env = new HashMap<>();
-        env.put("KILLKRILL_REDIS_URL", config.redisUrl().toString());
+        env.put("KILLKRILL_REDIS_URL", ((RedisEndpoint.Standalone) config.redis()).url().toString());
         env.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
         env.put("KILLKRILL_METRICS_DLQ", config.streams().metricsDlq());
         env.put("KILLKRILL_METRICS_GROUP", config.streams().metricsGroup());

@@ -2,13 +2,14 @@ package io.killkrill.receivers.enqueue;
 
 import io.killkrill.model.AuditSlot;
 import io.killkrill.model.StreamEntry;
+import io.killkrill.config.RedisEndpoint;
 import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.stream.RedisClients;
+import io.killkrill.stream.RedisFailovers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.JedisPool;
-import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
@@ -16,6 +17,7 @@ import redis.clients.jedis.args.Rawable;
 import redis.clients.jedis.args.RawableFactory;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.Pool;
 import redis.clients.jedis.util.SafeEncoder;
 
 import java.io.IOException;
@@ -157,7 +159,7 @@ public final class StreamWriter implements AutoCloseable {
         }
     }
 
-    private final JedisPool pool;
+    private final Pool<Jedis> pool;
     private final ReceiverMetrics metrics;
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final ArrayDeque<Pending> retry = new ArrayDeque<>();
@@ -186,13 +188,17 @@ public final class StreamWriter implements AutoCloseable {
      *                     instance ID and a round-trip number follow
      */
     public StreamWriter(URI redisUri, String markerPrefix, ReceiverMetrics metrics) {
-        JedisPoolConfig poolConfig = new JedisPoolConfig();
-        poolConfig.setMaxTotal(8);
-        poolConfig.setMaxWait(Duration.ofSeconds(2));
-        // a connection Redis closed (a restart) fails its PING here, before anything is sent on it: a write is
-        // then refused (not sent), not in doubt
-        poolConfig.setTestOnBorrow(true);
-        this.pool = new JedisPool(poolConfig, redisUri, 2000);
+        this(RedisClients.forWriter(new RedisEndpoint.Standalone(redisUri), RedisFailovers.logged()), markerPrefix,
+                metrics);
+    }
+
+    /**
+     * @param pool the writer's connections, from {@link RedisClients#forWriter} (tested on borrow: a connection
+     *             Redis closed, by a restart or a failover, fails its PING there, before anything is sent on it, so
+     *             a write is then refused, not in doubt); closed by {@link #close()}
+     */
+    public StreamWriter(Pool<Jedis> pool, String markerPrefix, ReceiverMetrics metrics) {
+        this.pool = pool;
         this.metrics = metrics;
         this.markerPrefix = markerPrefix + ":writes:" + UUID.randomUUID() + ":";
         String append = script("append.lua");
@@ -209,7 +215,7 @@ public final class StreamWriter implements AutoCloseable {
     }
 
     /** Borrow a connection for a short command outside the write path (health, backlog, idempotency claims). */
-    public JedisPool pool() {
+    public Pool<Jedis> pool() {
         return pool;
     }
 

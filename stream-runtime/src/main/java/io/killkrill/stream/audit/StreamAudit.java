@@ -3,8 +3,8 @@ package io.killkrill.stream.audit;
 import io.killkrill.model.AuditSlot;
 import io.killkrill.model.StreamEntry;
 import io.killkrill.stream.RetentionTrimmer;
-import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.PipelineBase;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
@@ -38,12 +38,12 @@ public final class StreamAudit {
     static final java.time.Duration PAUSE = java.time.Duration.ofSeconds(2);
     private static final String SLOTS = script("audit-slots.lua");
 
-    private final JedisPooled redis;
+    private final UnifiedJedis redis;
     private final String stream;
     private final String deadLetterStream;
     private final String group;
 
-    public StreamAudit(JedisPooled redis, String stream, String deadLetterStream, String group) {
+    public StreamAudit(UnifiedJedis redis, String stream, String deadLetterStream, String group) {
         this.redis = redis;
         this.stream = stream;
         this.deadLetterStream = deadLetterStream;
@@ -78,7 +78,7 @@ public final class StreamAudit {
 
     private Map<Long, Long> accepted(long fromMinute, long toMinute, Optional<String> service) {
         Map<Long, Response<Map<String, String>>> replies = new TreeMap<>();
-        try (Pipeline pipeline = redis.pipelined()) {
+        try (PipelineBase pipeline = redis.pipelined()) {
             for (long minute = fromMinute; minute < toMinute; minute++) {
                 replies.put(minute, pipeline.hgetAll(AuditSlot.key(stream, minute)));
             }
