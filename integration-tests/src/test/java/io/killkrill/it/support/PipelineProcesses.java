@@ -19,8 +19,21 @@ import java.util.Map;
  */
 public final class PipelineProcesses implements AutoCloseable {
 
-    /** Where the stores are; a test with an own Redis / PostgreSQL / fault proxy passes those. */
-    public record Stores(URI redis, URI elasticsearch, String jdbcUrl, String databaseUser, String databasePassword) {
+    /**
+     * Where the stores are; a test with an own Redis / PostgreSQL / fault proxy passes those. {@code redisSettings}
+     * are the services' Redis variables: {@code KILLKRILL_REDIS_URL} = {@code redis}, or the Sentinel pair.
+     */
+    public record Stores(URI redis, URI elasticsearch, String jdbcUrl, String databaseUser, String databasePassword,
+                         Map<String, String> redisSettings) {
+        public Stores {
+            redisSettings = Map.copyOf(redisSettings);
+        }
+
+        public Stores(URI redis, URI elasticsearch, String jdbcUrl, String databaseUser, String databasePassword) {
+            this(redis, elasticsearch, jdbcUrl, databaseUser, databasePassword,
+                    Map.of("KILLKRILL_REDIS_URL", redis.toString()));
+        }
+
         public static Stores of(RedisService redis, ElasticsearchService elasticsearch, PostgresService postgres) {
             return new Stores(redis.uri(), elasticsearch.uri(), postgres.jdbcUrl(), postgres.user(),
                     postgres.password());
@@ -30,12 +43,19 @@ public final class PipelineProcesses implements AutoCloseable {
             return new Stores(uri, elasticsearch, jdbcUrl, databaseUser, databasePassword);
         }
 
+        /** The services find Redis through these sentinels ({@code host:port,...}) instead of a URL. */
+        public Stores withRedisSentinels(String sentinels, String masterName) {
+            return new Stores(redis, elasticsearch, jdbcUrl, databaseUser, databasePassword, Map.of(
+                    "KILLKRILL_REDIS_SENTINELS", sentinels, "KILLKRILL_REDIS_MASTER_NAME", masterName));
+        }
+
         public Stores withElasticsearch(URI uri) {
-            return new Stores(redis, uri, jdbcUrl, databaseUser, databasePassword);
+            return new Stores(redis, uri, jdbcUrl, databaseUser, databasePassword, redisSettings);
         }
 
         public Stores withPostgres(PostgresService postgres) {
-            return new Stores(redis, elasticsearch, postgres.jdbcUrl(), postgres.user(), postgres.password());
+            return new Stores(redis, elasticsearch, postgres.jdbcUrl(), postgres.user(), postgres.password(),
+                    redisSettings);
         }
     }
 
@@ -90,7 +110,7 @@ public final class PipelineProcesses implements AutoCloseable {
 
     private Map<String, String> common() {
         Map<String, String> env = new HashMap<>();
-        env.put("KILLKRILL_REDIS_URL", stores.redis().toString());
+        env.putAll(stores.redisSettings());
         env.put("KILLKRILL_LOGS_STREAM", streams.logs());
         env.put("KILLKRILL_METRICS_STREAM", streams.metrics());
         env.put("KILLKRILL_LOGS_DLQ", streams.logsDlq());

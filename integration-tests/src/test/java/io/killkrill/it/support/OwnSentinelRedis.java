@@ -1,0 +1,177 @@
+package io.killkrill.it.support;
+
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPooled;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A Sentinel-managed Redis of the test's own on loopback: one master and two replicas (Debian's
+ * {@code redis-server}, no persistence, replicating asynchronously as Redis does) and three sentinels (Debian's
+ * {@code redis-sentinel}) monitoring the master as {@link #MASTER_NAME} with a quorum of 2. The master is declared
+ * down after 1 s without an answer, so a SIGKILLed master ({@link #killMaster}) is replaced within seconds.
+ */
+public final class OwnSentinelRedis implements AutoCloseable {
+    public static final String MASTER_NAME = "killkrill";
+    private static final int QUORUM = 2;
+
+    private final Path directory;
+    private final List<Node> servers = new ArrayList<>();
+    private final List<Node> sentinels = new ArrayList<>();
+    private int masterPort;
+
+    private record Node(int port, Process process) {
+    }
+
+    public OwnSentinelRedis() throws IOException {
+        ExternalTool.requireInstalled("redis-server");
+        ExternalTool.requireInstalled("redis-sentinel");
+        directory = Files.createTempDirectory("killkrill-sentinel-");
+        masterPort = FreePorts.next();
+        servers.add(startServer(masterPort, null));
+        for (int i = 0; i < 2; i++) {
+            servers.add(startServer(FreePorts.next(), masterPort));
+        }
+        for (int i = 0; i < 3; i++) {
+            sentinels.add(startSentinel(FreePorts.next()));
+        }
+        await("3 sentinels each see the master '" + MASTER_NAME + "' with 2 replicas online and 2 other sentinels")
+                .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> sentinels.stream().allMatch(s -> {
+                    Map<String, String> master = sentinelMaster(s.port());
+                    return Integer.parseInt(master.get("num-slaves")) == 2
+                            && Integer.parseInt(master.get("num-other-sentinels")) == 2
+                            && master.get("flags").equals("master")
+                            && onlineReplicas(masterPort) == 2;
+                }));
+    }
+
+    private Node startServer(int port, Integer replicaOf) throws IOException {
+        Path dir = Files.createDirectories(directory.resolve("redis-" + port));
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                // the replicas' first sync starts at once instead of waiting 5 s for more replicas
+                "--repl-diskless-sync-delay", "0"));
+        if (replicaOf != null) {
+            command.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(replicaOf)));
+        }
+        return launch(command, port, dir.resolve("redis.log"));
+    }
+
+    private Node startSentinel(int port) throws IOException {
+        Path dir = Files.createDirectories(directory.resolve("sentinel-" + port));
+        Path config = dir.resolve("sentinel.conf"); // a sentinel rewrites its own file: one each, writable
+        Files.writeString(config, String.join("\n",
+                "port " + port,
+                "bind 127.0.0.1",
+                "dir " + dir,
+                "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + masterPort + " " + QUORUM,
+                "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+                "sentinel failover-timeout " + MASTER_NAME + " 10000",
+                "sentinel parallel-syncs " + MASTER_NAME + " 1", ""), StandardCharsets.UTF_8);
+        return launch(List.of("redis-sentinel", config.toString()), port, dir.resolve("sentinel.log"));
+    }
+
+    /** Starts {@code command} (a server or a sentinel listening on {@code port}) and waits until it answers. */
+    private static Node launch(List<String> command, int port, Path log) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        await(command.get(0) + " on port " + port + " answers PING").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() -> {
+                    try (Jedis jedis = new Jedis("127.0.0.1", port)) {
+                        return "PONG".equals(jedis.ping());
+                    }
+                });
+        return new Node(port, process);
+    }
+
+    /** {@code host:port,...} of the three sentinels: {@code KILLKRILL_REDIS_SENTINELS}. */
+    public String sentinels() {
+        return sentinels.stream().map(s -> "127.0.0.1:" + s.port()).collect(Collectors.joining(","));
+    }
+
+    /** The port of the master as this class last knew it (the first one, or the one promoted after a kill). */
+    public int masterPort() {
+        return masterPort;
+    }
+
+    /** A client of the current master, for the test's own reads and checks (tested on borrow). */
+    public JedisPooled masterClient() {
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setTestOnBorrow(true);
+        return new JedisPooled(pool, "127.0.0.1", masterPort);
+    }
+
+    /** SIGKILL of the master: no shutdown, nothing more replicated. */
+    public int killMaster() throws InterruptedException {
+        int killed = masterPort;
+        Node master = servers.stream().filter(n -> n.port() == killed).findFirst().orElseThrow();
+        master.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        return killed;
+    }
+
+    /** Waits until every sentinel names a new master and that server says it is one; returns its port. */
+    public int awaitPromotion(int killedPort, Duration atMost) {
+        await("the sentinels promoted a replica in place of the killed master on port " + killedPort)
+                .atMost(atMost).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> {
+                    List<Integer> named = new ArrayList<>();
+                    for (Node sentinel : sentinels) {
+                        try (Jedis jedis = new Jedis("127.0.0.1", sentinel.port())) {
+                            List<String> master = jedis.sentinelGetMasterAddrByName(MASTER_NAME);
+                            named.add(Integer.parseInt(master.get(1)));
+                        }
+                    }
+                    int promoted = named.get(0);
+                    if (promoted == killedPort || named.stream().anyMatch(p -> p != promoted)) {
+                        return false;
+                    }
+                    try (Jedis jedis = new Jedis("127.0.0.1", promoted)) {
+                        if (!jedis.info("replication").contains("role:master")) {
+                            return false;
+                        }
+                    }
+                    masterPort = promoted;
+                    return true;
+                });
+        return masterPort;
+    }
+
+    private static Map<String, String> sentinelMaster(int sentinelPort) {
+        try (Jedis jedis = new Jedis("127.0.0.1", sentinelPort)) {
+            return jedis.sentinelMaster(MASTER_NAME);
+        }
+    }
+
+    private static long onlineReplicas(int masterPort) {
+        try (Jedis jedis = new Jedis("127.0.0.1", masterPort)) {
+            return jedis.info("replication").lines().filter(l -> l.matches("slave\\d+:.*state=online.*")).count();
+        }
+    }
+
+    /** The servers' and sentinels' logs, for a failure message. */
+    public Path directory() {
+        return directory;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (Node node : sentinels) {
+            node.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        for (Node node : servers) {
+            node.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
