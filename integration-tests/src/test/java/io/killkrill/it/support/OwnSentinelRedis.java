@@ -148,6 +148,12 @@ public final class OwnSentinelRedis implements AutoCloseable {
         return masterPort;
     }
 
+    /** Waits until the current master has a replica in sync, one that Sentinel can promote. */
+    public void awaitReplicaOnline(Duration atMost) {
+        await("the master on port " + masterPort + " has a replica online").atMost(atMost)
+                .pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> onlineReplicas(masterPort) >= 1);
+    }
+
     private static Map<String, String> sentinelMaster(int sentinelPort) {
         try (Jedis jedis = new Jedis("127.0.0.1", sentinelPort)) {
             return jedis.sentinelMaster(MASTER_NAME);
