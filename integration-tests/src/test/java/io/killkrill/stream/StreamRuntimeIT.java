@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.extension.ExtendWith;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -93,6 +95,54 @@ class StreamRuntimeIT {
         // only (without it they would wait out the claim idle time and fail again with the poison)
         assertThat(good).allMatch(id -> deliveries.get(id).get() <= 2);
         assertThat(registry.get("killkrill.test_worker.stream.isolated").counter().count()).isEqualTo(100);
+        // the meters tell the same story: every hand-over counted, in batches, 1,001 acknowledged, the
+        // poison's 4 redeliveries claimed (it sits out the claim idle time each time) and dead-lettered once
+        long handedOver = deliveries.values().stream().mapToLong(AtomicInteger::get).sum();
+        assertThat(registry.get("killkrill.test_worker.stream.delivered").counter().count()).isEqualTo(handedOver);
+        assertThat(registry.get("killkrill.test_worker.stream.batch.size").summary().totalAmount())
+                .isEqualTo(handedOver);
+        assertThat(registry.get("killkrill.test_worker.stream.batch.size").summary().max()).isEqualTo(100);
+        assertThat(registry.get("killkrill.test_worker.stream.acknowledged").counter().count()).isEqualTo(1001);
+        assertThat(registry.get("killkrill.test_worker.stream.claimed").counter().count()).isGreaterThanOrEqualTo(4);
+        assertThat(registry.get("killkrill.test_worker.stream.dead_lettered").tag("reason", "max_deliveries_exceeded")
+                .counter().count()).isEqualTo(1);
+    }
+
+    /**
+     * A consumer restarted under the name it had (KILLKRILL_CONSUMER_NAME) takes back what it left pending at once,
+     * without waiting out the claim idle time (an hour here): the 150 entries its earlier life read (more than one
+     * page of XPENDING, a batch) are completed once each, none claimed; one it had already been handed the maximum
+     * number of times is dead-lettered instead of handed over again.
+     */
+    @Test
+    void aConsumerRestartedUnderItsNameTakesBackItsOwnPendingAtOnceWithoutAClaim() {
+        String exhausted = add(1, "exhausted").get(0);
+        assertThat(readAs("c", 1)).as("delivered once").hasSize(1);
+        for (int i = 0; i < 2; i++) { // each XCLAIM counts a delivery: 3 in all, the limit
+            jedis.xclaim(stream, GROUP, "c", 0, XClaimParams.xClaimParams(), new StreamEntryID(exhausted));
+        }
+        List<String> left = add(150, "left-");
+        assertThat(readAs("c", 150)).hasSize(150);
+        List<String> later = add(20, "later-");
+        Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
+        start(settings("c", 100, Duration.ofHours(1), 3), 1, Duration.ofHours(1), batch -> {
+            batch.records().forEach(r -> completed.computeIfAbsent(r.id(), k -> new AtomicInteger()).incrementAndGet());
+            return completeAll(batch);
+        });
+
+        await("the 150 left pending and the 20 added later are completed, the exhausted one dead-lettered")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> completed.size() == 170 && jedis.xlen(dlq) == 1 && pending() == 0);
+        assertThat(completed.keySet()).containsExactlyInAnyOrderElementsOf(
+                Stream.concat(left.stream(), later.stream()).toList());
+        assertThat(completed.values()).allMatch(n -> n.get() == 1);
+        assertThat(DeadLetterCodec.fromEntry(jedis.xrange(dlq, "-", "+").get(0).getFields()).entryId())
+                .contains(exhausted);
+        assertThat(registry.get("killkrill.test_worker.stream.claimed").counter().count()).as("nothing claimed")
+                .isZero();
+        assertThat(registry.get("killkrill.test_worker.stream.max_deliveries_exceeded").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get("killkrill.test_worker.stream.delivered").counter().count()).isEqualTo(170);
     }
 
     /**

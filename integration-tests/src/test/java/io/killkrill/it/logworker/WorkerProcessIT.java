@@ -1,5 +1,6 @@
 package io.killkrill.it.logworker;
 
+import io.killkrill.it.support.FreePorts;
 import io.killkrill.it.support.FaultProxy;
 import io.killkrill.it.support.ElasticsearchExtension;
 import io.killkrill.it.support.ElasticsearchService;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,7 +131,7 @@ class WorkerProcessIT {
         env.put("KILLKRILL_LOG_WORKER_CONCURRENCY", "1");
         env.put("KILLKRILL_LOG_WORKER_BATCH_SIZE", "100");
         env.put("KILLKRILL_LOG_WORKER_BLOCK_TIME", "200ms");
-        env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(freePort()));
+        env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(FreePorts.next()));
         env.put("KILLKRILL_LOG_WORKER_ENVIRONMENT", "it");
         env.putAll(extra);
         Process process = builder.start();
@@ -140,9 +140,4 @@ class WorkerProcessIT {
         return process;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.killkrill.it.metricsworker;
 
+import io.killkrill.it.support.FreePorts;
 import io.killkrill.it.support.PostgresExtension;
 import io.killkrill.it.support.PostgresService;
 import io.killkrill.it.support.RedisExtension;
@@ -8,7 +9,6 @@ import io.killkrill.metricsworker.MetricsWorkerSettings.FaultInjection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -76,9 +76,7 @@ class MetricsWorkerCrashIT {
         }
     }
 
-    static int freePort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    static int freePort() {
+        return FreePorts.next();
     }
 }

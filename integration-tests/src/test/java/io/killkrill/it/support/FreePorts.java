@@ -1,20 +1,48 @@
 package io.killkrill.it.support;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
 import java.net.ServerSocket;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Ports nothing listens on right now, for services a test starts. */
+/**
+ * Ports nothing listens on right now, for the services and stores a test starts, the one way every IT picks them.
+ *
+ * <p>Not the kernel's ephemeral ports ({@code new ServerSocket(0)}, 32768-60999 on Linux): every outgoing connection
+ * of the machine (Jedis, HTTP clients, the services' own) takes its local port from that range, so a port handed out
+ * there could be taken by a connection before the service bound it (a metrics-worker of {@code PostgresRestartIT}
+ * found its admin port in use and never started). The ports come from 20000-31999 instead, a band of 6,000 for each
+ * of failsafe's two JVMs ({@value #FORK}, {@code ${surefire.forkNumber}}) so that they never hand out the same one,
+ * in turn from a random start, each checked free for TCP and UDP (a syslog port takes both).
+ */
 public final class FreePorts {
+    /** The system property naming this JVM's failsafe fork (1, 2, ...). */
+    static final String FORK = "killkrill.it.fork";
+    private static final int FIRST = 20_000;
+    private static final int BAND = 6_000;
+    private static final int BANDS = 2;
+    private static final int BASE = FIRST + BAND * (Math.floorMod(Integer.getInteger(FORK, 1) - 1, BANDS));
+    private static final AtomicInteger NEXT = new AtomicInteger(ThreadLocalRandom.current().nextInt(BAND));
+
     private FreePorts() {
     }
 
     public static int next() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int tried = 0; tried < BAND; tried++) {
+            int port = BASE + Math.floorMod(NEXT.getAndIncrement(), BAND);
+            if (free(port)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port in " + BASE + "-" + (BASE + BAND - 1));
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket tcp = new ServerSocket(port); DatagramSocket udp = new DatagramSocket(port)) {
+            return tcp.getLocalPort() == port && udp.getLocalPort() == port;
+        } catch (IOException inUse) {
+            return false;
         }
     }
 }

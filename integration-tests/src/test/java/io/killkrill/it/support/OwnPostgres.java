@@ -2,7 +2,6 @@ package io.killkrill.it.support;
 
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -25,9 +24,7 @@ public final class OwnPostgres implements AutoCloseable {
     public static OwnPostgres create() throws IOException, InterruptedException {
         String dir = "/var/tmp/killkrill-it-pg-" + UUID.randomUUID().toString().substring(0, 8);
         int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        port = FreePorts.next();
         run("mkdir", "-p", dir);
         run(BIN + "initdb", "-D", dir + "/data", "-U", "killkrill", "--auth=trust", "-E", "UTF8");
         OwnPostgres postgres = new OwnPostgres(dir, port);

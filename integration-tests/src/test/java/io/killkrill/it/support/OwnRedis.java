@@ -4,7 +4,6 @@ import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.JedisPooled;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +31,7 @@ public final class OwnRedis implements AutoCloseable {
 
     public OwnRedis(boolean appendOnly) throws IOException {
         this.appendOnly = appendOnly;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        port = FreePorts.next();
         directory = Files.createTempDirectory("killkrill-redis-");
         start();
         // connections are tested on borrow: a restart (or kill) of this server leaves the idle ones dead
