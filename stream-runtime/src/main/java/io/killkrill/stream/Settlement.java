@@ -4,10 +4,6 @@ import io.killkrill.model.DeadLetterCodec;
 import io.killkrill.model.StreamEntry;
 import redis.clients.jedis.UnifiedJedis;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +23,8 @@ final class Settlement {
         }
     }
 
-    private static final String SETTLE = script("settle.lua");
-    private static final String DEAD_LETTER_EXHAUSTED = script("dead-letter-exhausted.lua");
+    private static final String SETTLE = LuaScripts.load(Settlement.class, "settle.lua");
+    private static final String DEAD_LETTER_EXHAUSTED = LuaScripts.load(Settlement.class, "dead-letter-exhausted.lua");
 
     private final UnifiedJedis redis;
     private final String stream;
@@ -86,14 +82,4 @@ final class Settlement {
         return Settled.of(redis.eval(DEAD_LETTER_EXHAUSTED, List.of(stream, deadLetterStream), args));
     }
 
-    private static String script(String name) {
-        try (InputStream in = Settlement.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing script " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

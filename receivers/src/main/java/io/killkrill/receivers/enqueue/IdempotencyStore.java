@@ -1,5 +1,6 @@
 package io.killkrill.receivers.enqueue;
 
+import io.killkrill.stream.LuaScripts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
@@ -40,8 +41,8 @@ public final class IdempotencyStore implements AutoCloseable {
      */
     public static final Duration LEASE = Duration.ofMinutes(2);
 
-    private static final String CLAIM = StreamWriter.script("claim.lua");
-    private static final String RELEASE = StreamWriter.script("release.lua");
+    private static final String CLAIM = LuaScripts.load(StreamWriter.class, "claim.lua");
+    private static final String RELEASE = LuaScripts.load(StreamWriter.class, "release.lua");
 
     /** What a claim found. */
     public sealed interface Claim {

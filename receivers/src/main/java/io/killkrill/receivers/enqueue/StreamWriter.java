@@ -4,6 +4,7 @@ import io.killkrill.model.AuditSlot;
 import io.killkrill.model.StreamEntry;
 import io.killkrill.config.RedisEndpoint;
 import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.stream.LuaScripts;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.RedisFailovers;
 import org.slf4j.Logger;
@@ -20,9 +21,6 @@ import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.Pool;
 import redis.clients.jedis.util.SafeEncoder;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -201,10 +199,10 @@ public final class StreamWriter implements AutoCloseable {
         this.pool = pool;
         this.metrics = metrics;
         this.markerPrefix = markerPrefix + ":writes:" + UUID.randomUUID() + ":";
-        String append = script("append.lua");
+        String append = LuaScripts.load(StreamWriter.class, "append.lua");
         this.appendScript = SafeEncoder.encode(append);
         this.appendSha = SafeEncoder.encode(sha1Hex(append));
-        this.probeScript = SafeEncoder.encode(script("probe.lua"));
+        this.probeScript = SafeEncoder.encode(LuaScripts.load(StreamWriter.class, "probe.lua"));
         this.available = ping();
         if (available) {
             loadScript();
@@ -845,16 +843,6 @@ public final class StreamWriter implements AutoCloseable {
         pool.close();
     }
 
-    static String script(String name) {
-        try (InputStream in = StreamWriter.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static String sha1Hex(String text) {
         try {

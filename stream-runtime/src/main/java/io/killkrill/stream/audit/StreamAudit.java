@@ -2,6 +2,7 @@ package io.killkrill.stream.audit;
 
 import io.killkrill.model.AuditSlot;
 import io.killkrill.model.StreamEntry;
+import io.killkrill.stream.LuaScripts;
 import io.killkrill.stream.RetentionTrimmer;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.PipelineBase;
@@ -12,9 +13,6 @@ import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.resps.StreamGroupInfo;
 import redis.clients.jedis.resps.StreamPendingEntry;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +34,7 @@ public final class StreamAudit {
     static final int PAGE = 32;
     static final int ATTEMPTS = 3;
     static final java.time.Duration PAUSE = java.time.Duration.ofSeconds(2);
-    private static final String SLOTS = script("audit-slots.lua");
+    private static final String SLOTS = LuaScripts.load(StreamAudit.class, "audit-slots.lua");
 
     private final UnifiedJedis redis;
     private final String stream;
@@ -164,16 +162,6 @@ public final class StreamAudit {
         return value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(value);
     }
 
-    private static String script(String name) {
-        try (InputStream in = StreamAudit.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /**
      * The table: stored counts come from {@code stored} (read first, see {@link #read}); when a minute does not
