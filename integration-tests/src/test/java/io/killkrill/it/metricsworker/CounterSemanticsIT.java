@@ -1,6 +1,7 @@
 package io.killkrill.it.metricsworker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.killkrill.it.support.FreePorts;
 import io.killkrill.it.support.PostgresExtension;
 import io.killkrill.it.support.PostgresService;
 import io.killkrill.it.support.RedisExtension;
@@ -27,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 
 import static io.killkrill.it.metricsworker.MetricsWorkerAggregationIT.assertPromtoolAccepts;
 import static io.killkrill.it.metricsworker.MetricsWorkerAggregationIT.get;
-import static io.killkrill.it.metricsworker.MetricsWorkerCrashIT.freePort;
 import static io.killkrill.it.metricsworker.MetricsWorkerFixture.closedMinute;
 import static io.killkrill.it.metricsworker.MetricsWorkerFixture.sample;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -119,7 +119,7 @@ class CounterSemanticsIT {
         sendRunningTotals(window);
         var crashing = fixture.config(fixture.postgres.jdbcUrl(), 2, List.of(Duration.ofSeconds(60)), 1000,
                 FaultInjection.CRASH_AFTER_COMMIT);
-        try (MetricsWorkerProcess first = MetricsWorkerProcess.start(crashing, freePort())) {
+        try (MetricsWorkerProcess first = MetricsWorkerProcess.start(crashing, FreePorts.next())) {
             assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).as("worker halts after its first commit")
                     .isTrue();
             assertThat(first.process().exitValue()).as(first.output()).isEqualTo(137);
@@ -130,7 +130,7 @@ class CounterSemanticsIT {
 
         var healthy = fixture.config(fixture.postgres.jdbcUrl(), 2, List.of(Duration.ofSeconds(60)), 1000,
                 FaultInjection.NONE).withClaimIdle(Duration.ofMillis(500));
-        try (MetricsWorkerProcess second = MetricsWorkerProcess.start(healthy, freePort())) {
+        try (MetricsWorkerProcess second = MetricsWorkerProcess.start(healthy, FreePorts.next())) {
             await("restarted worker settles all 4 entries").atMost(Duration.ofSeconds(60))
                     .until(() -> fixture.undelivered() == 0 && fixture.pending() == 0
                             && stored("http_requests_total").count() == RUNNING_TOTALS.length);
@@ -157,7 +157,7 @@ class CounterSemanticsIT {
             fixture.send(sample("http_requests_total", RUNNING_TOTALS[i], Map.of(), window.plusSeconds(1 + i),
                     MetricType.COUNTER));
         }
-        try (MetricsWorkerProcess first = MetricsWorkerProcess.start(config, freePort())) {
+        try (MetricsWorkerProcess first = MetricsWorkerProcess.start(config, FreePorts.next())) {
             await("the first part stored and acknowledged").atMost(Duration.ofSeconds(60))
                     .until(() -> stored("http_requests_total").count() == 2 && fixture.pending() == 0);
             first.process().destroyForcibly(); // SIGKILL
@@ -168,7 +168,7 @@ class CounterSemanticsIT {
             fixture.send(sample("http_requests_total", RUNNING_TOTALS[i], Map.of(), window.plusSeconds(1 + i),
                     MetricType.COUNTER));
         }
-        try (MetricsWorkerProcess second = MetricsWorkerProcess.start(config, freePort())) {
+        try (MetricsWorkerProcess second = MetricsWorkerProcess.start(config, FreePorts.next())) {
             await("the second part stored").atMost(Duration.ofSeconds(60))
                     .until(() -> fixture.undelivered() == 0 && fixture.pending() == 0
                             && stored("http_requests_total").count() == RUNNING_TOTALS.length);

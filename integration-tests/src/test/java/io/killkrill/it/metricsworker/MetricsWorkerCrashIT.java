@@ -40,7 +40,7 @@ class MetricsWorkerCrashIT {
             }
             var crashing = fixture.config(postgres.jdbcUrl(), 100, List.of(Duration.ofSeconds(60)), 1000,
                     FaultInjection.CRASH_AFTER_COMMIT);
-            try (MetricsWorkerProcess first = MetricsWorkerProcess.start(crashing, freePort())) {
+            try (MetricsWorkerProcess first = MetricsWorkerProcess.start(crashing, FreePorts.next())) {
                 assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).as("worker halts after its first commit")
                         .isTrue();
                 assertThat(first.process().exitValue()).as(first.output()).isEqualTo(137);
@@ -54,7 +54,7 @@ class MetricsWorkerCrashIT {
             // times after acknowledgement) ends within seconds
             var healthy = fixture.config(postgres.jdbcUrl(), 100, List.of(Duration.ofSeconds(60)), 1000,
                     FaultInjection.NONE).withClaimIdle(Duration.ofMillis(500));
-            try (MetricsWorkerProcess second = MetricsWorkerProcess.start(healthy, freePort())) {
+            try (MetricsWorkerProcess second = MetricsWorkerProcess.start(healthy, FreePorts.next())) {
                 await("restarted worker claims the crashed one's entries and settles all 300")
                         .atMost(Duration.ofSeconds(60))
                         .until(() -> fixture.undelivered() == 0 && fixture.pending() == 0);
@@ -74,9 +74,5 @@ class MetricsWorkerCrashIT {
         } finally {
             fixture.cleanUp();
         }
-    }
-
-    static int freePort() {
-        return FreePorts.next();
     }
 }
