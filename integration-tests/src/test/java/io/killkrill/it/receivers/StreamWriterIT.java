@@ -154,6 +154,10 @@ class StreamWriterIT {
         await("the kept syslog write is stored").atMost(Duration.ofSeconds(10)).until(syslog::isDone);
         assertThat(syslog).isCompleted();
         assertThat(entriesPerWrite()).isEqualTo(Map.of(2, 500));
+        assertThat(writer.queued()).as("every answered write left the queue").isZero();
+        assertThat(metrics.registry().get("killkrill.receivers.xadd.entries").counter().count())
+                .as("every round trip counts what it sent: the refused request, the refused syslog write twice and "
+                        + "the retry that stored it").isGreaterThanOrEqualTo(1000 + 3 * 500);
         await("the writer takes writes again").atMost(Duration.ofSeconds(5)).until(writer::acceptingMore);
         assertThat(writer.refusal()).isEmpty();
         assertThat(Receivers.readiness(writer).isUp()).as("ready again").isTrue();
@@ -200,6 +204,7 @@ class StreamWriterIT {
             }
         }
         assertThat(succeeded).as("some requests fit under the limit, later ones did not").isBetween(1, 39);
+        assertThat(writer.queued()).as("every answered write left the queue").isZero();
     }
 
     /**
@@ -227,6 +232,7 @@ class StreamWriterIT {
 
         assertThat(entriesPerWrite()).isEqualTo(Map.of(0, 100, 1, 100));
         assertThat(redis.client.keys("writer-it:writes:*")).as("the markers are deleted once read").isEmpty();
+        assertThat(writer.queued()).as("every answered write left the queue").isZero();
     }
 
     /**
@@ -268,6 +274,7 @@ class StreamWriterIT {
                 assertThat(stored).as("write %d, told not stored", request.getKey()).doesNotContainKey(request.getKey());
             }
         }
+        assertThat(writer.queued()).as("every answered write left the queue").isZero();
         System.out.printf("SIGKILL mid-stream: %d of 150 fail-fast writes refused, in-doubt resolution: %s%n", failed,
                 metrics.scrape().lines().filter(l -> l.startsWith("killkrill_receivers_in_doubt")).toList());
     }
@@ -296,6 +303,7 @@ class StreamWriterIT {
         assertThat(syslog).isCompleted();
         assertThat(entriesPerWrite()).isEqualTo(Map.of(1, 100));
         assertThat(redis.client.xlen(STREAM)).as("no log entry was stored twice").isEqualTo(90);
+        assertThat(writer.queued()).as("every answered write left the queue, the partly stored one too").isZero();
     }
 
     /**
@@ -340,5 +348,6 @@ class StreamWriterIT {
             assertThat(key).doesNotContain("tenant-key");
         }
         assertThat(entriesPerWrite()).as("only the first write stored anything").isEqualTo(Map.of(1, 50));
+        assertThat(writer.queued()).as("stored, replayed and in-flight answers each left the queue").isZero();
     }
 }

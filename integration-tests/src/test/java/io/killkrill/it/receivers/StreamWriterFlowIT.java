@@ -1,0 +1,403 @@
+package io.killkrill.it.receivers;
+
+import io.killkrill.it.support.OwnRedis;
+import io.killkrill.model.AuditSlot;
+import io.killkrill.model.StreamEntry;
+import io.killkrill.receivers.ReceiverMetrics;
+import io.killkrill.receivers.enqueue.BacklogMonitor;
+import io.killkrill.receivers.enqueue.FlowGate;
+import io.killkrill.receivers.enqueue.IdempotencyStore;
+import io.killkrill.receivers.enqueue.RedisUnavailableException;
+import io.killkrill.receivers.enqueue.StreamWriter;
+import io.killkrill.receivers.enqueue.StreamWriter.Delivery;
+import io.killkrill.receivers.enqueue.StreamWriter.Entry;
+import io.killkrill.receivers.enqueue.StreamWriter.Outcome;
+import io.killkrill.receivers.enqueue.WriteInDoubtException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientPauseMode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What the receivers' writer tells the transports, and what it leaves behind, against a Redis of the test's own:
+ * the flow gate closes and opens with the writer's queue (high and low watermark), Redis's reachability, its
+ * refusals and the backlog, and a transport paused by it is always told when it may read again; the queue counts
+ * exactly what is not yet answered; every round trip is metered; audit counts are written with the entries on both
+ * write paths; shutting down sends what is queued, counts what it cannot, and leaves no marker or connection.
+ *
+ * <p>The notifications are checked as a paused syslog reader sees them: each records whether the gate is
+ * {@link FlowGate#readable() readable} at that moment, and the last one must say what the gate now is. A writer
+ * that forgets to notify leaves a reader paused for ever.
+ */
+class StreamWriterFlowIT {
+    private static final String LOGS = "flow-it-logs";
+    private static final String METRICS = "flow-it-metrics";
+
+    private OwnRedis redis;
+    private StreamWriter writer;
+    private BacklogMonitor backlog;
+    private FlowGate gate;
+    private final ReceiverMetrics metrics = new ReceiverMetrics();
+    /** {@link FlowGate#readable()} as each notification found it. */
+    private final List<Boolean> notified = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void startRedis() throws Exception {
+        redis = new OwnRedis(true);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (backlog != null) {
+            backlog.close();
+        }
+        if (writer != null) {
+            writer.close();
+        }
+        redis.close();
+    }
+
+    /** The writer, its backlog monitor (limit {@code maxBacklog} entries) and the gate, as the receivers wire them. */
+    private void start(long maxBacklog) {
+        writer = new StreamWriter(redis.uri(), "flow-it", metrics);
+        backlog = new BacklogMonitor(writer, LOGS, METRICS, maxBacklog, metrics);
+        gate = new FlowGate(writer, backlog, LOGS, metrics);
+        gate.onChange(() -> notified.add(gate.readable()));
+    }
+
+    private static List<Entry> entries(int n) {
+        return IntStream.range(0, n).mapToObj(i -> new Entry(LOGS, Map.of("i", Integer.toString(i)))).toList();
+    }
+
+    private double gateGauge() {
+        return metrics.registry().get("killkrill.receivers.flow.gate.open").gauge().value();
+    }
+
+    private double counter(String name, String tag, String value) {
+        var counter = metrics.registry().find(name).tag(tag, value).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private double xaddEntries() {
+        var counter = metrics.registry().find("killkrill.receivers.xadd.entries").counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** How a write failed once answered (within 15 s); null when stored. */
+    private static Throwable causeOf(CompletableFuture<?> done) {
+        try {
+            done.get(15, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (TimeoutException e) {
+            throw new AssertionError("the write was not answered within 15 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private void awaitToldReadable(String why) {
+        await(why + ": the gate is readable and the last notification said so").atMost(Duration.ofSeconds(10))
+                .until(() -> gate.readable() && !notified.isEmpty() && notified.get(notified.size() - 1));
+    }
+
+    /**
+     * Redis holds the writer's first round trip ({@code CLIENT PAUSE WRITE}) while 17 syslog reads of 1,000 entries
+     * queue up: above the high watermark (16,384) the readers are paused and told so, while HTTP requests are still
+     * taken (they are refused only at the queue's capacity). Once Redis runs the writes, the queue drains to 0, the
+     * readers are told to read again, and every entry is metered once in {@code xadd.entries}, each round trip in
+     * the batch timer, whose longest is the pause, not an hour.
+     */
+    @Test
+    void aQueueAboveTheHighWatermarkPausesTheReadersUntilItDrains() {
+        start(1_000_000);
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        try (Jedis admin = new Jedis(redis.uri())) {
+            admin.clientPause(10_000, ClientPauseMode.WRITE);
+            for (int w = 0; w < 17; w++) {
+                writes.add(writer.write(entries(1000), Delivery.UNTIL_STORED));
+            }
+            assertThat(writer.queued()).as("every entry not yet answered is queued").isEqualTo(17_000);
+            assertThat(writer.acceptingMore()).as("above the high watermark").isFalse();
+            assertThat(gate.readable()).isFalse();
+            assertThat(notified).as("the readers were told to pause").containsExactly(false);
+            assertThat(gateGauge()).as("flow.gate.open").isZero();
+            assertThat(writer.redisAvailable()).isTrue();
+            assertThat(writer.takesFailFastWrites()).as("HTTP is refused only at the capacity").isTrue();
+            assertThat(gate.closedFor(LOGS)).as("nor does the gate refuse requests").isEmpty();
+            admin.clientUnpause();
+        }
+
+        await("all 17 writes are stored").atMost(Duration.ofSeconds(15))
+                .until(() -> writes.stream().allMatch(CompletableFuture::isDone));
+        writes.forEach(w -> assertThat(causeOf(w)).isNull());
+        assertThat(redis.client.xlen(LOGS)).isEqualTo(17_000);
+        assertThat(writer.queued()).as("every answered write left the queue").isZero();
+        awaitToldReadable("drained below the low watermark");
+        assertThat(gateGauge()).isEqualTo(1.0);
+        assertThat(xaddEntries()).as("each entry sent once, counted once").isEqualTo(17_000.0);
+        var batches = metrics.registry().get("killkrill.receivers.xadd.batch").timer();
+        assertThat(batches.count()).as("at most 4,096 entries per round trip").isGreaterThanOrEqualTo(5);
+        assertThat(batches.max(TimeUnit.SECONDS)).as("the longest round trip waited on the pause").isLessThan(30.0);
+    }
+
+    /**
+     * Redis stops: the health monitor's probe says so at once, the gate refuses requests (503 redis_unavailable)
+     * and pauses the readers, who are told. Redis comes back with an empty script cache: the writer finds it
+     * reachable by itself, tells the readers, and an idempotent write (the script) is stored.
+     */
+    @Test
+    void redisGoneClosesTheGateAndRedisBackOpensIt() throws Exception {
+        start(1_000_000);
+        redis.stop();
+        assertThat(writer.probe()).as("the probe sees Redis gone").isFalse();
+        assertThat(writer.redisAvailable()).isFalse();
+        assertThat(gate.closedFor(LOGS)).hasValueSatisfying(closed -> {
+            assertThat(closed.httpStatus()).isEqualTo(503);
+            assertThat(closed.reason()).isEqualTo("redis_unavailable");
+        });
+        assertThat(notified).as("the readers were told to pause").contains(false);
+        assertThat(causeOf(writer.write(entries(3), Delivery.FAIL_FAST)))
+                .isInstanceOf(RedisUnavailableException.class);
+
+        redis.start();
+        await("the writer finds Redis again").atMost(Duration.ofSeconds(10)).until(writer::redisAvailable);
+        awaitToldReadable("Redis is back");
+        assertThat(gate.closedFor(LOGS)).isEmpty();
+        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
+            var claim = (IdempotencyStore.Claim.Claimed) store.claim(store.keyFor("k-0123456789", "logs", "r1")).get();
+            Outcome outcome = writer.write(entries(4), Delivery.FAIL_FAST,
+                    Optional.of(claim.idempotency(202, "{}", store.ttl()))).get(15, TimeUnit.SECONDS);
+            assertThat(outcome).isInstanceOf(Outcome.Stored.class);
+        }
+        assertThat(redis.client.xlen(LOGS)).isEqualTo(4);
+        assertThat(writer.queued()).isZero();
+    }
+
+    /**
+     * Redis refuses writes (maxmemory): the first refused write tells the readers to pause, the gate refuses
+     * requests with 503 redis_refusing naming the refusal, and backlog does not matter then. Once the limit is
+     * lifted, the writer's probe finds Redis taking writes with nothing to re-send, and tells the readers.
+     */
+    @Test
+    void aRefusingRedisClosesTheGateUntilItTakesWritesAgain() {
+        start(1_000_000);
+        redis.client.configSet("maxmemory", "1");
+
+        assertThat(causeOf(writer.write(entries(10), Delivery.FAIL_FAST))).isInstanceOf(RedisUnavailableException.class);
+        assertThat(writer.queued()).as("the refused write left the queue").isZero();
+        assertThat(notified).as("the first refusal told the readers").containsExactly(false);
+        assertThat(gate.closedFor(METRICS)).hasValueSatisfying(closed -> {
+            assertThat(closed.httpStatus()).isEqualTo(503);
+            assertThat(closed.reason()).isEqualTo("redis_refusing");
+            assertThat(closed.message()).contains("OOM");
+        });
+
+        redis.client.configSet("maxmemory", "0");
+        awaitToldReadable("Redis takes writes again");
+        assertThat(writer.refusal()).isEmpty();
+        assertThat(causeOf(writer.write(entries(10), Delivery.FAIL_FAST))).isNull();
+    }
+
+    /**
+     * The logs stream's backlog (no consumer group yet: its length) goes over the limit: the gate refuses requests
+     * to it with 429 and pauses the readers, who are told; the metrics stream stays open. Trimmed below the limit,
+     * the readers are told to read again.
+     */
+    @Test
+    void aBacklogOverTheLimitClosesTheGateForItsStreamOnly() {
+        start(10);
+        assertThat(causeOf(writer.write(entries(11), Delivery.FAIL_FAST))).isNull();
+
+        await("the backlog monitor sees 11 entries over the limit of 10").atMost(Duration.ofSeconds(10))
+                .until(() -> gate.closedFor(LOGS).isPresent());
+        assertThat(gate.closedFor(LOGS)).hasValueSatisfying(closed -> {
+            assertThat(closed.httpStatus()).isEqualTo(429);
+            assertThat(closed.reason()).isEqualTo("backlog");
+            assertThat(closed.message()).contains(LOGS, "11 entries");
+        });
+        assertThat(gate.closedFor(METRICS)).as("the other stream is not behind").isEmpty();
+        await("the readers are told to pause").atMost(Duration.ofSeconds(5)).until(() -> notified.contains(false));
+        assertThat(gate.readable()).isFalse();
+
+        redis.client.xtrim(LOGS, 5, false);
+        awaitToldReadable("the backlog is under the limit again");
+        assertThat(gate.closedFor(LOGS)).isEmpty();
+    }
+
+    /**
+     * Audit counts (the receivers' accepted count per minute and service) are stored in the same step as their
+     * entries on both paths: a plain write (MULTI ... EXEC) and an idempotent one (the script), each over two
+     * streams, two minutes and two services; entries without an audit field count nowhere.
+     */
+    @Test
+    void auditCountsAreStoredWithTheEntriesOnBothWritePaths() throws Exception {
+        start(1_000_000);
+        long minute = AuditSlot.minuteOf(java.time.Instant.now());
+        List<Entry> write = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            write.add(new Entry(LOGS, Map.of("i", "l" + i, StreamEntry.AUDIT,
+                    new AuditSlot(minute + i % 2, i < 4 ? "api" : "web").wire())));
+        }
+        for (int i = 0; i < 3; i++) {
+            write.add(new Entry(METRICS, Map.of("i", "m" + i, StreamEntry.AUDIT, new AuditSlot(minute, "-").wire())));
+        }
+        write.add(new Entry(LOGS, Map.of("i", "no-audit")));
+
+        assertThat(causeOf(writer.write(write, Delivery.FAIL_FAST))).isNull();
+        assertThat(redis.client.hgetAll(AuditSlot.key(LOGS, minute))).isEqualTo(Map.of("api", "2", "web", "1"));
+        assertThat(redis.client.hgetAll(AuditSlot.key(LOGS, minute + 1))).isEqualTo(Map.of("api", "2", "web", "1"));
+        assertThat(redis.client.hgetAll(AuditSlot.key(METRICS, minute))).isEqualTo(Map.of("-", "3"));
+        assertThat(redis.client.pttl(AuditSlot.key(LOGS, minute))).as("kept for the audit retention")
+                .isGreaterThan(AuditSlot.RETENTION.minusHours(1).toMillis());
+
+        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
+            var claim = (IdempotencyStore.Claim.Claimed) store.claim(store.keyFor("k-0123456789", "logs", "r1")).get();
+            Outcome outcome = writer.write(write, Delivery.FAIL_FAST,
+                    Optional.of(claim.idempotency(202, "{}", store.ttl()))).get(15, TimeUnit.SECONDS);
+            assertThat(outcome).isInstanceOf(Outcome.Stored.class);
+        }
+        assertThat(redis.client.hgetAll(AuditSlot.key(LOGS, minute))).isEqualTo(Map.of("api", "4", "web", "2"));
+        assertThat(redis.client.hgetAll(AuditSlot.key(LOGS, minute + 1))).isEqualTo(Map.of("api", "4", "web", "2"));
+        assertThat(redis.client.hgetAll(AuditSlot.key(METRICS, minute))).isEqualTo(Map.of("-", "6"));
+        assertThat(redis.client.pttl(AuditSlot.key(METRICS, minute))).isGreaterThan(
+                AuditSlot.RETENTION.minusHours(1).toMillis());
+        assertThat(redis.client.xlen(LOGS)).isEqualTo(14);
+        assertThat(redis.client.xlen(METRICS)).isEqualTo(6);
+    }
+
+    /**
+     * Redis's script cache is flushed behind the writer's back: an idempotent write gets NOSCRIPT, which is not a
+     * refusal; the writer loads the script again and the write is stored, once, without the gate ever closing.
+     */
+    @Test
+    void aFlushedScriptCacheIsReloadedAndTheWriteStoredOnce() throws Exception {
+        start(1_000_000);
+        redis.client.scriptFlush();
+        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
+            var claim = (IdempotencyStore.Claim.Claimed) store.claim(store.keyFor("k-0123456789", "logs", "r1")).get();
+            Outcome outcome = writer.write(entries(5), Delivery.FAIL_FAST,
+                    Optional.of(claim.idempotency(202, "{}", store.ttl()))).get(15, TimeUnit.SECONDS);
+            assertThat(outcome).isInstanceOf(Outcome.Stored.class);
+        }
+        assertThat(redis.client.xlen(LOGS)).isEqualTo(5);
+        assertThat(writer.refusal()).as("NOSCRIPT is not a refusal").isEmpty();
+        assertThat(notified).as("the gate never closed").doesNotContain(false);
+        assertThat(writer.queued()).isZero();
+    }
+
+    /**
+     * Redis holds a round trip (paused) until the writer's 2 s timeout puts it in doubt, then dies before running
+     * it and comes back without it: the marker is absent, so the fail-fast request is answered refused (its client
+     * retries) and the syslog write queued behind it is sent and stored, once; the resolution counts the 60
+     * entries not stored.
+     */
+    @Test
+    void aRoundTripInDoubtThatRedisNeverRanIsAnsweredRefused() throws Exception {
+        start(1_000_000);
+        CompletableFuture<Void> request;
+        CompletableFuture<Void> syslog;
+        try (Jedis admin = new Jedis(redis.uri())) {
+            admin.clientPause(60_000, ClientPauseMode.WRITE);
+            request = writer.write(entries(60), Delivery.FAIL_FAST);
+            syslog = writer.write(entries(40), Delivery.UNTIL_STORED);
+            await("the round trip times out and is in doubt").atMost(Duration.ofSeconds(10))
+                    .until(() -> !writer.redisAvailable());
+        }
+        redis.kill();
+        redis.start();
+
+        assertThat(causeOf(request)).as("told not stored").isInstanceOf(RedisUnavailableException.class)
+                .hasMessageContaining("Redis failed before storing the write");
+        assertThat(causeOf(syslog)).as("sent again and stored").isNull();
+        assertThat(counter("killkrill.receivers.in_doubt.resolved", "outcome", "not_stored")).isEqualTo(60.0);
+        assertThat(counter("killkrill.receivers.in_doubt.resolved", "outcome", "stored")).isZero();
+        assertThat(redis.client.xlen(LOGS)).as("only the syslog write, once").isEqualTo(40);
+        assertThat(writer.queued()).isZero();
+    }
+
+    /**
+     * Closing sends everything queued before it returns, then deletes the last round trip's marker and closes
+     * the writer's connections.
+     */
+    @Test
+    void closingSendsWhatIsQueuedAndLeavesNoMarkerAndNoConnection() {
+        long clientsBefore = connectedClients();
+        start(1_000_000);
+        backlog.close();
+        backlog = null;
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (int w = 0; w < 20; w++) {
+            writes.add(writer.write(entries(500), Delivery.UNTIL_STORED));
+        }
+        writer.close();
+
+        assertThat(writes).as("every write was answered before close returned").allMatch(CompletableFuture::isDone);
+        writes.forEach(w -> assertThat(causeOf(w)).isNull());
+        assertThat(redis.client.xlen(LOGS)).isEqualTo(10_000);
+        assertThat(redis.client.keys("flow-it:writes:*")).as("no marker left").isEmpty();
+        await("the writer's connections are closed").atMost(Duration.ofSeconds(5))
+                .until(() -> connectedClients() == clientsBefore);
+        writer = null;
+    }
+
+    /**
+     * Closing while a round trip is in doubt and Redis is gone: its caller is told the outcome is unknown, and the
+     * entries are counted as unresolved; the syslog writes kept meanwhile are counted as not stored.
+     */
+    @Test
+    void closingWithRedisGoneCountsWhatIsInDoubtAndWhatIsLost() throws Exception {
+        start(1_000_000);
+        backlog.close();
+        backlog = null;
+        CompletableFuture<Void> request;
+        try (Jedis admin = new Jedis(redis.uri())) {
+            admin.clientPause(60_000, ClientPauseMode.WRITE);
+            request = writer.write(entries(30), Delivery.FAIL_FAST);
+            await("the round trip is in doubt").atMost(Duration.ofSeconds(10)).until(() -> !writer.redisAvailable());
+        }
+        redis.kill();
+        CompletableFuture<Void> first = writer.write(entries(3), Delivery.UNTIL_STORED);
+        CompletableFuture<Void> second = writer.write(entries(5), Delivery.UNTIL_STORED);
+        writer.close();
+
+        assertThat(causeOf(request)).isInstanceOf(WriteInDoubtException.class);
+        assertThat(causeOf(first)).isInstanceOf(RedisUnavailableException.class);
+        assertThat(causeOf(second)).isInstanceOf(RedisUnavailableException.class);
+        assertThat(metrics.registry().get("killkrill.receivers.in_doubt.unresolved").counter().count())
+                .as("in doubt at shutdown").isEqualTo(30.0);
+        assertThat(counter("killkrill.receivers.items.rejected", "reason", "shutdown_redis_unavailable"))
+                .as("kept and not stored").isEqualTo(8.0);
+        writer = null;
+    }
+
+    /** Connections Redis has, counting the one asking and the test's own client's (opened first). */
+    private long connectedClients() {
+        redis.client.ping();
+        String clients;
+        try (Jedis asking = new Jedis(redis.uri())) {
+            clients = asking.info("clients");
+        }
+        return clients.lines().filter(l -> l.startsWith("connected_clients:"))
+                .mapToLong(l -> Long.parseLong(l.substring("connected_clients:".length()).trim())).findFirst()
+                .orElseThrow();
+    }
+}
