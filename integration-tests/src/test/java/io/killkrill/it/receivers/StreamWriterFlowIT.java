@@ -56,6 +56,8 @@ class StreamWriterFlowIT {
     private final ReceiverMetrics metrics = new ReceiverMetrics();
     /** {@link FlowGate#readable()} as each notification found it. */
     private final List<Boolean> notified = new CopyOnWriteArrayList<>();
+    /** The writer's queue as each notification found it. */
+    private final List<Integer> queuedWhenNotified = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void startRedis() throws Exception {
@@ -78,7 +80,17 @@ class StreamWriterFlowIT {
         writer = new StreamWriter(redis.uri(), "flow-it", metrics);
         backlog = new BacklogMonitor(writer, LOGS, METRICS, maxBacklog, metrics);
         gate = new FlowGate(writer, backlog, LOGS, metrics);
-        gate.onChange(() -> notified.add(gate.readable()));
+        gate.onChange(() -> {
+            queuedWhenNotified.add(writer.queued());
+            notified.add(gate.readable());
+        });
+    }
+
+    /** As {@link #start}, without the backlog monitor, whose probe would notice a Redis gone before the writer does. */
+    private void startWithoutHealthProbe() {
+        start(1_000_000);
+        backlog.close();
+        backlog = null;
     }
 
     private static List<Entry> entries(int n) {
@@ -123,8 +135,8 @@ class StreamWriterFlowIT {
      * Redis holds the writer's first round trip ({@code CLIENT PAUSE WRITE}) while 17 syslog reads of 1,000 entries
      * queue up: above the high watermark (16,384) the readers are paused and told so, while HTTP requests are still
      * taken (they are refused only at the queue's capacity). Once Redis runs the writes, the queue drains to 0, the
-     * readers are told to read again, and every entry is metered once in {@code xadd.entries}, each round trip in
-     * the batch timer, whose longest is the pause, not an hour.
+     * readers are told to read again (only once it is down to the low watermark), and every entry is metered once
+     * in {@code xadd.entries}, each round trip in the batch timer, whose longest is the pause, not an hour.
      */
     @Test
     void aQueueAboveTheHighWatermarkPausesTheReadersUntilItDrains() {
@@ -132,9 +144,13 @@ class StreamWriterFlowIT {
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         try (Jedis admin = new Jedis(redis.uri())) {
             admin.clientPause(10_000, ClientPauseMode.WRITE);
-            for (int w = 0; w < 17; w++) {
+            for (int w = 0; w < 16; w++) {
                 writes.add(writer.write(entries(1000), Delivery.UNTIL_STORED));
             }
+            assertThat(writer.queued()).isEqualTo(16_000);
+            assertThat(writer.acceptingMore()).as("below the high watermark the readers read on").isTrue();
+            assertThat(notified).isEmpty();
+            writes.add(writer.write(entries(1000), Delivery.UNTIL_STORED));
             assertThat(writer.queued()).as("every entry not yet answered is queued").isEqualTo(17_000);
             assertThat(writer.acceptingMore()).as("above the high watermark").isFalse();
             assertThat(gate.readable()).isFalse();
@@ -152,10 +168,14 @@ class StreamWriterFlowIT {
         assertThat(redis.client.xlen(LOGS)).isEqualTo(17_000);
         assertThat(writer.queued()).as("every answered write left the queue").isZero();
         awaitToldReadable("drained below the low watermark");
+        assertThat(queuedWhenNotified.get(queuedWhenNotified.size() - 1))
+                .as("the readers are told to read again only once the queue is down to the low watermark, not as "
+                        + "soon as it is below the high one").isLessThanOrEqualTo(StreamWriter.HIGH_WATERMARK / 2);
         assertThat(gateGauge()).isEqualTo(1.0);
         assertThat(xaddEntries()).as("each entry sent once, counted once").isEqualTo(17_000.0);
         var batches = metrics.registry().get("killkrill.receivers.xadd.batch").timer();
-        assertThat(batches.count()).as("at most 4,096 entries per round trip").isGreaterThanOrEqualTo(5);
+        assertThat(batches.count()).as("a round trip stops taking writes once it holds 4,096 entries: at most 5 of "
+                + "these 17, so 4 round trips at least").isGreaterThanOrEqualTo(4);
         assertThat(batches.max(TimeUnit.SECONDS)).as("the longest round trip waited on the pause").isLessThan(30.0);
     }
 
@@ -210,6 +230,9 @@ class StreamWriterFlowIT {
             assertThat(closed.reason()).isEqualTo("redis_refusing");
             assertThat(closed.message()).contains("OOM");
         });
+
+        assertThat(causeOf(writer.write(entries(10), Delivery.FAIL_FAST))).as("refused at once, saying why")
+                .isInstanceOf(RedisUnavailableException.class).hasMessageStartingWith("Redis refuses writes (OOM");
 
         redis.client.configSet("maxmemory", "0");
         awaitToldReadable("Redis takes writes again");
@@ -319,8 +342,11 @@ class StreamWriterFlowIT {
             admin.clientPause(60_000, ClientPauseMode.WRITE);
             request = writer.write(entries(60), Delivery.FAIL_FAST);
             syslog = writer.write(entries(40), Delivery.UNTIL_STORED);
+            CompletableFuture<Void> behind = writer.write(entries(20), Delivery.FAIL_FAST);
             await("the round trip times out and is in doubt").atMost(Duration.ofSeconds(10))
                     .until(() -> !writer.redisAvailable());
+            assertThat(causeOf(behind)).as("a request queued behind it is refused at once, not kept until Redis is back")
+                    .isInstanceOf(RedisUnavailableException.class).hasMessage("Redis is unavailable");
         }
         redis.kill();
         redis.start();
@@ -341,13 +367,19 @@ class StreamWriterFlowIT {
     @Test
     void closingSendsWhatIsQueuedAndLeavesNoMarkerAndNoConnection() {
         long clientsBefore = connectedClients();
-        start(1_000_000);
-        backlog.close();
-        backlog = null;
+        startWithoutHealthProbe();
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (int w = 0; w < 20; w++) {
             writes.add(writer.write(entries(500), Delivery.UNTIL_STORED));
         }
+        writer.stopAccepting();
+        assertThat(gate.closedFor(LOGS)).as("a receiver shutting down refuses new requests")
+                .hasValueSatisfying(closed -> {
+                    assertThat(closed.httpStatus()).isEqualTo(503);
+                    assertThat(closed.reason()).isEqualTo("queue_full");
+                });
+        assertThat(causeOf(writer.write(entries(1), Delivery.FAIL_FAST))).isInstanceOf(RedisUnavailableException.class)
+                .hasMessage("the receiver is shutting down");
         writer.close();
 
         assertThat(writes).as("every write was answered before close returned").allMatch(CompletableFuture::isDone);
@@ -365,9 +397,7 @@ class StreamWriterFlowIT {
      */
     @Test
     void closingWithRedisGoneCountsWhatIsInDoubtAndWhatIsLost() throws Exception {
-        start(1_000_000);
-        backlog.close();
-        backlog = null;
+        startWithoutHealthProbe();
         CompletableFuture<Void> request;
         try (Jedis admin = new Jedis(redis.uri())) {
             admin.clientPause(60_000, ClientPauseMode.WRITE);
@@ -390,6 +420,72 @@ class StreamWriterFlowIT {
     }
 
     /** Connections Redis has, counting the one asking and the test's own client's (opened first). */
+    /**
+     * Redis went away and nobody noticed yet (no health probe): the next round trip cannot borrow a connection, so
+     * nothing was sent and nothing is in doubt. The request is refused at once, the syslog write kept and stored
+     * once Redis is back, and the writer reports Redis unavailable meanwhile.
+     */
+    @Test
+    void aRoundTripThatCannotReachRedisIsRefusedNotInDoubt() throws Exception {
+        startWithoutHealthProbe();
+        redis.stop();
+        assertThat(writer.redisAvailable()).as("not noticed yet").isTrue();
+
+        CompletableFuture<Void> request = writer.write(entries(10), Delivery.FAIL_FAST);
+        CompletableFuture<Void> syslog = writer.write(entries(7), Delivery.UNTIL_STORED);
+        assertThat(causeOf(request)).isInstanceOf(RedisUnavailableException.class)
+                .hasMessageStartingWith("Redis is unavailable");
+        assertThat(writer.redisAvailable()).isFalse();
+        assertThat(syslog).as("kept").isNotDone();
+
+        redis.start();
+        assertThat(causeOf(syslog)).isNull();
+        assertThat(redis.client.xlen(LOGS)).isEqualTo(7);
+        assertThat(counter("killkrill.receivers.in_doubt.resolved", "outcome", "not_stored")).as("nothing in doubt")
+                .isZero();
+        assertThat(writer.queued()).isZero();
+    }
+
+    /**
+     * Redis refuses writes and then dies: the writer's own probe for writes finds it gone and reports it
+     * unavailable (503 redis_unavailable), not still refusing.
+     */
+    @Test
+    void aRedisThatDiesWhileRefusingIsReportedUnavailable() throws Exception {
+        startWithoutHealthProbe();
+        redis.client.configSet("maxmemory", "1");
+        assertThat(causeOf(writer.write(entries(10), Delivery.FAIL_FAST))).isInstanceOf(RedisUnavailableException.class);
+        assertThat(writer.refusal()).isPresent();
+
+        redis.stop();
+        await("the writer's write probe finds Redis gone").atMost(Duration.ofSeconds(10))
+                .until(() -> !writer.redisAvailable());
+        assertThat(gate.closedFor(LOGS)).hasValueSatisfying(closed ->
+                assertThat(closed.reason()).isEqualTo("redis_unavailable"));
+        redis.start();
+    }
+
+    /**
+     * An idempotent request (the script) to a stream key that holds another type stores nothing: it fails with
+     * WRONGTYPE naming the key, leaves the queue, and its entries to the other stream are not stored either.
+     */
+    @Test
+    void anIdempotentWriteToAKeyOfAnotherTypeStoresNothing() throws Exception {
+        start(1_000_000);
+        redis.client.set(METRICS, "not a stream");
+        List<Entry> write = new ArrayList<>(entries(5));
+        write.add(new Entry(METRICS, Map.of("i", "m")));
+        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
+            var claim = (IdempotencyStore.Claim.Claimed) store.claim(store.keyFor("k-0123456789", "logs", "r1")).get();
+            Throwable failure = causeOf(writer.write(write, Delivery.FAIL_FAST,
+                    Optional.of(claim.idempotency(202, "{}", store.ttl()))));
+            assertThat(failure).isInstanceOf(redis.clients.jedis.exceptions.JedisDataException.class)
+                    .hasMessage("WRONGTYPE " + METRICS + " holds a value that is not a stream");
+        }
+        assertThat(redis.client.exists(LOGS)).as("nothing of the request stored").isFalse();
+        assertThat(writer.queued()).isZero();
+    }
+
     private long connectedClients() {
         redis.client.ping();
         String clients;
