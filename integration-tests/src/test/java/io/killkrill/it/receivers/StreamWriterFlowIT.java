@@ -328,8 +328,9 @@ class StreamWriterFlowIT {
     }
 
     /**
-     * Redis holds a round trip (paused) until the writer's 2 s timeout puts it in doubt, then dies before running
-     * it and comes back without it: the marker is absent, so the fail-fast request is answered refused (its client
+     * Redis holds a round trip (paused) until the writer's 2 s timeout puts it in doubt, with a syslog write and
+     * another request queued behind it (that request is refused at once); then Redis dies before running it and
+     * comes back without it: the marker is absent, so the fail-fast request is answered refused (its client
      * retries) and the syslog write queued behind it is sent and stored, once; the resolution counts the 60
      * entries not stored.
      */
@@ -341,6 +342,8 @@ class StreamWriterFlowIT {
         try (Jedis admin = new Jedis(redis.uri())) {
             admin.clientPause(60_000, ClientPauseMode.WRITE);
             request = writer.write(entries(60), Delivery.FAIL_FAST);
+            await("the request's round trip is held by the pause").atMost(Duration.ofSeconds(5))
+                    .until(() -> blockedClients(admin) == 1);
             syslog = writer.write(entries(40), Delivery.UNTIL_STORED);
             CompletableFuture<Void> behind = writer.write(entries(20), Delivery.FAIL_FAST);
             await("the round trip times out and is in doubt").atMost(Duration.ofSeconds(10))
@@ -417,6 +420,13 @@ class StreamWriterFlowIT {
         assertThat(counter("killkrill.receivers.items.rejected", "reason", "shutdown_redis_unavailable"))
                 .as("kept and not stored").isEqualTo(8.0);
         writer = null;
+    }
+
+    /** Clients whose command Redis holds ({@code CLIENT PAUSE WRITE} holds a write until it ends). */
+    private static long blockedClients(Jedis admin) {
+        return admin.info("clients").lines().filter(l -> l.startsWith("blocked_clients:"))
+                .mapToLong(l -> Long.parseLong(l.substring("blocked_clients:".length()).trim())).findFirst()
+                .orElseThrow();
     }
 
     /** Connections Redis has, counting the one asking and the test's own client's (opened first). */
