@@ -75,6 +75,20 @@ class DeadLetterToolCommandLineTest {
                 .startsWith("dlq: list failed: ");
     }
 
+    /** {@code run} is {@code main}'s exit status: a bad setting is status 2 before any Redis client exists. */
+    @Test
+    void aBadSettingIsExitTwoNamingTheVariableBeforeRedisIsAsked() {
+        PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+
+        int status = DeadLetterTool.run(Map.of("KILLKRILL_SHUTDOWN_GRACE", "soon"), stdout, stderr, "list");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("dlq: refusing to start")
+                .contains("KILLKRILL_SHUTDOWN_GRACE").doesNotContain("list failed");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
     @Test
     void helpListsTheCommands() {
         assertThat(run("--help")).isZero();

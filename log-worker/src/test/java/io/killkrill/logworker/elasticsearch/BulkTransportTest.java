@@ -1,11 +1,17 @@
 package io.killkrill.logworker.elasticsearch;
 
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class BulkTransportTest {
 
@@ -33,5 +39,23 @@ class BulkTransportTest {
 
         assertThat(new String(body, StandardCharsets.UTF_8))
                 .startsWith("{\"create\":{\"_index\":\"odd\\\"index\",\"_id\":\"id\\\\1\"}}\n");
+    }
+
+    /**
+     * A cluster that cannot be reached is a plain I/O failure, which {@link BulkIndexer} retries as a whole request,
+     * not a {@link BulkRequestFailure} (an HTTP answer). Port 1 refuses: no Elasticsearch is involved.
+     */
+    @Test
+    void anUnreachableClusterIsAnIoFailureNotAnAnswer() throws IOException {
+        ElasticsearchClient client = ElasticsearchClients.create(URI.create("http://127.0.0.1:1"),
+                Duration.ofSeconds(2), 1);
+        try {
+            BulkTransport transport = BulkTransport.of(client);
+
+            assertThatThrownBy(() -> transport.send(List.of(document("logs-2026.03.04", "1", "{}"))))
+                    .isInstanceOf(ConnectException.class).isNotInstanceOf(BulkRequestFailure.class);
+        } finally {
+            client._transport().close();
+        }
     }
 }

@@ -240,7 +240,7 @@ final class WindowRowMerger {
     }
 
     /** PostgreSQL keeps microseconds: instants travel as exact epoch microseconds (no float rounding). */
-    private static long micros(Instant instant) {
+    static long micros(Instant instant) {
         return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 

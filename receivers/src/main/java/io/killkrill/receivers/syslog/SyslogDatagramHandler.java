@@ -36,7 +36,16 @@ final class SyslogDatagramHandler extends SimpleChannelInboundHandler<DatagramPa
             metrics.rejected("syslog", "logs", "udp_" + closed.get().reason(), 1);
             return;
         }
-        ByteBuf content = packet.content();
+        SyslogIngest.Batch batch = ingest.batch("udp");
+        batch.add(frame(packet.content(), ingest.maxMessageBytes()), Peers.of(packet.sender()));
+        batch.send();
+    }
+
+    /**
+     * The message of one datagram: its bytes without the trailing LFs, CRs and NULs, cut to {@code max} bytes
+     * (and then flagged too large). The datagram's buffer is left as it was.
+     */
+    static SyslogFrame frame(ByteBuf content, int max) {
         int length = content.readableBytes();
         while (length > 0) {
             byte last = content.getByte(content.readerIndex() + length - 1);
@@ -45,11 +54,8 @@ final class SyslogDatagramHandler extends SimpleChannelInboundHandler<DatagramPa
             }
             length--;
         }
-        int max = ingest.maxMessageBytes();
         byte[] bytes = new byte[Math.min(length, max)];
         content.getBytes(content.readerIndex(), bytes);
-        SyslogIngest.Batch batch = ingest.batch("udp");
-        batch.add(new SyslogFrame(bytes, length > max), Peers.of(packet.sender()));
-        batch.send();
+        return new SyslogFrame(bytes, length > max);
     }
 }

@@ -42,6 +42,14 @@ class AuditTableTest {
                 .doesNotContain("2025-02-19T21:21");
     }
 
+    /** A minute with more stored than accepted has nothing missing (0): it says UNEXPECTED, never "MISSING 0". */
+    @Test
+    void aMinuteWithMoreStoredThanAcceptedIsShownAsUnexpected() {
+        String text = new AuditTable("logs", "indexed", List.of(new AuditTable.Row(MINUTE, 10, 11, 1, 0))).render();
+
+        assertThat(text).contains("UNEXPECTED 2").doesNotContain("MISSING");
+    }
+
     @Test
     void theCommandLineTakesDurationsAndTimesAndRefusesNonsenseWithOneLine() {
         AuditCommand.Range range = AuditCommand.parse(new String[]{"--since", "1h", "--service", "api"}, CLOCK);

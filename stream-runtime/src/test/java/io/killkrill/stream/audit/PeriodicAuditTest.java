@@ -41,4 +41,31 @@ class PeriodicAuditTest {
             assertThat(gauge.value()).as("a store that cannot be read").isEqualTo(-1.0);
         }
     }
+
+    /** Services keep what {@code start} returns to close it; the audit's thread never holds the JVM up. */
+    @Test
+    void startSchedulesTheAuditOnADaemonThreadAndReturnsTheAudit() {
+        try (PeriodicAudit audit = new PeriodicAudit("killkrill.test", range -> new AuditTable("logs", "indexed",
+                List.of()), new SimpleMeterRegistry(), CLOCK)) {
+            assertThat(audit.start()).isSameAs(audit);
+
+            assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().equals("audit"))
+                    .as("the scheduler's thread, started by the first schedule").isNotEmpty()
+                    .allMatch(Thread::isDaemon);
+        }
+    }
+
+    /** An audit interrupted (the service stopping) leaves the thread interrupted, and the gauge as it was. */
+    @Test
+    void anInterruptedAuditKeepsTheInterrupt() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PeriodicAudit audit = new PeriodicAudit("killkrill.test", range -> {
+            throw new InterruptedException("stopping");
+        }, registry, CLOCK)) {
+            audit.runOnce();
+
+            assertThat(Thread.interrupted()).as("the interrupt is restored (and cleared here)").isTrue();
+            assertThat(registry.get("killkrill.test.audit.unreconciled").gauge().value()).isEqualTo(-1.0);
+        }
+    }
 }
