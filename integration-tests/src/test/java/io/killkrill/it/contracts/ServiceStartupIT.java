@@ -256,7 +256,7 @@ class ServiceStartupIT {
                                             PostgresService postgres) throws Exception {
         Map<String, String> env = workingEnvironment(module, redis, elasticsearch, postgres);
         int closed = FreePorts.next();
-        env.put("KILLKRILL_STARTUP_TIMEOUT", "3s");
+        env.put("KILLKRILL_STARTUP_TIMEOUT", "1s"); // the least the setting takes: nothing listens, so waiting longer shows nothing more
         String expected = switch (module) {
             case "receivers" -> {
                 env.put("KILLKRILL_REDIS_URL", "redis://127.0.0.1:" + closed);
@@ -357,11 +357,18 @@ class ServiceStartupIT {
                 "KILLKRILL_REDIS_MASTER_NAME is required with KILLKRILL_REDIS_SENTINELS",
                 Map.of("KILLKRILL_REDIS_MASTER_NAME", "killkrill"),
                 "KILLKRILL_REDIS_MASTER_NAME is set without KILLKRILL_REDIS_SENTINELS");
-        for (Map.Entry<Map<String, String>, String> settings : refused.entrySet()) {
+        // the three refusals are three processes of their own: started together, each checked on its own
+        Map<Map<String, String>, Map.Entry<Process, Path>> started = new HashMap<>();
+        for (Map<String, String> settings : refused.keySet()) {
             Path log = Files.createTempFile(module + "-redis-endpoint", ".log");
-            Process process = mainClass == null ? ServiceJar.of(module).start(settings.getKey(), log)
-                    : ServiceJar.of(module).startMain(mainClass, settings.getKey(), log,
+            Process process = mainClass == null ? ServiceJar.of(module).start(settings, log)
+                    : ServiceJar.of(module).startMain(mainClass, settings, log,
                             mainClass.endsWith("DeadLetterTool") ? new String[] {"list"} : new String[] {"--since", "1h"});
+            started.put(settings, Map.entry(process, log));
+        }
+        for (Map.Entry<Map<String, String>, String> settings : refused.entrySet()) {
+            Process process = started.get(settings.getKey()).getKey();
+            Path log = started.get(settings.getKey()).getValue();
             assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s exits on its own", module).isTrue();
             String output = Files.readString(log);
             assertThat(process.exitValue()).as("exit status of %s %s with %s; output:%n%s", module, mainClass,

@@ -31,7 +31,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.killkrill.it.metricsworker.MetricsWorkerFixture.closedMinute;
@@ -214,31 +218,51 @@ class AggregatesApiIT {
         Set<String> seen = new HashSet<>();
 
         List<String> queries = query.sampleStream().limit(10_000).toList();
-        for (String raw : queries) {
-            String safe = raw.chars().allMatch(ch -> ch > 32 && ch < 127) ? raw
-                    : URLEncoder.encode(raw, StandardCharsets.UTF_8).replace("%3D", "=").replace("%26", "&");
-            HttpResponse<String> response;
-            try {
-                response = get(safe);
-            } catch (IllegalArgumentException notAUri) {
-                continue; // the client refuses to send it: not a request the server sees
+        // sent by three clients at once (the admin server has two threads), answers checked in query order
+        ExecutorService clients = Executors.newFixedThreadPool(3);
+        List<Map.Entry<String, Future<Optional<HttpResponse<String>>>>> answers = new ArrayList<>();
+        try {
+            for (String raw : queries) {
+                String safe = raw.chars().allMatch(ch -> ch > 32 && ch < 127) ? raw
+                        : URLEncoder.encode(raw, StandardCharsets.UTF_8).replace("%3D", "=").replace("%26", "&");
+                answers.add(Map.entry(safe, clients.submit(() -> {
+                    try {
+                        return Optional.of(get(safe));
+                    } catch (IllegalArgumentException notAUri) {
+                        return Optional.<HttpResponse<String>>empty(); // the client refuses to send it
+                    }
+                })));
             }
-            assertThat(response.statusCode()).as("status of ?%s: %s", safe, response.body()).isIn(200, 400);
-            if (response.statusCode() == 400) {
-                bad.incrementAndGet();
-                JsonNode problems = Json.MAPPER.readTree(response.body()).get("problems");
-                assertThat(problems).as("problems of ?%s", safe).isNotEmpty();
-                problems.forEach(problem -> assertThat(names.stream().anyMatch(problem.asText()::contains))
-                        .as("problem '%s' of ?%s names a parameter", problem.asText(), safe).isTrue());
-            } else {
-                ok.incrementAndGet();
+            for (Map.Entry<String, Future<Optional<HttpResponse<String>>>> answer : answers) {
+                checkFuzzAnswer(answer.getKey(), answer.getValue().get(), names, ok, bad, seen);
             }
-            seen.add(safe);
+        } finally {
+            clients.shutdownNow();
         }
         System.out.printf("aggregates fuzz: %d queries (%d distinct), %d answered 200, %d answered 400%n",
                 queries.size(), seen.size(), ok.get(), bad.get());
         assertThat(ok.get()).as("some random queries are valid").isPositive();
         assertThat(bad.get()).as("some random queries are bad").isPositive();
         assertThat(ok.get() + bad.get()).isGreaterThan(9_000);
+    }
+
+    /** One answer of the fuzz: 200, or a 400 whose problems each name a parameter; a query never sent is skipped. */
+    private static void checkFuzzAnswer(String safe, Optional<HttpResponse<String>> sent, Set<String> names,
+                                        AtomicInteger ok, AtomicInteger bad, Set<String> seen) throws Exception {
+        if (sent.isEmpty()) {
+            return; // the client refuses to send it: not a request the server sees
+        }
+        HttpResponse<String> response = sent.get();
+        assertThat(response.statusCode()).as("status of ?%s: %s", safe, response.body()).isIn(200, 400);
+        if (response.statusCode() == 400) {
+            bad.incrementAndGet();
+            JsonNode problems = Json.MAPPER.readTree(response.body()).get("problems");
+            assertThat(problems).as("problems of ?%s", safe).isNotEmpty();
+            problems.forEach(problem -> assertThat(names.stream().anyMatch(problem.asText()::contains))
+                    .as("problem '%s' of ?%s names a parameter", problem.asText(), safe).isTrue());
+        } else {
+            ok.incrementAndGet();
+        }
+        seen.add(safe);
     }
 }

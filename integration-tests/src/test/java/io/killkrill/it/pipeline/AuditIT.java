@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,9 +32,10 @@ import static org.awaitility.Awaitility.await;
  * the receivers count what they accept per minute in the same atomic Redis step that stores it; the audit
  * (the log-worker's and metrics-worker's {@code LogAudit} / {@code MetricsAudit}, as processes, the way
  * {@code ./killkrill audit} runs them) compares with Elasticsearch, PostgreSQL, the dead letters and what is
- * pending. Traffic: every second 40 HTTP logs, 10 syslog TCP logs and 20 samples, for
- * {@code killkrill.audit.trafficSeconds} (default 62, so at least two minutes); the log-worker is
- * SIGKILLed at 15 s and restarted as a new consumer, Elasticsearch refused for 20 s from 30 s.
+ * pending. Traffic: every second 40 HTTP logs, 10 syslog TCP logs and 20 samples, for at least
+ * {@code killkrill.audit.trafficSeconds} (default 40) and until it was received in two minutes (a send started in
+ * a later minute than the one the first send was answered in: 40 to 61 s, 44 s on average); the log-worker is
+ * SIGKILLed at 8 s and restarted as a new consumer, Elasticsearch refused for 20 s from 15 s.
  * Proof: after the usual exact reconciliation (indexed = sent, no duplicate; stored samples = sent), both audits
  * exit 0 with every minute reconciled and the accepted totals equal to what was sent; after 5 documents are
  * deleted straight from Elasticsearch (3 from the earliest minute, 2 from the latest), the log audit exits 1
@@ -64,15 +66,19 @@ class AuditIT extends PipelineScenario {
     @Test
     void everyMinuteReconcilesThroughAWorkerKillAndAnOutageAndDeletedDocumentsAreNamedByMinute() throws Exception {
         String run = run("audit");
-        Duration traffic = Duration.ofSeconds(Long.getLong("killkrill.audit.trafficSeconds", 62));
+        Duration traffic = Duration.ofSeconds(Long.getLong("killkrill.audit.trafficSeconds", 40));
         Instant since = Instant.now().minusSeconds(60);
         AtomicInteger logs = new AtomicInteger();
         AtomicInteger samples = new AtomicInteger();
+        // the receipt minutes the traffic spans at least: the first send's answer and the latest send's start
+        AtomicLong firstAnsweredMinute = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong latestStartedMinute = new AtomicLong(Long.MIN_VALUE);
         ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
         long start = System.nanoTime();
         try {
             sender.scheduleAtFixedRate(() -> {
                 try {
+                    latestStartedMinute.set(AuditSlot.minuteOf(Instant.now()));
                     int from = logs.get();
                     assertThat(postLogs(logLines(run, from, from + HTTP_LOGS)).accepted()).isEqualTo(HTTP_LOGS);
                     List<String> syslog = new ArrayList<>();
@@ -84,19 +90,25 @@ class AuditIT extends PipelineScenario {
                     int first = samples.get();
                     assertThat(postMetrics(metricLines(run, first, first + SAMPLES)).accepted()).isEqualTo(SAMPLES);
                     samples.addAndGet(SAMPLES);
+                    firstAnsweredMinute.compareAndSet(Long.MAX_VALUE, AuditSlot.minuteOf(Instant.now()));
                 } catch (Exception | AssertionError e) {
                     throw new IllegalStateException("sending failed", e);
                 }
             }, 0, 1, TimeUnit.SECONDS);
 
-            awaitTraffic(start, Duration.ofSeconds(15));
+            awaitTraffic(start, Duration.ofSeconds(8));
             logWorkers.get(0).kill();
             logWorkers.get(0).start().awaitReady();
-            awaitTraffic(start, Duration.ofSeconds(30));
+            awaitTraffic(start, Duration.ofSeconds(15));
             elasticsearchProxy.mode(FaultProxy.Mode.REFUSE);
-            awaitTraffic(start, Duration.ofSeconds(50));
+            long outageStart = System.nanoTime();
+            await("20 s of Elasticsearch refused").atMost(Duration.ofSeconds(50)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> System.nanoTime() - outageStart >= TimeUnit.SECONDS.toNanos(20));
             elasticsearchProxy.mode(FaultProxy.Mode.FORWARD);
-            awaitTraffic(start, traffic);
+            await(traffic.toSeconds() + " s of traffic, received in two minutes at least")
+                    .atMost(traffic.plusSeconds(90)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> System.nanoTime() - start >= traffic.toNanos()
+                            && latestStartedMinute.get() > firstAnsweredMinute.get());
         } finally {
             sender.shutdown();
             assertThat(sender.awaitTermination(30, TimeUnit.SECONDS)).isTrue();

@@ -26,7 +26,9 @@ public final class OwnPostgres implements AutoCloseable {
         int port;
         port = FreePorts.next();
         run("mkdir", "-p", dir);
-        run(BIN + "initdb", "-D", dir + "/data", "-U", "killkrill", "--auth=trust", "-E", "UTF8");
+        // --no-sync: initdb need not fsync the files of a throw-away cluster (the server itself still fsyncs
+        // its commits); 0.3-1.1 s less per cluster on the CI machine
+        run(BIN + "initdb", "--no-sync", "-D", dir + "/data", "-U", "killkrill", "--auth=trust", "-E", "UTF8");
         OwnPostgres postgres = new OwnPostgres(dir, port);
         postgres.start();
         return postgres;
