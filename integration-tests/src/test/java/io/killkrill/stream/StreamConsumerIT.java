@@ -122,6 +122,68 @@ class StreamConsumerIT {
                 .noneMatch(m -> m.contains("fates for") || m.contains("dead letters were trimmed"));
     }
 
+    /**
+     * Claiming redelivers what it claimed and nothing else: an entry of the claimer's own that lies between two
+     * claimed ones in XPENDING (its sink gave it no fate; it waits out the claim idle time, an hour here) is not
+     * handed over again with them.
+     */
+    @Test
+    void aClaimRedeliversOnlyTheClaimedEntriesNotTheClaimersOwnPendingOnesBetweenThem() {
+        List<String> ids = add(3, "e-");
+        String before = ids.get(0);
+        String own = ids.get(1);
+        String after = ids.get(2);
+        readAs("departed", 1);
+        readAs("keeper", 1);
+        readAs("departed", 1);
+        makeIdle("departed", List.of(before, after));
+        Map<String, AtomicInteger> handed = new ConcurrentHashMap<>();
+        start(settings("keeper", 10, Duration.ofHours(1), 5, false), batch -> {
+            batch.records().forEach(r -> handed.computeIfAbsent(r.id(), k -> new AtomicInteger()).incrementAndGet());
+            return batch.records().stream().filter(r -> !r.id().equals(own))
+                    .<EntryFate>map(r -> new EntryFate.Completed(r.id())).toList();
+        });
+
+        await("the two claimed entries are completed").atMost(Duration.ofSeconds(10))
+                .until(() -> pendingOf("departed") == 0 && count("acknowledged") == 2);
+        await("the keeper's own entry, replayed at start, is not handed over again with the claimed ones")
+                .during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                .until(() -> handed.get(own) != null && handed.get(own).get() == 1 && pendingOf("keeper") == 1);
+        assertThat(handed.get(before)).hasValue(1);
+        assertThat(handed.get(after)).hasValue(1);
+        assertThat(count("claimed")).isEqualTo(2);
+    }
+
+    /**
+     * A consumer started before its stream exists creates the group (and joins it) at start, which is not counted
+     * as a recreation; a group destroyed later while a batch is in the sink (a plain NOGROUP on the next call, no
+     * blocked read to unblock) is recreated, counted once, and reading goes on.
+     */
+    @Test
+    void aGroupMissingAtStartIsCreatedAndOneDestroyedLaterIsRecreatedAndCounted() {
+        AtomicBoolean destroyed = new AtomicBoolean();
+        Map<String, AtomicInteger> completed = new ConcurrentHashMap<>();
+        start(settings("regrouper", 10, Duration.ofHours(1), 5, false), batch -> {
+            if (destroyed.compareAndSet(false, true)) {
+                jedis.xgroupDestroy(stream, GROUP);
+            }
+            return completeAll(batch, completed);
+        });
+        await("the consumer created the group and joined it").atMost(Duration.ofSeconds(10))
+                .until(() -> consumersOfGroup().contains("regrouper"));
+        assertThat(count("group_recreated")).as("created at start, not recreated").isZero();
+
+        List<String> first = add(5, "first-");
+        await("the first batch is in the sink, which destroys the group").atMost(Duration.ofSeconds(10))
+                .until(() -> completed.keySet().containsAll(first));
+        await("the consumer recreates the group").atMost(Duration.ofSeconds(10))
+                .until(() -> count("group_recreated") == 1);
+        List<String> after = add(5, "after-");
+        await("entries added after the recreation are completed").atMost(Duration.ofSeconds(10))
+                .until(() -> completed.keySet().containsAll(after) && pending() == 0);
+        assertThat(count("group_recreated")).isEqualTo(1);
+    }
+
     /** After a whole pass the next comes a quarter of the claim idle time later: 500 ms of 2 s, not more. */
     @Test
     void theClaimPassAfterAWholePassComesAQuarterOfTheClaimIdleTimeLater() {
@@ -447,6 +509,14 @@ class StreamConsumerIT {
     private void makeIdle(String owner, List<String> ids) {
         jedis.xclaimJustId(stream, GROUP, owner, 0, XClaimParams.xClaimParams().idle(7_200_000),
                 ids.stream().map(StreamEntryID::new).toArray(StreamEntryID[]::new));
+    }
+
+    private List<String> consumersOfGroup() {
+        try {
+            return jedis.xinfoConsumers(stream, GROUP).stream().map(c -> c.getName()).toList();
+        } catch (RuntimeException noStreamYet) {
+            return List.of();
+        }
     }
 
     private long pending() {
