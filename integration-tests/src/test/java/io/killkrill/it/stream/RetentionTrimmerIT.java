@@ -62,6 +62,55 @@ class RetentionTrimmerIT {
         assertThat(jedis.xlen(stream)).isZero();
     }
 
+    /** Issue 16: a stream that does not exist, or has no group, is left alone (nothing to trim for). */
+    @Test
+    void aMissingStreamOrOneWithoutGroupsIsLeftAlone(RedisService redis) {
+        jedis = redis.client();
+        stream = RedisService.uniquePrefix("lw-trim-alone") + "logs-stream";
+        RetentionTrimmer trimmer = new RetentionTrimmer(jedis, stream);
+
+        assertThat(trimmer.groups()).as("XINFO GROUPS of a missing key: no groups, not an error").isEmpty();
+        RetentionTrimmer.Trim missing = trimmer.trimOnce();
+        assertThat(missing.trimmedBefore()).isEmpty();
+        assertThat(missing.removed()).isZero();
+
+        jedis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of("n", "0"));
+        RetentionTrimmer.Trim noGroup = trimmer.trimOnce();
+        assertThat(noGroup.trimmedBefore()).isEmpty();
+        assertThat(noGroup.groups()).isEmpty();
+        assertThat(jedis.xlen(stream)).isEqualTo(1);
+    }
+
+    /** Each group's state as Redis reports it: pending, last delivered, oldest pending and lag (Redis 7). */
+    @Test
+    void theGroupStatesSayWhatEachGroupHasReadAndHolds(RedisService redis) {
+        jedis = redis.client();
+        stream = RedisService.uniquePrefix("lw-trim-state") + "logs-stream";
+        List<StreamEntryID> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(jedis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of("n", Integer.toString(i))));
+        }
+        jedis.xgroupCreate(stream, "reader", new StreamEntryID(0, 0), false);
+        jedis.xgroupCreate(stream, "idle", new StreamEntryID(0, 0), false);
+        read("reader", 3);
+        jedis.xack(stream, "reader", ids.get(0));
+
+        List<RetentionTrimmer.GroupState> groups = new RetentionTrimmer(jedis, stream).groups();
+
+        assertThat(groups).extracting(RetentionTrimmer.GroupState::group).containsExactlyInAnyOrder("reader", "idle");
+        RetentionTrimmer.GroupState reader = groups.stream().filter(g -> g.group().equals("reader")).findFirst()
+                .orElseThrow();
+        RetentionTrimmer.GroupState idle = groups.stream().filter(g -> g.group().equals("idle")).findFirst()
+                .orElseThrow();
+        assertThat(reader.pending()).isEqualTo(2);
+        assertThat(reader.lastDelivered()).isEqualTo(ids.get(2));
+        assertThat(reader.oldestPending()).contains(ids.get(1));
+        assertThat(reader.lag()).as("entries not yet delivered to the group").isEqualTo(2);
+        assertThat(idle.pending()).isZero();
+        assertThat(idle.oldestPending()).isEmpty();
+        assertThat(idle.lag()).isEqualTo(5);
+    }
+
     private List<StreamEntry> read(String group, int count) {
         var read = jedis.xreadGroup(group, "c", XReadGroupParams.xReadGroupParams().count(count),
                 Map.of(stream, StreamEntryID.UNRECEIVED_ENTRY));
