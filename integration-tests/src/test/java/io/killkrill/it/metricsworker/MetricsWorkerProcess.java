@@ -31,6 +31,7 @@ final class MetricsWorkerProcess implements AutoCloseable {
         env.put("KILLKRILL_DATABASE_USER", config.databaseUser());
         env.put("KILLKRILL_DATABASE_PASSWORD", config.databasePassword());
         env.put("KILLKRILL_DATABASE_SCHEMA", config.databaseSchema());
+        env.put("KILLKRILL_DATABASE_CONNECT_TIMEOUT", config.databaseConnectTimeout().toMillis() + "ms");
         env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(adminPort));
         env.put("KILLKRILL_METRICS_WORKER_BATCH_SIZE", Integer.toString(config.batchSize()));
         env.put("KILLKRILL_METRICS_WORKER_BLOCK_TIME", config.readBlock().toMillis() + "ms");
