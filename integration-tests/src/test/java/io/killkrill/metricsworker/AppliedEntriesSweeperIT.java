@@ -64,7 +64,7 @@ class AppliedEntriesSweeperIT {
         this.jedis = redis.client();
         this.stream = RedisService.uniquePrefix("sweeper") + "metrics-stream";
         this.schema = postgres.createUniqueSchema("sweeper");
-        this.store = new AggregateStore(postgres.jdbcUrl(), postgres.user(), postgres.password(), schema, 2);
+        this.store = new AggregateStore(postgres.jdbcUrl(), postgres.user(), postgres.password(), schema, 2, Duration.ofSeconds(5));
         assertThat(AppliedEntriesSweeper.retention(CLAIM_IDLE))
                 .as("a row outlives its acknowledgement by more than a copy can be applied after confirmation")
                 .isGreaterThan(AppliedEntriesSweeper.holdConfirmation(CLAIM_IDLE).multipliedBy(3).dividedBy(2));

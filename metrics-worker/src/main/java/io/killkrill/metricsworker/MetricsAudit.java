@@ -66,7 +66,7 @@ public final class MetricsAudit {
         try (UnifiedJedis redis = RedisClients.forConsumers(worker.redis(), 1, Duration.ofSeconds(1),
                 RedisFailovers.logged());
              AggregateStore store = new AggregateStore(worker.databaseUrl(), worker.databaseUser(),
-                     worker.databasePassword(), worker.databaseSchema(), 2)) {
+                     worker.databasePassword(), worker.databaseSchema(), 2, worker.databaseConnectTimeout())) {
             MetricsAudit audit = new MetricsAudit(redis, worker.streams(), store, worker.windows());
             status = AuditCommand.run("audit", args, Clock.systemUTC(), audit::run, System.out, System.err);
         }

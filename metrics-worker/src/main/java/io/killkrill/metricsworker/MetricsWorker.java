@@ -76,7 +76,7 @@ public final class MetricsWorker implements Service, AutoCloseable {
     public MetricsWorker start() {
         try {
             store = new AggregateStore(config.databaseUrl(), config.databaseUser(), config.databasePassword(),
-                    config.databaseSchema(), config.databasePoolSize());
+                    config.databaseSchema(), config.databasePoolSize(), config.databaseConnectTimeout());
             redis = RedisClients.forConsumers(config.redis(), 1, config.readBlock(),
                     RedisFailovers.counted(registry, name()));
             Map<String, String> streams = new LinkedHashMap<>();

@@ -25,6 +25,7 @@ public record MetricsWorkerConfig(RedisEndpoint redis,
                                   String databasePassword,
                                   String databaseSchema,
                                   int databasePoolSize,
+                                  Duration databaseConnectTimeout,
                                   int adminPort,
                                   int batchSize,
                                   Duration readBlock,
@@ -43,6 +44,7 @@ public record MetricsWorkerConfig(RedisEndpoint redis,
         Objects.requireNonNull(databaseUser, "databaseUser");
         Objects.requireNonNull(databasePassword, "databasePassword");
         Objects.requireNonNull(databaseSchema, "databaseSchema");
+        Objects.requireNonNull(databaseConnectTimeout, "databaseConnectTimeout");
         Objects.requireNonNull(readBlock, "readBlock");
         Objects.requireNonNull(claimIdle, "claimIdle");
         windows = List.copyOf(windows);
@@ -65,6 +67,7 @@ public record MetricsWorkerConfig(RedisEndpoint redis,
                 config.get(MetricsWorkerSettings.DATABASE_PASSWORD),
                 config.get(MetricsWorkerSettings.DATABASE_SCHEMA),
                 config.get(MetricsWorkerSettings.DATABASE_POOL_SIZE),
+                config.get(MetricsWorkerSettings.DATABASE_CONNECT_TIMEOUT),
                 config.get(MetricsWorkerSettings.ADMIN_PORT),
                 config.get(MetricsWorkerSettings.BATCH_SIZE),
                 config.get(MetricsWorkerSettings.BLOCK_TIME),
@@ -80,19 +83,19 @@ public record MetricsWorkerConfig(RedisEndpoint redis,
 
     public MetricsWorkerConfig withAdminPort(int port) {
         return new MetricsWorkerConfig(redis, streams, databaseUrl, databaseUser, databasePassword,
-                databaseSchema, databasePoolSize, port, batchSize, readBlock, claimIdle, windows, maxLateness,
+                databaseSchema, databasePoolSize, databaseConnectTimeout, port, batchSize, readBlock, claimIdle, windows, maxLateness,
                 maxSeriesPerMetric, faultInjection, consumerName, runtime, shutdownGrace);
     }
 
     public MetricsWorkerConfig withConsumerName(String name) {
         return new MetricsWorkerConfig(redis, streams, databaseUrl, databaseUser, databasePassword,
-                databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, claimIdle, windows, maxLateness,
+                databaseSchema, databasePoolSize, databaseConnectTimeout, adminPort, batchSize, readBlock, claimIdle, windows, maxLateness,
                 maxSeriesPerMetric, faultInjection, name, runtime, shutdownGrace);
     }
 
     public MetricsWorkerConfig withClaimIdle(Duration idle) {
         return new MetricsWorkerConfig(redis, streams, databaseUrl, databaseUser, databasePassword,
-                databaseSchema, databasePoolSize, adminPort, batchSize, readBlock, idle, windows, maxLateness,
+                databaseSchema, databasePoolSize, databaseConnectTimeout, adminPort, batchSize, readBlock, idle, windows, maxLateness,
                 maxSeriesPerMetric, faultInjection, consumerName, runtime, shutdownGrace);
     }
 

@@ -24,6 +24,10 @@ public final class MetricsWorkerSettings {
             "PostgreSQL schema of the aggregate tables; created and migrated by Flyway at start-up.");
     public static final Setting<Integer> DATABASE_POOL_SIZE = Setting.of("KILLKRILL_DATABASE_POOL_SIZE",
             SettingType.integer(1, 64), "4", "Maximum PostgreSQL connections (HikariCP pool).");
+    public static final Setting<Duration> DATABASE_CONNECT_TIMEOUT = Setting.of("KILLKRILL_DATABASE_CONNECT_TIMEOUT",
+            SettingType.duration(Duration.ofMillis(250), Duration.ofMinutes(1)), "5s",
+            "How long the worker waits for a PostgreSQL connection from the pool (HikariCP connectionTimeout) "
+                    + "before a write, or the start-up migration, fails.");
     public static final Setting<Integer> ADMIN_PORT = Setting.of("KILLKRILL_METRICS_WORKER_ADMIN_PORT",
             SettingType.port(), "8082", "Health, /metrics and /api/v1/aggregates port of the metrics-worker.");
     public static final Setting<Integer> BATCH_SIZE = Setting.of("KILLKRILL_METRICS_WORKER_BATCH_SIZE",
@@ -51,7 +55,8 @@ public final class MetricsWorkerSettings {
             "Test only: crash_after_commit halts the process right after a PostgreSQL commit, before XACK.");
 
     public static final ConfigDef DEFINITION = ConfigDef.of("metrics-worker", CommonSettings.ALL,
-            ConsumerGroupSettings.ALL, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_SCHEMA, DATABASE_POOL_SIZE, ADMIN_PORT,
+            ConsumerGroupSettings.ALL, DATABASE_URL, DATABASE_USER, DATABASE_PASSWORD, DATABASE_SCHEMA, DATABASE_POOL_SIZE,
+            DATABASE_CONNECT_TIMEOUT, ADMIN_PORT,
             BATCH_SIZE, BLOCK_TIME, WINDOWS, MAX_LATENESS, MAX_SERIES_PER_METRIC, FAULT_INJECTION);
 
     /** Failures the worker can inject into itself so integration tests can prove its guarantees. */

@@ -48,7 +48,8 @@ class AppliedEntriesIT {
     @BeforeEach
     void setUp(RedisService redis, PostgresService postgres) throws SQLException {
         fixture = new MetricsWorkerFixture(redis, postgres, "applied");
-        store = new AggregateStore(postgres.jdbcUrl(), postgres.user(), postgres.password(), fixture.schema, 2);
+        store = new AggregateStore(postgres.jdbcUrl(), postgres.user(), postgres.password(), fixture.schema, 2,
+                Duration.ofSeconds(5));
     }
 
     @AfterEach

@@ -62,7 +62,7 @@ final class MetricsWorkerFixture {
     MetricsWorkerConfig config(String jdbcUrl, int batchSize, List<Duration> windows, int maxSeries,
                                FaultInjection fault) {
         return new MetricsWorkerConfig(new RedisEndpoint.Standalone(redis.uri()), streams, jdbcUrl, postgres.user(), postgres.password(), schema,
-                2, 0, batchSize, Duration.ofMillis(200), Duration.ofSeconds(2), windows, Duration.ofHours(1),
+                2, Duration.ofSeconds(5), 0, batchSize, Duration.ofMillis(200), Duration.ofSeconds(2), windows, Duration.ofHours(1),
                 maxSeries, fault, ConsumerGroupSettings.uniqueConsumerName(),
                 MetricsWorkerConfig.defaultRuntime().withTrimInterval(Duration.ofMillis(500)), Duration.ofSeconds(30));
     }

@@ -1,14 +1,13 @@
 package io.killkrill.it.metricsworker;
 
 import io.killkrill.config.RedisEndpoint;
-import io.killkrill.it.support.TestServices;
+import io.killkrill.it.support.ServiceJar;
 import io.killkrill.metricsworker.MetricsWorkerConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -23,10 +22,6 @@ final class MetricsWorkerProcess implements AutoCloseable {
     }
 
     static MetricsWorkerProcess start(MetricsWorkerConfig config, int adminPort) throws IOException {
-        Path jar = TestServices.repoRoot().resolve("metrics-worker/target/metrics-worker-0.1.0-SNAPSHOT-all.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("build the shaded jar first (mvn package): " + jar);
-        }
         Map<String, String> env = new HashMap<>();
         env.put("KILLKRILL_REDIS_URL", ((RedisEndpoint.Standalone) config.redis()).url().toString());
         env.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
@@ -36,6 +31,7 @@ final class MetricsWorkerProcess implements AutoCloseable {
         env.put("KILLKRILL_DATABASE_USER", config.databaseUser());
         env.put("KILLKRILL_DATABASE_PASSWORD", config.databasePassword());
         env.put("KILLKRILL_DATABASE_SCHEMA", config.databaseSchema());
+        env.put("KILLKRILL_DATABASE_CONNECT_TIMEOUT", config.databaseConnectTimeout().toMillis() + "ms");
         env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(adminPort));
         env.put("KILLKRILL_METRICS_WORKER_BATCH_SIZE", Integer.toString(config.batchSize()));
         env.put("KILLKRILL_METRICS_WORKER_BLOCK_TIME", config.readBlock().toMillis() + "ms");
@@ -44,13 +40,7 @@ final class MetricsWorkerProcess implements AutoCloseable {
                 .collect(Collectors.joining(",")));
         env.put("KILLKRILL_FAULT_INJECTION", config.faultInjection().name().toLowerCase());
         Path log = Files.createTempFile("metrics-worker", ".log");
-        ProcessBuilder builder = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar",
-                jar.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().keySet().removeIf(k -> k.startsWith("KILLKRILL_"));
-        builder.environment().putAll(env);
-        return new MetricsWorkerProcess(builder.start(), log);
+        return new MetricsWorkerProcess(ServiceJar.of("metrics-worker").start(env, log, ServiceJar.FAST_START), log);
     }
 
     Process process() {

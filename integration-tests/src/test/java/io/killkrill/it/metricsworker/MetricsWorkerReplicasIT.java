@@ -130,7 +130,7 @@ class MetricsWorkerReplicasIT {
     void aWindowRowCreatedConcurrentlyByAnotherReplicaIsMergedInto() throws Exception {
         Instant window = closedMinute();
         try (AggregateStore store = new AggregateStore(fixture.postgres.jdbcUrl(), fixture.postgres.user(),
-                fixture.postgres.password(), fixture.schema, 2)) {
+                fixture.postgres.password(), fixture.schema, 2, Duration.ofSeconds(5))) {
             String labels = LabelSets.canonical(Map.of("host", "a"));
             try (Connection other = fixture.postgres.connect()) {
                 other.setAutoCommit(false);

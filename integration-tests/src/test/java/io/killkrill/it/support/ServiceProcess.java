@@ -61,7 +61,7 @@ public final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(name + " is already running (pid " + process.pid() + ")");
         }
         try {
-            process = jar.start(environment, log, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k");
+            process = jar.start(environment, log, ServiceJar.FAST_START);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }

@@ -19,6 +19,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -49,8 +50,13 @@ public final class AggregateStore implements AutoCloseable {
     private final WindowRowMerger merger;
     private final AggregateQueries queries;
 
-    /** Connects, migrates and validates; throws {@link SchemaMismatchException} when the mapping does not fit. */
-    public AggregateStore(String jdbcUrl, String user, String password, String schema, int poolSize) {
+    /**
+     * Connects, migrates and validates; throws {@link SchemaMismatchException} when the mapping does not fit.
+     * {@code connectTimeout} bounds each wait for a connection, so also how long start-up tries an unreachable
+     * PostgreSQL (the migration asks for a connection twice).
+     */
+    public AggregateStore(String jdbcUrl, String user, String password, String schema, int poolSize,
+                          Duration connectTimeout) {
         this.schema = schema;
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(jdbcUrl);
@@ -58,8 +64,8 @@ public final class AggregateStore implements AutoCloseable {
         hikari.setPassword(password);
         hikari.setMaximumPoolSize(poolSize);
         hikari.setMinimumIdle(1);
-        hikari.setConnectionTimeout(5_000);
-        hikari.setValidationTimeout(2_000);
+        hikari.setConnectionTimeout(connectTimeout.toMillis());
+        hikari.setValidationTimeout(Math.min(2_000, connectTimeout.toMillis())); // no longer than the wait it is part of
         hikari.setAutoCommit(false);
         hikari.setPoolName("metrics-worker-db");
         hikari.setInitializationFailTimeout(-1);
