@@ -287,14 +287,7 @@ class StreamRuntimeIT {
     }
 
     private List<StreamEntry> readAs(String consumer, int count) {
-        try {
-            jedis.xgroupCreate(stream, GROUP, new StreamEntryID(0, 0), true);
-        } catch (RuntimeException busy) {
-            // BUSYGROUP: exists already
-        }
-        var read = jedis.xreadGroup(GROUP, consumer, XReadGroupParams.xReadGroupParams().count(count),
-                Map.of(stream, StreamEntryID.UNRECEIVED_ENTRY));
-        return read == null || read.isEmpty() ? List.of() : read.get(0).getValue();
+        return GroupReads.readAs(jedis, stream, GROUP, consumer, count);
     }
 
     private long pending() {

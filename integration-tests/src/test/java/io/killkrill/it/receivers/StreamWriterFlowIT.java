@@ -18,12 +18,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.args.ClientPauseMode;
+import redis.clients.jedis.exceptions.JedisDataException;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -109,6 +111,15 @@ class StreamWriterFlowIT {
     private double xaddEntries() {
         var counter = metrics.registry().find("killkrill.receivers.xadd.entries").counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /** A fail-fast write under an Idempotency-Key of its own, claimed first, as an HTTP request with one is written. */
+    private CompletableFuture<Outcome> writeIdempotently(List<Entry> entries) throws Exception {
+        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
+            var claim = (IdempotencyStore.Claim.Claimed) store.claim(
+                    store.keyFor("k-0123456789", "logs", "request-" + UUID.randomUUID())).get();
+            return writer.write(entries, Delivery.FAIL_FAST, Optional.of(claim.idempotency(202, "{}", store.ttl())));
+        }
     }
 
     /** How a write failed once answered (within 15 s); null when stored. */
@@ -202,12 +213,7 @@ class StreamWriterFlowIT {
         await("the writer finds Redis again").atMost(Duration.ofSeconds(10)).until(writer::redisAvailable);
         awaitToldReadable("Redis is back");
         assertThat(gate.closedFor(LOGS)).isEmpty();
-        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
-            var claim = (IdempotencyStore.Claim.Claimed) store.claim(store.keyFor("k-0123456789", "logs", "r1")).get();
-            Outcome outcome = writer.write(entries(4), Delivery.FAIL_FAST,
-                    Optional.of(claim.idempotency(202, "{}", store.ttl()))).get(15, TimeUnit.SECONDS);
-            assertThat(outcome).isInstanceOf(Outcome.Stored.class);
-        }
+        assertThat(writeIdempotently(entries(4)).get(15, TimeUnit.SECONDS)).isInstanceOf(Outcome.Stored.class);
         assertThat(redis.client.xlen(LOGS)).isEqualTo(4);
         assertThat(writer.queued()).isZero();
     }
@@ -292,12 +298,7 @@ class StreamWriterFlowIT {
         assertThat(redis.client.pttl(AuditSlot.key(LOGS, minute))).as("kept for the audit retention")
                 .isGreaterThan(AuditSlot.RETENTION.minusHours(1).toMillis());
 
-        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
-            var claim = (IdempotencyStore.Claim.Claimed) store.claim(store.keyFor("k-0123456789", "logs", "r1")).get();
-            Outcome outcome = writer.write(write, Delivery.FAIL_FAST,
-                    Optional.of(claim.idempotency(202, "{}", store.ttl()))).get(15, TimeUnit.SECONDS);
-            assertThat(outcome).isInstanceOf(Outcome.Stored.class);
-        }
+        assertThat(writeIdempotently(write).get(15, TimeUnit.SECONDS)).isInstanceOf(Outcome.Stored.class);
         assertThat(redis.client.hgetAll(AuditSlot.key(LOGS, minute))).isEqualTo(Map.of("api", "4", "web", "2"));
         assertThat(redis.client.hgetAll(AuditSlot.key(LOGS, minute + 1))).isEqualTo(Map.of("api", "4", "web", "2"));
         assertThat(redis.client.hgetAll(AuditSlot.key(METRICS, minute))).isEqualTo(Map.of("-", "6"));
@@ -315,12 +316,7 @@ class StreamWriterFlowIT {
     void aFlushedScriptCacheIsReloadedAndTheWriteStoredOnce() throws Exception {
         start(1_000_000);
         redis.client.scriptFlush();
-        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
-            var claim = (IdempotencyStore.Claim.Claimed) store.claim(store.keyFor("k-0123456789", "logs", "r1")).get();
-            Outcome outcome = writer.write(entries(5), Delivery.FAIL_FAST,
-                    Optional.of(claim.idempotency(202, "{}", store.ttl()))).get(15, TimeUnit.SECONDS);
-            assertThat(outcome).isInstanceOf(Outcome.Stored.class);
-        }
+        assertThat(writeIdempotently(entries(5)).get(15, TimeUnit.SECONDS)).isInstanceOf(Outcome.Stored.class);
         assertThat(redis.client.xlen(LOGS)).isEqualTo(5);
         assertThat(writer.refusal()).as("NOSCRIPT is not a refusal").isEmpty();
         assertThat(notified).as("the gate never closed").doesNotContain(false);
@@ -485,13 +481,8 @@ class StreamWriterFlowIT {
         redis.client.set(METRICS, "not a stream");
         List<Entry> write = new ArrayList<>(entries(5));
         write.add(new Entry(METRICS, Map.of("i", "m")));
-        try (IdempotencyStore store = new IdempotencyStore(writer, "flow-it", Duration.ofHours(1))) {
-            var claim = (IdempotencyStore.Claim.Claimed) store.claim(store.keyFor("k-0123456789", "logs", "r1")).get();
-            Throwable failure = causeOf(writer.write(write, Delivery.FAIL_FAST,
-                    Optional.of(claim.idempotency(202, "{}", store.ttl()))));
-            assertThat(failure).isInstanceOf(redis.clients.jedis.exceptions.JedisDataException.class)
-                    .hasMessage("WRONGTYPE " + METRICS + " holds a value that is not a stream");
-        }
+        assertThat(causeOf(writeIdempotently(write))).isInstanceOf(JedisDataException.class)
+                .hasMessage("WRONGTYPE " + METRICS + " holds a value that is not a stream");
         assertThat(redis.client.exists(LOGS)).as("nothing of the request stored").isFalse();
         assertThat(writer.queued()).isZero();
     }
