@@ -6,6 +6,7 @@ import io.killkrill.metricsworker.store.entity.WindowAggregate;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,29 +45,17 @@ class AggregateExpositionTextTest {
 
         @Override
         public double getValueSum() {
-            double sum = 0;
-            for (double v : values) {
-                sum += v;
-            }
-            return sum;
+            return Arrays.stream(values).sum();
         }
 
         @Override
         public double getMinValue() {
-            double min = Double.POSITIVE_INFINITY;
-            for (double v : values) {
-                min = Math.min(min, v);
-            }
-            return min;
+            return Arrays.stream(values).min().orElse(Double.POSITIVE_INFINITY);
         }
 
         @Override
         public double getMaxValue() {
-            double max = Double.NEGATIVE_INFINITY;
-            for (double v : values) {
-                max = Math.max(max, v);
-            }
-            return max;
+            return Arrays.stream(values).max().orElse(Double.NEGATIVE_INFINITY);
         }
 
         @Override
