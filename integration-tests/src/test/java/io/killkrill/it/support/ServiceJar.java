@@ -42,20 +42,30 @@ public record ServiceJar(String module, Path jar) {
 
     /** As {@link #start(Map, Path, String...)}; {@link #FAST_START} for a test's service. */
     public Process start(Map<String, String> environment, Path log, List<String> jvmOptions) throws IOException {
+        List<String> options = new ArrayList<>(ClassDataArchive.options(this));
+        options.addAll(jvmOptions);
+        return launchWithoutArchive(environment, log, options);
+    }
+
+    /** Runs another entry point of the jar (a tool such as the dead-letter tool), as {@link #start} does. */
+    public Process startMain(String mainClass, Map<String, String> environment, Path log, String... args)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(ClassDataArchive.options(this));
+        command.addAll(List.of("-cp", jar.toString(), mainClass));
+        command.addAll(List.of(args));
+        return launch(command, environment, log);
+    }
+
+    /** As {@link #start(Map, Path, List)} without {@link ClassDataArchive}'s options: the archive's own training. */
+    Process launchWithoutArchive(Map<String, String> environment, Path log, List<String> jvmOptions)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(java());
         command.add("-Xmx256m");
         command.addAll(jvmOptions);
         command.add("-jar");
         command.add(jar.toString());
-        return launch(command, environment, log);
-    }
-
-    /** Runs another entry point of the jar (a tool such as the dead-letter tool), as {@link #start} does. */
-    public Process startMain(String mainClass, Map<String, String> environment, Path log, String... args)
-            throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-cp", jar.toString(), mainClass));
-        command.addAll(List.of(args));
         return launch(command, environment, log);
     }
 
