@@ -12,16 +12,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Not the kernel's ephemeral ports ({@code new ServerSocket(0)}, 32768-60999 on Linux): every outgoing connection
  * of the machine (Jedis, HTTP clients, the services' own) takes its local port from that range, so a port handed out
  * there could be taken by a connection before the service bound it (a metrics-worker of {@code PostgresRestartIT}
- * found its admin port in use and never started). The ports come from 20000-31999 instead, a band of 6,000 for each
- * of failsafe's two JVMs ({@value #FORK}, {@code ${surefire.forkNumber}}) so that they never hand out the same one,
- * in turn from a random start, each checked free for TCP and UDP (a syslog port takes both).
+ * found its admin port in use and never started). The ports come from 20000-31999 instead, split into one band for each
+ * of failsafe's JVMs ({@value #FORKS} of them; this one is {@value #FORK}, {@code ${surefire.forkNumber}}) so that
+ * they never hand out the same one, in turn from a random start, each checked free for TCP and UDP (a syslog port
+ * takes both).
  */
 public final class FreePorts {
     /** The system property naming this JVM's failsafe fork (1, 2, ...). */
     static final String FORK = "killkrill.it.fork";
+    /** The system property saying how many failsafe JVMs there are (failsafe's forkCount). */
+    static final String FORKS = "killkrill.it.forks";
     private static final int FIRST = 20_000;
-    private static final int BAND = 6_000;
-    private static final int BANDS = 2;
+    private static final int BANDS = Math.max(1, Integer.getInteger(FORKS, 2));
+    private static final int BAND = 12_000 / BANDS;
     private static final int BASE = FIRST + BAND * (Math.floorMod(Integer.getInteger(FORK, 1) - 1, BANDS));
     private static final AtomicInteger NEXT = new AtomicInteger(ThreadLocalRandom.current().nextInt(BAND));
 
