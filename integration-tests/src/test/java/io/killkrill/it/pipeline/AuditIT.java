@@ -33,9 +33,9 @@ import static org.awaitility.Awaitility.await;
  * (the log-worker's and metrics-worker's {@code LogAudit} / {@code MetricsAudit}, as processes, the way
  * {@code ./killkrill audit} runs them) compares with Elasticsearch, PostgreSQL, the dead letters and what is
  * pending. Traffic: every second 40 HTTP logs, 10 syslog TCP logs and 20 samples, for at least
- * {@code killkrill.audit.trafficSeconds} (default 40) and until it was received in two minutes (a send started in
- * a later minute than the one the first send was answered in: 40 to 61 s, 44 s on average); the log-worker is
- * SIGKILLed at 8 s and restarted as a new consumer, Elasticsearch refused for 20 s from 15 s.
+ * {@code killkrill.audit.trafficSeconds} (default 30) and until it was received in two minutes (a send started in
+ * a later minute than the one the first send was answered in: 30 to 61 s, 37.5 s on average); the log-worker is
+ * SIGKILLed at 4 s and restarted as a new consumer, Elasticsearch refused for 20 s from 8 s.
  * Proof: after the usual exact reconciliation (indexed = sent, no duplicate; stored samples = sent), both audits
  * exit 0 with every minute reconciled and the accepted totals equal to what was sent; after 5 documents are
  * deleted straight from Elasticsearch (3 from the earliest minute, 2 from the latest), the log audit exits 1
@@ -66,7 +66,7 @@ class AuditIT extends PipelineScenario {
     @Test
     void everyMinuteReconcilesThroughAWorkerKillAndAnOutageAndDeletedDocumentsAreNamedByMinute() throws Exception {
         String run = run("audit");
-        Duration traffic = Duration.ofSeconds(Long.getLong("killkrill.audit.trafficSeconds", 40));
+        Duration traffic = Duration.ofSeconds(Long.getLong("killkrill.audit.trafficSeconds", 30));
         Instant since = Instant.now().minusSeconds(60);
         AtomicInteger logs = new AtomicInteger();
         AtomicInteger samples = new AtomicInteger();
@@ -96,10 +96,10 @@ class AuditIT extends PipelineScenario {
                 }
             }, 0, 1, TimeUnit.SECONDS);
 
-            awaitTraffic(start, Duration.ofSeconds(8));
+            awaitTraffic(start, Duration.ofSeconds(4));
             logWorkers.get(0).kill();
             logWorkers.get(0).start().awaitReady();
-            awaitTraffic(start, Duration.ofSeconds(15));
+            awaitTraffic(start, Duration.ofSeconds(8));
             elasticsearchProxy.mode(FaultProxy.Mode.REFUSE);
             long outageStart = System.nanoTime();
             await("20 s of Elasticsearch refused").atMost(Duration.ofSeconds(50)).pollInterval(Duration.ofMillis(100))

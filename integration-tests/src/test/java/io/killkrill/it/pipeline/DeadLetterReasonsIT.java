@@ -161,7 +161,7 @@ class DeadLetterReasonsIT extends PipelineScenario {
                         + "\"}")).toString();
 
         await("a dead letter of every reason, both groups drained (the metrics-worker restarted whenever it died)")
-                .atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(200))
                 .until(() -> restartDead(List.of(metricsWorker())) && reasonsSeen().size() == DeadLetterReason.values().length
                         && logsDrained() && metricsDrained());
         assertThat(metricsWorker().output()).as("the poison killed its worker").contains("OutOfMemoryError");

@@ -47,7 +47,7 @@ class PoisonEntryIT extends PipelineScenario {
         assertThat(postLogs(logLines(run, 1_000, 2_000)).accepted()).isEqualTo(1_000);
 
         await("2,000 indexed, the poison dead-lettered, the group drained (dead workers restarted)")
-                .atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(1))
+                .atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(200))
                 .until(() -> restartDead(logWorkers) && jedis().xlen(streams.logsDlq()) > 0
                         && indexed(run) == 2_000 && logsDrained());
 
