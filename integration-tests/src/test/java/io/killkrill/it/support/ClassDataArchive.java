@@ -1,6 +1,7 @@
 package io.killkrill.it.support;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
@@ -35,17 +37,54 @@ import static org.awaitility.Awaitility.await;
  * training fails, the services start without an archive, as they would anyway, and the reason is printed once.
  */
 final class ClassDataArchive {
-    private static final Map<Path, Optional<Path>> ARCHIVES = new HashMap<>();
+    /** The service modules, trained side by side as soon as a test needs any of them. */
+    private static final List<String> SERVICES = List.of("receivers", "log-worker", "metrics-worker");
+    private static final Map<Path, CompletableFuture<Optional<Path>>> ARCHIVES = new HashMap<>();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private ClassDataArchive() {
     }
 
-    /** The JVM options that map {@code jar}'s archive, training it first if this build of the jar has none. */
-    static synchronized List<String> options(ServiceJar jar) {
-        return ARCHIVES.computeIfAbsent(jar.jar(), path -> find(jar))
-                .map(archive -> List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off"))
+    /**
+     * The JVM options that map {@code jar}'s archive, waiting for its training if this build of the jar has none
+     * yet. The first call starts the training of every service jar, each in a thread of its own: a test class
+     * starts several services at once, and trained one after the other they kept the first classes waiting.
+     */
+    static List<String> options(ServiceJar jar) {
+        CompletableFuture<Optional<Path>> archive;
+        synchronized (ARCHIVES) {
+            if (ARCHIVES.isEmpty()) {
+                for (String module : SERVICES) {
+                    if (!module.equals(jar.module())) {
+                        try {
+                            archiveOf(ServiceJar.of(module));
+                        } catch (IllegalStateException | UncheckedIOException notBuilt) {
+                            // trained when, if ever, it is built and started
+                        }
+                    }
+                }
+            }
+            archive = archiveOf(jar);
+        }
+        return archive.join().map(path -> List.of("-XX:SharedArchiveFile=" + path, "-Xlog:cds*=off"))
                 .orElse(List.of());
+    }
+
+    private static CompletableFuture<Optional<Path>> archiveOf(ServiceJar jar) {
+        return ARCHIVES.computeIfAbsent(jar.jar(), path -> {
+            CompletableFuture<Optional<Path>> training = new CompletableFuture<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    training.complete(find(jar));
+                } catch (Throwable e) {
+                    System.err.println("ClassDataArchive: training " + jar.module() + " failed: " + e);
+                    training.complete(Optional.empty());
+                }
+            }, "class-data-training-" + jar.module());
+            thread.setDaemon(true);
+            thread.start();
+            return training;
+        });
     }
 
     private static Optional<Path> find(ServiceJar jar) {
@@ -114,6 +153,12 @@ final class ClassDataArchive {
                     + Files.readString(log));
         }
         Files.move(partial, archive, StandardCopyOption.ATOMIC_MOVE);
+        try (var older = Files.list(archive.getParent())) { // the archives of earlier builds of the jar
+            for (Path stale : older.filter(p -> p.getFileName().toString().startsWith(jar.module() + "-")
+                    && p.getFileName().toString().endsWith(".jsa") && !p.equals(archive)).toList()) {
+                Files.deleteIfExists(stale);
+            }
+        }
     }
 
     private static boolean ready(URI readiness) {
