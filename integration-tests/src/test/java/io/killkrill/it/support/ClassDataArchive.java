@@ -32,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  *
  * <p>An archive belongs to one build of its jar: its name carries the jar's size and modification time, so a
  * rebuilt jar is trained again and a stale archive is never offered to a JVM (which would print a warning into the
- * service's output). Failsafe's two JVMs share the archives: a file lock lets one train while the other waits.
+ * service's output). Failsafe's JVMs share the archives: a file lock lets one train while the others wait.
  * Training needs the stores of the dev services (the {@code KILLKRILL_TEST_*} settings); without them, or when a
  * training fails, the services start without an archive, as they would anyway, and the reason is printed once.
  */
