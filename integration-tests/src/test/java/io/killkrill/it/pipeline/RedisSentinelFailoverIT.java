@@ -81,6 +81,8 @@ class RedisSentinelFailoverIT extends PipelineScenario {
         Map<ServiceProcess, Double> failoversBefore = failovers();
         String scrapeBefore = get(pipeline.receiversUri("/metrics")).body();
         sentinel.awaitReplicaOnline(Duration.ofSeconds(30));
+        jedis.close();
+        jedis = sentinel.masterClient();
         AtomicInteger logRequestsAnswered = new AtomicInteger();
         CompletableFuture<Void> killPoint = new CompletableFuture<>();
         Set<Integer> acceptedLogRequests = ConcurrentHashMap.newKeySet();
@@ -202,6 +204,8 @@ class RedisSentinelFailoverIT extends PipelineScenario {
         String run = run("sentinel_doubt");
         Map<ServiceProcess, Double> failoversBefore = failovers();
         sentinel.awaitReplicaOnline(Duration.ofSeconds(30));
+        jedis.close();
+        jedis = sentinel.masterClient();
         double notStoredBefore = counter(get(pipeline.receiversUri("/metrics")).body(), NOT_STORED);
         try (Jedis master = new Jedis("127.0.0.1", sentinel.masterPort())) {
             master.clientPause(60_000, ClientPauseMode.WRITE);
