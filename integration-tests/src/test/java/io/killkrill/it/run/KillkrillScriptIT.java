@@ -11,6 +11,7 @@ import io.killkrill.it.support.RedisService;
 import io.killkrill.it.support.TestServices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.Jedis;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The newcomer's path: {@code ./killkrill up}, {@code ./killkrill demo}, {@code ./killkrill down}, run as a user
- * would, against the suite's real stores (given as KILLKRILL_*_URL, so the script provisions nothing).
+ * would, against the suite's real stores (given as KILLKRILL_*_URL, so the script provisions nothing); and
+ * {@code ./killkrill up --redis=sentinel}, which provisions a Sentinel-managed Redis of its own.
  */
 @ExtendWith({RedisExtension.class, ElasticsearchExtension.class, PostgresExtension.class})
 class KillkrillScriptIT {
@@ -38,80 +41,171 @@ class KillkrillScriptIT {
     @Test
     void upThenDemoShowsTheDataInElasticsearchAndPostgresThenDownLeavesNothingRunning(
             RedisService redis, ElasticsearchService elasticsearch, PostgresService postgres) throws Exception {
-        Path runDir = Files.createTempDirectory("killkrill-run");
-        String schema = postgres.createUniqueSchema("killkrill_script");
-        int httpPort = FreePorts.next();
-        int syslogPort = FreePorts.next();
-        int logWorkerPort = FreePorts.next();
-        int metricsWorkerPort = FreePorts.next();
-        String prefix = RedisService.uniquePrefix("script");
-        String indexPrefix = ElasticsearchService.uniqueIndex("script");
-        Map<String, String> env = new HashMap<>(Map.of(
-                "KILLKRILL_RUN_DIR", runDir.toString(),
-                "KILLKRILL_REDIS_URL", redis.uri().toString(),
-                "KILLKRILL_ELASTICSEARCH_URL", elasticsearch.uri().toString(),
-                "KILLKRILL_DATABASE_URL", postgres.jdbcUrl(),
-                "KILLKRILL_DATABASE_USER", postgres.user(),
-                "KILLKRILL_DATABASE_PASSWORD", postgres.password(),
-                "KILLKRILL_DATABASE_SCHEMA", schema,
-                "KILLKRILL_HTTP_PORT", Integer.toString(httpPort),
-                "KILLKRILL_SYSLOG_PORT", Integer.toString(syslogPort),
-                "KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(logWorkerPort)));
-        env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(metricsWorkerPort));
-        env.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", indexPrefix);
-        env.put("KILLKRILL_LOGS_STREAM", prefix + "logs-stream");
-        env.put("KILLKRILL_METRICS_STREAM", prefix + "metrics-stream");
-        env.put("KILLKRILL_LOGS_DLQ", prefix + "logs-dlq");
-        env.put("KILLKRILL_METRICS_DLQ", prefix + "metrics-dlq");
+        Pipeline pipeline = new Pipeline(elasticsearch, postgres);
+        pipeline.env.put("KILLKRILL_REDIS_URL", redis.uri().toString());
 
         try {
-            Run up = killkrill(env, "up");
+            Run up = killkrill(pipeline.env, "up");
             assertThat(up.exitCode()).as("./killkrill up:%n%s", up.output()).isZero();
             assertThat(up.output()).contains("KillKrill is running", "curl -X POST", "logger --rfc5424");
 
-            Run demo = killkrill(env, "demo");
-            assertThat(demo.exitCode()).as("./killkrill demo:%n%s", demo.output()).isZero();
-            assertThat(demo.output()).contains("Demo complete");
+            demoLands(pipeline, elasticsearch, postgres);
 
-            long demoDocs = elasticsearch.client().count(c -> c.index(indexPrefix + "-*")
-                    .query(Query.of(q -> q.term(t -> t.field("service").value("killkrill-demo"))))).count();
-            assertThat(demoDocs).as("demo logs indexed").isEqualTo(7);
-            try (Connection connection = postgres.connect(); Statement sql = connection.createStatement();
-                 ResultSet rows = sql.executeQuery("SELECT sum(sample_count), min(min_value), max(max_value) FROM "
-                         + schema + ".window_aggregate WHERE metric_name = 'killkrill_demo_latency_ms'"
-                         + " AND window_seconds = 60")) {
-                assertThat(rows.next()).isTrue();
-                assertThat(rows.getLong(1)).as("demo samples stored").isEqualTo(5);
-                assertThat(rows.getDouble(2)).isEqualTo(100);
-                assertThat(rows.getDouble(3)).isEqualTo(104);
-            }
-
-            Run status = killkrill(env, "status");
+            Run status = killkrill(pipeline.env, "status");
             assertThat(status.output()).contains("receivers", "ready", "dead letters", "oldest pending",
                     "deliveries past limit", "dead letters trimmed");
         } finally {
-            Run down = killkrill(env, "down");
+            Run down = killkrill(pipeline.env, "down");
             assertThat(down.exitCode()).as("./killkrill down:%n%s", down.output()).isZero();
         }
-        for (int port : List.of(httpPort, syslogPort, logWorkerPort, metricsWorkerPort)) {
-            assertThat(listening(port)).as("port %d after down", port).isFalse();
+        pipeline.assertNothingLeft(List.of());
+    }
+
+    /**
+     * Issue 17: {@code ./killkrill up --redis=sentinel} with no Redis configured provisions dev-services' Sentinel
+     * topology (a master and two replicas, three sentinels; its own state directory and ports) and starts the
+     * services on {@code KILLKRILL_REDIS_SENTINELS}. Proof: the demo's logs and samples land in Elasticsearch and
+     * PostgreSQL; the consumer groups on the topology's master read them (XINFO GROUPS: entries-read), and the
+     * suite's own Redis never saw the streams; {@code status} names the master the sentinels name; {@code down}
+     * stops the services and the six Redis processes (none of their ports listens).
+     */
+    @Test
+    void upWithRedisSentinelRunsThePipelineOnAProvisionedTopologyAndDownStopsIt(
+            RedisService redis, ElasticsearchService elasticsearch, PostgresService postgres) throws Exception {
+        Pipeline pipeline = new Pipeline(elasticsearch, postgres);
+        int master = threeFreePortsInARow();
+        int firstSentinel = threeFreePortsInARow();
+        pipeline.env.put("KILLKRILL_DEV_DIR", Files.createTempDirectory("killkrill-dev-sentinel").toString());
+        pipeline.env.put("KILLKRILL_DEV_SENTINEL_REDIS_PORT", Integer.toString(master));
+        pipeline.env.put("KILLKRILL_DEV_SENTINEL_PORT", Integer.toString(firstSentinel));
+        List<Integer> topology = List.of(master, master + 1, master + 2, firstSentinel, firstSentinel + 1,
+                firstSentinel + 2);
+
+        try {
+            Run up = killkrill(pipeline.env, "up", "--redis=sentinel");
+            assertThat(up.exitCode()).as("./killkrill up --redis=sentinel:%n%s", up.output()).isZero();
+            assertThat(up.output()).contains("KillKrill is running", "master killkrill of the sentinels 127.0.0.1:"
+                    + firstSentinel + ",127.0.0.1:" + (firstSentinel + 1) + ",127.0.0.1:" + (firstSentinel + 2));
+
+            demoLands(pipeline, elasticsearch, postgres);
+
+            int current; // the first master, unless the sentinels have failed over since (down after 5 s)
+            try (Jedis sentinel = new Jedis("127.0.0.1", firstSentinel)) {
+                current = Integer.parseInt(sentinel.sentinelGetMasterAddrByName("killkrill").get(1));
+            }
+            assertThat(current).as("a server of the topology").isIn(master, master + 1, master + 2);
+            try (Jedis topologyMaster = new Jedis("127.0.0.1", current)) {
+                assertThat(topologyMaster.xinfoGroups(pipeline.prefix + "logs-stream"))
+                        .as("the log-worker's group on the topology's master").singleElement()
+                        .satisfies(g -> assertThat(((Number) g.getGroupInfo().get("entries-read")).longValue())
+                                .isGreaterThanOrEqualTo(7));
+                assertThat(topologyMaster.xinfoGroups(pipeline.prefix + "metrics-stream"))
+                        .as("the metrics-worker's group on the topology's master").singleElement()
+                        .satisfies(g -> assertThat(((Number) g.getGroupInfo().get("entries-read")).longValue())
+                                .isGreaterThanOrEqualTo(6));
+            }
+            assertThat(redis.client().exists(pipeline.prefix + "logs-stream")).as("the suite's own Redis unused")
+                    .isFalse();
+
+            Run status = killkrill(pipeline.env, "status");
+            assertThat(status.output()).as(status.output())
+                    .contains("redis           master 127.0.0.1:" + current + " (named by the sentinels")
+                    .contains(pipeline.prefix + "logs-stream", "dead letters");
+        } finally {
+            Run down = killkrill(pipeline.env, "down");
+            assertThat(down.exitCode()).as("./killkrill down:%n%s", down.output()).isZero();
         }
-        try (var pids = Files.list(runDir)) {
-            assertThat(pids.filter(p -> p.toString().endsWith(".pid"))).as("pid files after down").isEmpty();
+        pipeline.assertNothingLeft(topology);
+    }
+
+    /** The settings of one test's pipeline: its own ports, run directory, streams, index prefix and schema. */
+    private static final class Pipeline {
+        final Map<String, String> env = new HashMap<>();
+        final Path runDir = Files.createTempDirectory("killkrill-run");
+        final String schema;
+        final String prefix = RedisService.uniquePrefix("script");
+        final String indexPrefix = ElasticsearchService.uniqueIndex("script");
+        final List<Integer> ports = List.of(FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next());
+
+        Pipeline(ElasticsearchService elasticsearch, PostgresService postgres) throws Exception {
+            schema = postgres.createUniqueSchema("killkrill_script");
+            env.put("KILLKRILL_RUN_DIR", runDir.toString());
+            env.put("KILLKRILL_ELASTICSEARCH_URL", elasticsearch.uri().toString());
+            env.put("KILLKRILL_DATABASE_URL", postgres.jdbcUrl());
+            env.put("KILLKRILL_DATABASE_USER", postgres.user());
+            env.put("KILLKRILL_DATABASE_PASSWORD", postgres.password());
+            env.put("KILLKRILL_DATABASE_SCHEMA", schema);
+            env.put("KILLKRILL_HTTP_PORT", Integer.toString(ports.get(0)));
+            env.put("KILLKRILL_SYSLOG_PORT", Integer.toString(ports.get(1)));
+            env.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(ports.get(2)));
+            env.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(ports.get(3)));
+            env.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", indexPrefix);
+            env.put("KILLKRILL_LOGS_STREAM", prefix + "logs-stream");
+            env.put("KILLKRILL_METRICS_STREAM", prefix + "metrics-stream");
+            env.put("KILLKRILL_LOGS_DLQ", prefix + "logs-dlq");
+            env.put("KILLKRILL_METRICS_DLQ", prefix + "metrics-dlq");
         }
+
+        /** After {@code down}: none of the services' ports nor {@code others} listens, and no pid file is left. */
+        void assertNothingLeft(List<Integer> others) throws IOException {
+            for (int port : ports) {
+                assertThat(listening(port)).as("port %d after down", port).isFalse();
+            }
+            for (int port : others) {
+                assertThat(listening(port)).as("port %d after down", port).isFalse();
+            }
+            try (var pids = Files.list(runDir)) {
+                assertThat(pids.filter(p -> p.toString().endsWith(".pid"))).as("pid files after down").isEmpty();
+            }
+        }
+    }
+
+    /** {@code ./killkrill demo}: 7 logs indexed and 5 samples of killkrill_demo_latency_ms (100..104) stored. */
+    private static void demoLands(Pipeline pipeline, ElasticsearchService elasticsearch, PostgresService postgres)
+            throws Exception {
+        Run demo = killkrill(pipeline.env, "demo");
+        assertThat(demo.exitCode()).as("./killkrill demo:%n%s", demo.output()).isZero();
+        assertThat(demo.output()).contains("Demo complete");
+
+        long demoDocs = elasticsearch.client().count(c -> c.index(pipeline.indexPrefix + "-*")
+                .query(Query.of(q -> q.term(t -> t.field("service").value("killkrill-demo"))))).count();
+        assertThat(demoDocs).as("demo logs indexed").isEqualTo(7);
+        try (Connection connection = postgres.connect(); Statement sql = connection.createStatement();
+             ResultSet rows = sql.executeQuery("SELECT sum(sample_count), min(min_value), max(max_value) FROM "
+                     + pipeline.schema + ".window_aggregate WHERE metric_name = 'killkrill_demo_latency_ms'"
+                     + " AND window_seconds = 60")) {
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getLong(1)).as("demo samples stored").isEqualTo(5);
+            assertThat(rows.getDouble(2)).isEqualTo(100);
+            assertThat(rows.getDouble(3)).isEqualTo(104);
+        }
+    }
+
+    /** The first of three consecutive free ports: dev-services puts a topology's nodes on a port and the next two. */
+    private static int threeFreePortsInARow() {
+        for (int tried = 0; tried < 100; tried++) {
+            int first = FreePorts.next();
+            if (FreePorts.next() == first + 1 && FreePorts.next() == first + 2) {
+                return first;
+            }
+        }
+        throw new IllegalStateException("no three free ports in a row");
     }
 
     private record Run(int exitCode, String output) {
     }
 
-    private static Run killkrill(Map<String, String> env, String command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(TestServices.repoRoot().resolve("killkrill").toString(), command)
+    private static Run killkrill(Map<String, String> env, String... command) throws IOException, InterruptedException {
+        List<String> line = new ArrayList<>(List.of(TestServices.repoRoot().resolve("killkrill").toString()));
+        line.addAll(List.of(command));
+        ProcessBuilder builder = new ProcessBuilder(line)
                 .directory(TestServices.repoRoot().toFile()).redirectErrorStream(true);
         builder.environment().keySet().removeIf(k -> k.startsWith("KILLKRILL_"));
         builder.environment().putAll(env);
         Process process = builder.start();
         byte[] output = process.getInputStream().readAllBytes();
-        assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("./killkrill %s finishes", command).isTrue();
+        assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("./killkrill %s finishes", String.join(" ", command))
+                .isTrue();
         return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
     }
 
