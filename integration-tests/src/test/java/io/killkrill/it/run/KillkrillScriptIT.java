@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -148,10 +149,7 @@ class KillkrillScriptIT {
 
         /** After {@code down}: none of the services' ports nor {@code others} listens, and no pid file is left. */
         void assertNothingLeft(List<Integer> others) throws IOException {
-            for (int port : ports) {
-                assertThat(listening(port)).as("port %d after down", port).isFalse();
-            }
-            for (int port : others) {
+            for (int port : Stream.concat(ports.stream(), others.stream()).toList()) {
                 assertThat(listening(port)).as("port %d after down", port).isFalse();
             }
             try (var pids = Files.list(runDir)) {

@@ -132,15 +132,9 @@ public final class OwnSentinelRedis implements AutoCloseable {
         await("the sentinels promoted a replica in place of the killed master on port " + killedPort)
                 .atMost(atMost).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
                 .until(() -> {
-                    List<Integer> named = new ArrayList<>();
-                    for (Node sentinel : sentinels) {
-                        try (Jedis jedis = new Jedis("127.0.0.1", sentinel.port())) {
-                            List<String> master = jedis.sentinelGetMasterAddrByName(MASTER_NAME);
-                            named.add(Integer.parseInt(master.get(1)));
-                        }
-                    }
-                    int promoted = named.get(0);
-                    if (promoted == killedPort || named.stream().anyMatch(p -> p != promoted)) {
+                    Set<Integer> named = mastersNamed();
+                    int promoted = named.iterator().next();
+                    if (promoted == killedPort || named.size() != 1) {
                         return false;
                     }
                     try (Jedis jedis = new Jedis("127.0.0.1", promoted)) {
@@ -162,18 +156,24 @@ public final class OwnSentinelRedis implements AutoCloseable {
     public void awaitReplicaOnline(Duration atMost) {
         await("the master the sentinels agree on (last known on port " + masterPort + ") has a replica online")
                 .atMost(atMost).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-                    Set<Integer> named = new HashSet<>();
-                    for (Node sentinel : sentinels) {
-                        try (Jedis jedis = new Jedis("127.0.0.1", sentinel.port())) {
-                            named.add(Integer.parseInt(jedis.sentinelGetMasterAddrByName(MASTER_NAME).get(1)));
-                        }
-                    }
+                    Set<Integer> named = mastersNamed();
                     if (named.size() != 1 || onlineReplicas(named.iterator().next()) < 1) {
                         return false;
                     }
                     masterPort = named.iterator().next();
                     return true;
                 });
+    }
+
+    /** The master's port as each sentinel names it now: one port when they agree. */
+    private Set<Integer> mastersNamed() {
+        Set<Integer> named = new HashSet<>();
+        for (Node sentinel : sentinels) {
+            try (Jedis jedis = new Jedis("127.0.0.1", sentinel.port())) {
+                named.add(Integer.parseInt(jedis.sentinelGetMasterAddrByName(MASTER_NAME).get(1)));
+            }
+        }
+        return named;
     }
 
     private static Map<String, String> sentinelMaster(int sentinelPort) {
