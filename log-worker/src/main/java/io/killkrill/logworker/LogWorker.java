@@ -65,7 +65,7 @@ public final class LogWorker implements Service, AutoCloseable {
     @Override
     public synchronized LogWorker start() {
         redis = RedisClients.forConsumers(config.redis(), config.concurrency(), config.blockTime(),
-                RedisFailovers.counted(registry, name()));
+                config.runtime().replicaAcks(), RedisFailovers.counted(registry, name()));
         elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(),
                 config.concurrency() + 2);
         try {
@@ -110,10 +110,10 @@ public final class LogWorker implements Service, AutoCloseable {
             if (closed) {
                 return;
             }
-            ConsumerSettings consumer = new ConsumerSettings(LogEventSink.SERVICE, Stage.BULK_INDEX,
+            ConsumerSettings consumer = ConsumerSettings.of(LogEventSink.SERVICE, Stage.BULK_INDEX,
                     config.streams().logs(), config.streams().logGroup(), config.streams().logsDlq(),
-                    config.consumerName(), config.batchSize(), config.blockTime(), config.claimIdle(),
-                    config.runtime().maxDeliveries(), config.runtime().deadLetterMaxLength(), false);
+                    config.consumerName(), config.batchSize(), config.blockTime(), config.claimIdle(), false,
+                    config.runtime());
             runtime = new StreamRuntime<>(redis, new StreamRuntime.Settings(consumer, config.concurrency(),
                     config.runtime().trimInterval(), config.runtime().consumerExpiry()),
                     () -> new LogEventSink(config.streams().logs(),

@@ -77,16 +77,16 @@ public final class MetricsWorker implements Service, AutoCloseable {
         try {
             store = new AggregateStore(config.databaseUrl(), config.databaseUser(), config.databasePassword(),
                     config.databaseSchema(), config.databasePoolSize(), config.databaseConnectTimeout());
-            redis = RedisClients.forConsumers(config.redis(), 1, config.readBlock(),
+            redis = RedisClients.forConsumers(config.redis(), 1, config.readBlock(), config.runtime().replicaAcks(),
                     RedisFailovers.counted(registry, name()));
             Map<String, String> streams = new LinkedHashMap<>();
             streams.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
             streams.put("KILLKRILL_METRICS_DLQ", config.streams().metricsDlq());
             StreamKeyCheck.requireStreams(streams, redis::type);
-            ConsumerSettings consumer = new ConsumerSettings(MetricsSink.SERVICE, Stage.PERSIST,
+            ConsumerSettings consumer = ConsumerSettings.of(MetricsSink.SERVICE, Stage.PERSIST,
                     config.streams().metrics(), config.streams().metricsGroup(), config.streams().metricsDlq(),
-                    config.consumerName(), config.batchSize(), config.readBlock(), config.claimIdle(),
-                    config.runtime().maxDeliveries(), config.runtime().deadLetterMaxLength(), true);
+                    config.consumerName(), config.batchSize(), config.readBlock(), config.claimIdle(), true,
+                    config.runtime());
             MetricsSink sink = new MetricsSink(config.streams().metrics(), store, config, registry, Clock.systemUTC());
             runtime = new StreamRuntime<>(redis, new StreamRuntime.Settings(consumer, 1,
                     config.runtime().trimInterval(), config.runtime().consumerExpiry()), () -> sink, registry);

@@ -111,6 +111,20 @@ public final class ReceiverMetrics {
                 + "with Redis down").increment(entries);
     }
 
+    /**
+     * A round trip the master ran but whose {@code WAIT} fell short of KILLKRILL_REDIS_MIN_REPLICA_ACKS: entries of
+     * HTTP writes answered 503 ({@code fail_fast}) and of syslog writes held until the replicas acknowledge them
+     * ({@code until_stored}).
+     */
+    public void notReplicated(int failFastEntries, int untilStoredEntries) {
+        String description = "Entries the Redis master stored but fewer replicas than KILLKRILL_REDIS_MIN_REPLICA_ACKS "
+                + "acknowledged in time, by what the receivers did: answered 503, or held until acknowledged";
+        counter("killkrill.receivers.replica_acks.short", description, "delivery", "fail_fast")
+                .increment(failFastEntries);
+        counter("killkrill.receivers.replica_acks.short", description, "delivery", "until_stored")
+                .increment(untilStoredEntries);
+    }
+
     /** A request whose Idempotency-Key was already answered: the stored answer was sent again. */
     public void idempotentReplay(String kind) {
         counter("killkrill.receivers.idempotent.replays", "HTTP requests answered with the stored answer of an earlier "

@@ -64,7 +64,8 @@ public final class Receivers implements Service, AutoCloseable {
     @Override
     public synchronized Receivers start() throws Exception {
         writer = new StreamWriter(RedisClients.forWriter(config.redis(), RedisFailovers.counted(metrics.registry(),
-                name())), config.streams().logs(), metrics);
+                name()), config.replicaAcks().replyAllowance()), config.streams().logs(), metrics,
+                config.replicaAcks());
         try {
             Map<String, String> streams = new LinkedHashMap<>();
             streams.put("KILLKRILL_LOGS_STREAM", config.streams().logs());

@@ -5,6 +5,7 @@ import io.killkrill.config.Config;
 import io.killkrill.config.ConfigException;
 import io.killkrill.config.RedisEndpoint;
 import io.killkrill.config.StreamNames;
+import io.killkrill.config.ReplicaAcks;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ public record ReceiversConfig(RedisEndpoint redis, StreamNames streams, int http
                               Optional<SyslogTls> syslogTls, Optional<Relp> relp, int syslogMaxMessageBytes,
                               long httpMaxBodyBytes, int httpMaxItems, long maxBacklog, List<String> apiKeys,
                               Duration shutdownGrace,
-                              int udpReceiveBuffer, Duration idempotencyTtl, HttpBounds httpBounds) {
+                              int udpReceiveBuffer, Duration idempotencyTtl, HttpBounds httpBounds,
+                              ReplicaAcks replicaAcks) {
 
     /** How much the HTTP receiver holds at once, and for how long. */
     public record HttpBounds(long memoryBudgetBytes, Duration bodyTimeout, Duration idleTimeout) {
@@ -59,6 +61,7 @@ public record ReceiversConfig(RedisEndpoint redis, StreamNames streams, int http
         Objects.requireNonNull(idempotencyTtl, "idempotencyTtl");
         apiKeys = List.copyOf(apiKeys);
         Objects.requireNonNull(httpBounds, "httpBounds");
+        Objects.requireNonNull(replicaAcks, "replicaAcks");
     }
 
     public static ReceiversConfig from(Config config) {
@@ -100,7 +103,8 @@ public record ReceiversConfig(RedisEndpoint redis, StreamNames streams, int http
                 Math.toIntExact(config.get(ReceiversSettings.SYSLOG_UDP_RECEIVE_BUFFER)),
                 config.get(ReceiversSettings.HTTP_IDEMPOTENCY_TTL),
                 new HttpBounds(config.get(ReceiversSettings.HTTP_MEMORY_BUDGET),
-                        config.get(ReceiversSettings.HTTP_BODY_TIMEOUT), config.get(ReceiversSettings.HTTP_IDLE_TIMEOUT)));
+                        config.get(ReceiversSettings.HTTP_BODY_TIMEOUT), config.get(ReceiversSettings.HTTP_IDLE_TIMEOUT)),
+                CommonSettings.replicaAcks(config));
     }
 
     private static String needsPem(String why) {
@@ -112,49 +116,55 @@ public record ReceiversConfig(RedisEndpoint redis, StreamNames streams, int http
     public static ReceiversConfig forTest(URI redisUri, StreamNames streams) {
         return new ReceiversConfig(new RedisEndpoint.Standalone(redisUri), streams, 0, 0, true, Optional.empty(), Optional.empty(), 64 * 1024,
                 10L * 1024 * 1024, 10_000, 1_000_000, List.of(), Duration.ofSeconds(2),
-                4 * 1024 * 1024, Duration.ofHours(24), HttpBounds.DEFAULTS);
+                4 * 1024 * 1024, Duration.ofHours(24), HttpBounds.DEFAULTS, ReplicaAcks.NONE);
     }
 
     public ReceiversConfig withApiKeys(List<String> keys) {
         return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, keys, shutdownGrace, udpReceiveBuffer,
-                idempotencyTtl, httpBounds);
+                idempotencyTtl, httpBounds, replicaAcks);
     }
 
     public ReceiversConfig withLimits(long maxBodyBytes, int maxItems, int maxSyslogMessageBytes, long backlog) {
         return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 maxSyslogMessageBytes, maxBodyBytes, maxItems, backlog, apiKeys, shutdownGrace, udpReceiveBuffer,
-                idempotencyTtl, httpBounds);
+                idempotencyTtl, httpBounds, replicaAcks);
     }
 
     public ReceiversConfig withSyslogTls(SyslogTls tls) {
         return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, Optional.of(tls), relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace, udpReceiveBuffer,
-                idempotencyTtl, httpBounds);
+                idempotencyTtl, httpBounds, replicaAcks);
     }
 
     public ReceiversConfig withRelp(Relp relpListener) {
         return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls,
                 Optional.of(relpListener), syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys,
                 shutdownGrace, udpReceiveBuffer, idempotencyTtl,
-                httpBounds);
+                httpBounds, replicaAcks);
     }
 
     public ReceiversConfig withShutdownGrace(Duration grace) {
         return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, grace, udpReceiveBuffer,
-                idempotencyTtl, httpBounds);
+                idempotencyTtl, httpBounds, replicaAcks);
     }
 
     public ReceiversConfig withUdpReceiveBuffer(int bytes) {
         return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace, bytes,
-                idempotencyTtl, httpBounds);
+                idempotencyTtl, httpBounds, replicaAcks);
+    }
+
+    public ReceiversConfig withReplicaAcks(ReplicaAcks acks) {
+        return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,
+                udpReceiveBuffer, idempotencyTtl, httpBounds, acks);
     }
 
     public ReceiversConfig withHttpBounds(HttpBounds bounds) {
         return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,
-                udpReceiveBuffer, idempotencyTtl, bounds);
+                udpReceiveBuffer, idempotencyTtl, bounds, replicaAcks);
     }
 }

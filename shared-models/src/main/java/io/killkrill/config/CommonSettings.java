@@ -21,6 +21,20 @@ public final class CommonSettings {
     public static final Setting<String> REDIS_MASTER_NAME = Setting.optional("KILLKRILL_REDIS_MASTER_NAME",
             SettingType.string(), "The master name the sentinels of KILLKRILL_REDIS_SENTINELS monitor; required with"
                     + " it, refused without it.");
+    public static final Setting<Integer> REDIS_MIN_REPLICA_ACKS = Setting.of("KILLKRILL_REDIS_MIN_REPLICA_ACKS",
+            SettingType.integer(0, 16), "0",
+            "How many Redis replicas must hold an item before it counts (WAIT): the receivers acknowledge it (HTTP"
+                    + " 2xx, RELP 200 OK) and the workers index or aggregate an entry they read only then. When fewer"
+                    + " acknowledge within KILLKRILL_REDIS_REPLICA_ACK_TIMEOUT, HTTP gets 503 with Retry-After (the"
+                    + " master holds the items: retry with the same Idempotency-Key), RELP frames are answered later,"
+                    + " the receivers refuse writes (not ready) and the workers wait until the replicas acknowledge"
+                    + " again. 0 counts an item as soon as the master stored it: a failover can lose what it had not"
+                    + " yet replicated. Set it the same on every service.");
+    public static final Setting<java.time.Duration> REDIS_REPLICA_ACK_TIMEOUT = Setting.of(
+            "KILLKRILL_REDIS_REPLICA_ACK_TIMEOUT",
+            SettingType.duration(java.time.Duration.ofMillis(10), java.time.Duration.ofSeconds(10)), "1s",
+            "With KILLKRILL_REDIS_MIN_REPLICA_ACKS above 0: how long one WAIT for the replicas' acknowledgements"
+                    + " lasts.");
     public static final Setting<String> LOGS_STREAM = Setting.of("KILLKRILL_LOGS_STREAM",
             SettingType.matching(STREAM_KEY, STREAM_KEY_DOC), "logs-stream", "Stream of log events.");
     public static final Setting<String> METRICS_STREAM = Setting.of("KILLKRILL_METRICS_STREAM",
@@ -51,7 +65,7 @@ public final class CommonSettings {
 
     /** The common settings, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(REDIS_URL, REDIS_SENTINELS,
-            REDIS_MASTER_NAME, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
+            REDIS_MASTER_NAME, REDIS_MIN_REPLICA_ACKS, REDIS_REPLICA_ACK_TIMEOUT, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
             METRICS_DLQ, LOG_GROUP, METRICS_GROUP, LOG_FORMAT, SHUTDOWN_GRACE, STARTUP_TIMEOUT);
 
     public enum LogFormat { PLAIN, JSON }
@@ -108,6 +122,11 @@ public final class CommonSettings {
                     + ": expected both (Sentinel) or neither (" + REDIS_URL.key() + ")");
         }
         return problems;
+    }
+
+    /** The replicas every write and read waits for: {@link #REDIS_MIN_REPLICA_ACKS} within its timeout. */
+    public static ReplicaAcks replicaAcks(Config config) {
+        return new ReplicaAcks(config.get(REDIS_MIN_REPLICA_ACKS), config.get(REDIS_REPLICA_ACK_TIMEOUT));
     }
 
     public static StreamNames streamNames(Config config) {

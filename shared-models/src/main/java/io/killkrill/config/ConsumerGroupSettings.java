@@ -44,21 +44,28 @@ public final class ConsumerGroupSettings {
 
     /**
      * How the stream runtime bounds what a worker's consumer group keeps: deliveries per entry, dead letters,
-     * trimming and departed consumers.
+     * trimming and departed consumers; and how many replicas must hold an entry before the worker acts on it.
      */
-    public record Runtime(int maxDeliveries, long deadLetterMaxLength, Duration trimInterval, Duration consumerExpiry) {
+    public record Runtime(int maxDeliveries, long deadLetterMaxLength, Duration trimInterval, Duration consumerExpiry,
+                          ReplicaAcks replicaAcks) {
         public Runtime {
             java.util.Objects.requireNonNull(trimInterval, "trimInterval");
             java.util.Objects.requireNonNull(consumerExpiry, "consumerExpiry");
+            java.util.Objects.requireNonNull(replicaAcks, "replicaAcks");
+        }
+
+        /** Without replica acknowledgements. */
+        public Runtime(int maxDeliveries, long deadLetterMaxLength, Duration trimInterval, Duration consumerExpiry) {
+            this(maxDeliveries, deadLetterMaxLength, trimInterval, consumerExpiry, ReplicaAcks.NONE);
         }
 
         public static Runtime from(Config config) {
             return new Runtime(config.get(MAX_DELIVERIES), config.get(DLQ_MAX_LENGTH), config.get(TRIM_INTERVAL),
-                    config.get(CONSUMER_EXPIRY));
+                    config.get(CONSUMER_EXPIRY), CommonSettings.replicaAcks(config));
         }
 
         public Runtime withTrimInterval(Duration interval) {
-            return new Runtime(maxDeliveries, deadLetterMaxLength, interval, consumerExpiry);
+            return new Runtime(maxDeliveries, deadLetterMaxLength, interval, consumerExpiry, replicaAcks);
         }
     }
 

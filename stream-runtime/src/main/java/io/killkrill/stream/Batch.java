@@ -47,6 +47,12 @@ public final class Batch {
         return records.isEmpty();
     }
 
+    /** This batch without the entries not in {@code ids} (contiguous only if none is dropped). */
+    Batch only(Set<String> ids) {
+        List<StreamRecord> kept = records.stream().filter(r -> ids.contains(r.id())).toList();
+        return kept.size() == records.size() ? this : new Batch(kept, false);
+    }
+
     /**
      * The IDs of this batch's entries that Redis confirmed as pending for this consumer at most {@code maxAge}
      * ago; empty when the last confirmation is older (Redis unreachable). An entry confirmed pending at time t was

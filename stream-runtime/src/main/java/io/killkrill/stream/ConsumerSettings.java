@@ -1,5 +1,7 @@
 package io.killkrill.stream;
 
+import io.killkrill.config.ConsumerGroupSettings;
+import io.killkrill.config.ReplicaAcks;
 import io.killkrill.model.Stage;
 
 import java.time.Duration;
@@ -22,11 +24,14 @@ import java.util.Objects;
  * @param deadLetterMaxLength  the dead-letter stream is trimmed (approximately) to this many entries
  * @param readAhead            read and {@link StreamSink#prepare prepare} the next batch while the sink puts this
  *                             one (on a thread of its own)
+ * @param replicaAcks          a batch read is handed to the sink only once this many replicas hold it
  */
 public record ConsumerSettings(String service, Stage sinkStage, String stream, String group, String deadLetterStream,
                                String consumer, int batchSize, Duration blockTime, Duration claimIdle,
-                               int maxDeliveries, long deadLetterMaxLength, boolean readAhead) {
+                               int maxDeliveries, long deadLetterMaxLength, boolean readAhead,
+                               ReplicaAcks replicaAcks) {
     public ConsumerSettings {
+        Objects.requireNonNull(replicaAcks, "replicaAcks");
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(sinkStage, "sinkStage");
         Objects.requireNonNull(stream, "stream");
@@ -40,9 +45,34 @@ public record ConsumerSettings(String service, Stage sinkStage, String stream, S
         }
     }
 
+    /** Without replica acknowledgements ({@link ReplicaAcks#NONE}). */
+    public ConsumerSettings(String service, Stage sinkStage, String stream, String group, String deadLetterStream,
+                            String consumer, int batchSize, Duration blockTime, Duration claimIdle, int maxDeliveries,
+                            long deadLetterMaxLength, boolean readAhead) {
+        this(service, sinkStage, stream, group, deadLetterStream, consumer, batchSize, blockTime, claimIdle,
+                maxDeliveries, deadLetterMaxLength, readAhead, ReplicaAcks.NONE);
+    }
+
+    /**
+     * A worker's consumer: what bounds its group (deliveries, dead letters) and the replica acknowledgements it
+     * waits for come from {@code runtime}.
+     */
+    public static ConsumerSettings of(String service, Stage sinkStage, String stream, String group,
+                                      String deadLetterStream, String consumer, int batchSize, Duration blockTime,
+                                      Duration claimIdle, boolean readAhead, ConsumerGroupSettings.Runtime runtime) {
+        return new ConsumerSettings(service, sinkStage, stream, group, deadLetterStream, consumer, batchSize,
+                blockTime, claimIdle, runtime.maxDeliveries(), runtime.deadLetterMaxLength(), readAhead,
+                runtime.replicaAcks());
+    }
+
     public ConsumerSettings withConsumer(String name) {
         return new ConsumerSettings(service, sinkStage, stream, group, deadLetterStream, name, batchSize, blockTime,
-                claimIdle, maxDeliveries, deadLetterMaxLength, readAhead);
+                claimIdle, maxDeliveries, deadLetterMaxLength, readAhead, replicaAcks);
+    }
+
+    public ConsumerSettings withReplicaAcks(ReplicaAcks acks) {
+        return new ConsumerSettings(service, sinkStage, stream, group, deadLetterStream, consumer, batchSize,
+                blockTime, claimIdle, maxDeliveries, deadLetterMaxLength, readAhead, acks);
     }
 
     /** How often a consumer re-claims the entries it holds in flight, so that nobody else claims them. */

@@ -1,6 +1,7 @@
 package io.killkrill.stream;
 
 import io.killkrill.config.RedisEndpoint;
+import io.killkrill.config.ReplicaAcks;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -55,6 +56,13 @@ public final class RedisClients {
      */
     public static UnifiedJedis forConsumers(RedisEndpoint endpoint, int consumers, Duration blockTime,
                                             RedisFailovers failovers) {
+        return forConsumers(endpoint, consumers, blockTime, ReplicaAcks.NONE, failovers);
+    }
+
+    /** As above, each wait longer by what a {@code WAIT} for {@code replicaAcks} after a read may take. */
+    public static UnifiedJedis forConsumers(RedisEndpoint endpoint, int consumers, Duration blockTime,
+                                            ReplicaAcks replicaAcks, RedisFailovers failovers) {
+        blockTime = blockTime.plus(replicaAcks.replyAllowance());
         int timeoutMillis = timeoutMillis(blockTime);
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
         pool.setMaxTotal(3 * consumers + 4);
@@ -71,17 +79,21 @@ public final class RedisClients {
     /**
      * The receivers' writer pool: 8 connections, each tested with a PING when borrowed (a connection Redis closed,
      * by a restart or a failover, fails there, before anything is sent on it: the write is then refused, not in
-     * doubt), and 2 s for connecting, every reply and a borrow.
+     * doubt), and 2 s for connecting, a borrow and every reply, plus {@code replyAllowance} for a reply (the time a
+     * round trip's {@code WAIT} for replicas may take).
      */
-    public static Pool<Jedis> forWriter(RedisEndpoint endpoint, RedisFailovers failovers) {
+    public static Pool<Jedis> forWriter(RedisEndpoint endpoint, RedisFailovers failovers, Duration replyAllowance) {
+        int replyMillis = Math.toIntExact(WRITER_TIMEOUT_MILLIS + replyAllowance.toMillis());
         JedisPoolConfig pool = new JedisPoolConfig();
         pool.setMaxTotal(8);
         pool.setMaxWait(Duration.ofMillis(WRITER_TIMEOUT_MILLIS));
         pool.setTestOnBorrow(true);
         if (endpoint instanceof RedisEndpoint.Sentinel sentinel) {
-            return new ReportingSentinelPool(sentinel, pool, clientConfig(WRITER_TIMEOUT_MILLIS), failovers);
+            return new ReportingSentinelPool(sentinel, pool, DefaultJedisClientConfig.builder()
+                    .connectionTimeoutMillis(WRITER_TIMEOUT_MILLIS).socketTimeoutMillis(replyMillis).build(),
+                    failovers);
         }
-        return new JedisPool(pool, ((RedisEndpoint.Standalone) endpoint).url(), WRITER_TIMEOUT_MILLIS);
+        return new JedisPool(pool, ((RedisEndpoint.Standalone) endpoint).url(), WRITER_TIMEOUT_MILLIS, replyMillis);
     }
 
     /** The bound on every wait: the block time plus {@link #MARGIN}, and 2 s at least. */

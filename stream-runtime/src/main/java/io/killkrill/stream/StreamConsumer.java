@@ -1,9 +1,13 @@
 package io.killkrill.stream;
 
 import dev.failsafe.function.CheckedSupplier;
+import io.killkrill.config.ReplicaAcks;
 import io.killkrill.model.DeadLetterReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
@@ -27,6 +31,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One consumer of a Redis Streams consumer group driving a {@link StreamSink}: the runtime both workers run (in
@@ -168,26 +174,97 @@ public final class StreamConsumer<P> implements Runnable {
     // ------------------------------------------------------------------------------------------- reading
 
     private Batch readNew() throws InterruptedException {
-        Batch batch = readRetries.call(() -> group(() -> {
-            List<Map.Entry<String, List<StreamEntry>>> read = redis.xreadGroup(settings.group(),
-                    settings.consumer(), XReadGroupParams.xReadGroupParams().count(settings.batchSize())
-                            .block((int) settings.blockTime().toMillis()),
-                    Map.of(settings.stream(), StreamEntryID.UNRECEIVED_ENTRY));
-            List<StreamRecord> records = new ArrayList<>();
-            if (read != null) {
-                for (Map.Entry<String, List<StreamEntry>> perStream : read) {
-                    for (StreamEntry entry : perStream.getValue()) {
-                        records.add(new StreamRecord(entry.getID().toString(), fields(entry), 1));
+        XReadGroupParams params = XReadGroupParams.xReadGroupParams().count(settings.batchSize())
+                .block((int) settings.blockTime().toMillis());
+        Map<String, StreamEntryID> unread = Map.of(settings.stream(), StreamEntryID.UNRECEIVED_ENTRY);
+        Replicated<Batch> read = readRetries.call(() -> group(() -> replicated(
+                pipeline -> pipeline.xreadGroup(settings.group(), settings.consumer(), params, unread),
+                () -> redis.xreadGroup(settings.group(), settings.consumer(), params, unread)).map(entries -> {
+                    List<StreamRecord> records = new ArrayList<>();
+                    if (entries != null) {
+                        for (Map.Entry<String, List<StreamEntry>> perStream : entries) {
+                            for (StreamEntry entry : perStream.getValue()) {
+                                records.add(new StreamRecord(entry.getID().toString(), fields(entry), 1));
+                            }
+                        }
                     }
-                }
-            }
-            // '>' hands out the entries after the group's last delivered one: none in between is skipped
-            return new Batch(records, true);
-        }));
+                    // '>' hands out the entries after the group's last delivered one: none in between is skipped
+                    return new Batch(records, true);
+                })));
+        Batch batch = read.reply();
+        if (read.shortfall() != null && !batch.isEmpty()) {
+            batch = awaitReplicas(batch, read.shortfall());
+        }
         if (!batch.isEmpty()) {
             inFlight.add(batch);
         }
         return batch;
+    }
+
+    /**
+     * What a read returned, and, with replica acknowledgements required, why the replicas do not yet hold it
+     * (null when they do, or none are required).
+     */
+    private record Replicated<T>(T reply, String shortfall) {
+        <R> Replicated<R> map(Function<T, R> f) {
+            return new Replicated<>(f.apply(reply), shortfall);
+        }
+    }
+
+    /**
+     * Runs a read ({@code plain}); with replica acknowledgements required, as {@code pipelined} followed by
+     * {@code WAIT} on the same connection instead. A read for the group is a write (it moves entries into this
+     * consumer's pending list, and Redis replicates that), so the {@code WAIT} after it returns once the replicas hold
+     * it and with it every entry it returned: a worker that acts only on such entries never indexes or counts one that
+     * a failover then loses (and that its client, answered 503, sends again).
+     */
+    private <T> Replicated<T> replicated(Function<AbstractPipeline, Response<T>> pipelined,
+                                         Supplier<T> plain) {
+        ReplicaAcks acks = settings.replicaAcks();
+        if (!acks.required()) {
+            return new Replicated<>(plain.get(), null);
+        }
+        try (AbstractPipeline pipeline = redis.pipelined()) {
+            Response<T> reply = pipelined.apply(pipeline);
+            Response<Object> waited = pipeline.sendCommand(Protocol.Command.WAIT, Integer.toString(acks.replicas()),
+                    Long.toString(acks.timeout().toMillis()));
+            pipeline.sync();
+            return new Replicated<>(reply.get(), acks.shortfall((Long) waited.get()));
+        }
+    }
+
+    /**
+     * A batch the replicas did not yet hold when it was read: held in flight (the heartbeat keeps it claimed) and
+     * not handed to the sink until a {@code XCLAIM JUSTID} of its entries followed by {@code WAIT} says the replicas
+     * hold them. The claim also tells which entries are still pending for this consumer: after a failover, those the
+     * promoted master never received are dropped (their client is told 503 and sends them again) and those it has
+     * but not as delivered are read again by someone. Empty when the consumer stops meanwhile.
+     */
+    private Batch awaitReplicas(Batch batch, String shortfall) throws InterruptedException {
+        metrics.replicaAcksShort.increment(batch.size());
+        LOG.warn("stage=read {}: consumer {} holds the {} entries it read until the replicas do", shortfall,
+                settings.consumer(), batch.size());
+        StreamEntryID[] ids = batch.records().stream().map(r -> new StreamEntryID(r.id()))
+                .toArray(StreamEntryID[]::new);
+        inFlight.add(batch);
+        try {
+            while (!stopping) {
+                Replicated<List<StreamEntryID>> held = readRetries.call(() -> group(() -> replicated(
+                        pipeline -> pipeline.xclaimJustId(settings.stream(), settings.group(), settings.consumer(), 0,
+                                XClaimParams.xClaimParams(), ids),
+                        List::of))); // always pipelined: acknowledgements are required here
+                if (held.shortfall() == null) {
+                    Set<String> pending = new HashSet<>();
+                    held.reply().forEach(id -> pending.add(id.toString()));
+                    LOG.info("stage=read the replicas hold the entries consumer {} read; {} of {} are still pending "
+                            + "for it and go on", settings.consumer(), pending.size(), batch.size());
+                    return batch.only(pending);
+                }
+            }
+            return new Batch(List.of(), true);
+        } finally {
+            inFlight.remove(batch);
+        }
     }
 
     private void startReader() {
@@ -319,8 +396,12 @@ public final class StreamConsumer<P> implements Runnable {
     /** XCLAIM (counting a delivery) of entries this consumer holds, with their payload. */
     private Batch fetch(List<String> ids, Map<String, Long> deliveredBefore) throws InterruptedException {
         StreamEntryID[] entryIds = ids.stream().map(StreamEntryID::new).toArray(StreamEntryID[]::new);
-        List<StreamEntry> entries = readRetries.call(() -> group(() -> redis.xclaim(settings.stream(),
-                settings.group(), settings.consumer(), 0, XClaimParams.xClaimParams(), entryIds)));
+        Replicated<List<StreamEntry>> claimed = readRetries.call(() -> group(() -> replicated(
+                pipeline -> pipeline.xclaim(settings.stream(), settings.group(), settings.consumer(), 0,
+                        XClaimParams.xClaimParams(), entryIds),
+                () -> redis.xclaim(settings.stream(), settings.group(), settings.consumer(), 0,
+                        XClaimParams.xClaimParams(), entryIds))));
+        List<StreamEntry> entries = claimed.reply();
         List<StreamRecord> records = new ArrayList<>(entries.size());
         List<String> gone = new ArrayList<>();
         Set<String> returned = new HashSet<>();
@@ -342,6 +423,9 @@ public final class StreamConsumer<P> implements Runnable {
         }
         records.sort((a, b) -> new StreamEntryID(a.id()).compareTo(new StreamEntryID(b.id())));
         Batch batch = new Batch(records, false);
+        if (claimed.shortfall() != null && !batch.isEmpty()) {
+            batch = awaitReplicas(batch, claimed.shortfall());
+        }
         if (!batch.isEmpty()) {
             inFlight.add(batch);
         }

@@ -35,6 +35,7 @@ public final class StreamMetrics {
     final Counter isolated;
     final Counter trimmed;
     final Counter consumersRemoved;
+    final Counter replicaAcksShort;
     final DistributionSummary batchSize;
     final AtomicLong length = new AtomicLong();
     final AtomicLong lag = new AtomicLong();
@@ -65,6 +66,8 @@ public final class StreamMetrics {
         isolated = counter("isolated",
                 "Entries of failed batches handed to the sink again one at a time, to isolate a bad entry");
         trimmed = counter("trimmed", "Entries every group had acknowledged, trimmed from the stream");
+        replicaAcksShort = counter("replica_acks_short", "Entries read before fewer replicas than"
+                + " KILLKRILL_REDIS_MIN_REPLICA_ACKS held them: held back until they did");
         consumersRemoved = counter("consumers_removed",
                 "Consumers removed from the group (XGROUP DELCONSUMER): idle, nothing pending");
         batchSize = DistributionSummary.builder(prefix + "batch.size").tags(tags).baseUnit(ENTRIES)

@@ -64,7 +64,7 @@ import static org.awaitility.Awaitility.await;
  * one class tell their data apart by a {@link #run(String) run marker} (the log events' {@code service}, the
  * metric samples' name prefix).
  *
- * <p>Offers what a scenario needs: a client that sends like a real one (retrying 503 and 429 with backoff),
+ * <p>Offers what a scenario needs: a client that sends like a real one (retrying 503, 429 and 409 with backoff),
  * syslog senders, and the reconciliation queries: what Elasticsearch holds for a run, its duplicates, the
  * dead letters, the PostgreSQL sample counts, and whether a consumer group is drained (nothing pending,
  * every entry delivered).
@@ -82,7 +82,7 @@ public abstract class PipelineScenario {
     protected JedisPooled jedis;
     /** Servers and proxies the class started; closed after the pipeline, last first. */
     protected final List<AutoCloseable> owned = new ArrayList<>();
-    /** 503 and 429 answers the client retried. */
+    /** 503, 429 and 409 answers the client retried. */
     protected final java.util.concurrent.atomic.AtomicLong retriedAnswers = new java.util.concurrent.atomic.AtomicLong();
     protected ServiceProcess receivers;
     /** Between the services and Elasticsearch when {@link #storesBehindElasticsearchProxy()} made the stores. */
@@ -202,23 +202,25 @@ public abstract class PipelineScenario {
         return lines;
     }
 
-    protected Answer postLogs(List<String> lines) {
-        return post("/api/v1/logs", "application/x-ndjson", String.join("\n", lines));
+    protected Answer postLogs(List<String> lines, String... headers) {
+        return post("/api/v1/logs", "application/x-ndjson", String.join("\n", lines), headers);
     }
 
-    protected Answer postMetrics(List<String> lines) {
-        return post("/api/v1/metrics", "application/x-ndjson", String.join("\n", lines));
+    protected Answer postMetrics(List<String> lines, String... headers) {
+        return post("/api/v1/metrics", "application/x-ndjson", String.join("\n", lines), headers);
     }
 
     /**
-     * POSTs like a real client: a 503 (Redis unreachable), a 429 (backlog) or a refused connection (receivers
-     * restarting) is retried with exponential backoff and jitter, for up to two minutes; any other answer is
-     * returned. Only 202 means the accepted items are stored.
+     * POSTs like a real client, with {@code headers} (name, value, ...): a 503 (Redis unreachable), a 429 (backlog),
+     * a 409 (its Idempotency-Key held by an earlier attempt still in doubt) or a refused or cut connection (receivers
+     * restarting, an answer abandoned) is retried with exponential backoff and jitter, for up to two minutes, as their
+     * Retry-After asks; any other answer is returned. Only 202 means the accepted items are stored.
      */
-    protected Answer post(String path, String contentType, String body) {
+    protected Answer post(String path, String contentType, String body, String... headers) {
         RetryPolicy<HttpResponse<String>> retry = RetryPolicy.<HttpResponse<String>>builder()
                 .handle(IOException.class)
-                .handleResultIf(response -> response.statusCode() == 503 || response.statusCode() == 429)
+                .handleResultIf(response -> response.statusCode() == 503 || response.statusCode() == 429
+                        || response.statusCode() == 409)
                 .withBackoff(Duration.ofMillis(50), Duration.ofSeconds(1)).withJitter(0.25)
                 .withMaxRetries(-1).withMaxDuration(Duration.ofMinutes(2))
                 .onRetry(event -> {
@@ -227,9 +229,13 @@ public abstract class PipelineScenario {
                     }
                 })
                 .build();
-        HttpRequest request = HttpRequest.newBuilder(pipeline.receiversUri(path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", contentType)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(pipeline.receiversUri(path))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            builder.headers(headers);
+        }
+        HttpRequest request = builder.build();
         HttpResponse<String> response = Failsafe.with(retry)
                 .get(() -> http.send(request, HttpResponse.BodyHandlers.ofString()));
         JsonNode json = json(response.body());

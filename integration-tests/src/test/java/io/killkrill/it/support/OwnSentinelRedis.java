@@ -3,6 +3,7 @@ package io.killkrill.it.support;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Protocol;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -125,6 +126,43 @@ public final class OwnSentinelRedis implements AutoCloseable {
         Node master = servers.stream().filter(n -> n.port() == killed).findFirst().orElseThrow();
         master.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         return killed;
+    }
+
+    /**
+     * SIGSTOP of every replica: still connected, they acknowledge nothing, so a {@code WAIT} on the master falls
+     * short (as behind a stalled network) until {@link #resumeReplicas}.
+     */
+    public void pauseReplicas() throws IOException, InterruptedException {
+        signalReplicas("STOP");
+    }
+
+    /**
+     * {@link #pauseReplicas}, then the master closes its replication links ({@code CLIENT KILL TYPE replica}):
+     * what it stores from then on is on the master alone, as when a partition cuts it off from its replicas (a
+     * replica SIGSTOPped alone would still find the stream in its socket buffer once continued).
+     */
+    public void cutOffReplicas() throws IOException, InterruptedException {
+        pauseReplicas();
+        try (Jedis master = new Jedis("127.0.0.1", masterPort)) {
+            master.sendCommand(Protocol.Command.CLIENT, "KILL", "TYPE", "replica");
+        }
+    }
+
+    /** SIGCONT of every replica {@link #pauseReplicas} or {@link #cutOffReplicas} stopped. */
+    public void resumeReplicas() throws IOException, InterruptedException {
+        signalReplicas("CONT");
+    }
+
+    private void signalReplicas(String signal) throws IOException, InterruptedException {
+        for (Node node : servers) {
+            if (node.port() != masterPort && node.process().isAlive()) {
+                Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.process().pid()))
+                        .inheritIO().start();
+                if (kill.waitFor() != 0) {
+                    throw new IOException("kill -" + signal + " of the replica on port " + node.port() + " failed");
+                }
+            }
+        }
     }
 
     /** Waits until every sentinel names a new master and that server says it is one; returns its port. */

@@ -104,6 +104,23 @@ public final class ServiceProcess implements AutoCloseable {
         return waitForExit(process);
     }
 
+    /** SIGSTOP: the process keeps its connections but does nothing until {@link #resume}. */
+    public void pause() throws java.io.IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT of a {@link #pause paused} process. */
+    public void resume() throws java.io.IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String signal) throws java.io.IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new java.io.IOException("kill -" + signal + " of " + name + " (pid " + pid() + ") failed");
+        }
+    }
+
     public synchronized boolean alive() {
         return process != null && process.isAlive();
     }

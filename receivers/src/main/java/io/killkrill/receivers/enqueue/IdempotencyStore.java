@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.SetParams;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -116,14 +117,20 @@ public final class IdempotencyStore implements AutoCloseable {
 
     /**
      * Claims a key, off the caller's thread. Fails with {@link RedisUnavailableException} when Redis does not
-     * answer or refuses the write (nothing claimed: answer 503).
+     * answer or refuses the write (nothing claimed: answer 503), and with {@link NotReplicatedException} when the key
+     * holds an answer the required replicas do not yet acknowledge (answer 503 too: not yet durable).
      */
     public CompletableFuture<Claim> claim(String key) {
         return CompletableFuture.supplyAsync(() -> {
             String token = UUID.randomUUID().toString();
             Object current;
+            Optional<String> notReplicated = Optional.empty();
             try (Jedis jedis = writer.pool().getResource()) {
                 current = jedis.eval(CLAIM, List.of(key), List.of(token, Long.toString(LEASE.toMillis())));
+                if (current != null && current.toString().startsWith("1:")) {
+                    // a replay acknowledges the items too: only once the replicas hold them
+                    notReplicated = writer.awaitReplicas(jedis);
+                }
             } catch (JedisDataException e) {
                 throw new RedisUnavailableException("Redis refused the Idempotency-Key claim: " + e.getMessage());
             } catch (JedisException e) {
@@ -134,6 +141,9 @@ public final class IdempotencyStore implements AutoCloseable {
             }
             if (current == null) {
                 return new Claim.Claimed(key, token);
+            }
+            if (notReplicated.isPresent()) {
+                throw new NotReplicatedException(notReplicated.get());
             }
             return parse(current.toString()).orElseGet(Claim.InFlight::new);
         }, executor);
@@ -157,19 +167,43 @@ public final class IdempotencyStore implements AutoCloseable {
     private void releaseWhenReachable(Claim.Claimed claim, int attempt, long delaySeconds,
                                       CompletableFuture<Void> firstAttempt) {
         retries.schedule(() -> {
+            String notDone;
             try (Jedis jedis = writer.pool().getResource()) {
-                jedis.eval(RELEASE, List.of(claim.key()), List.of(claim.token()));
+                Object released = jedis.eval(RELEASE, List.of(claim.key()), List.of(claim.token()));
+                notDone = Long.valueOf(1).equals(released) ? null : answerNotReplicated(jedis, claim.key());
             } catch (RuntimeException e) {
-                if (attempt < LEASE.toSeconds()) {
-                    releaseWhenReachable(claim, attempt + 1, 1, firstAttempt);
-                } else {
-                    LOG.debug("stage=enqueue an Idempotency-Key claim was not released (its lease ends it): {}",
-                            e.toString());
-                }
+                notDone = e.toString();
             } finally {
                 firstAttempt.complete(null);
             }
+            if (notDone == null) {
+                return;
+            }
+            if (attempt < LEASE.toSeconds()) {
+                releaseWhenReachable(claim, attempt + 1, 1, firstAttempt);
+            } else {
+                LOG.debug("stage=enqueue an Idempotency-Key claim was not released (its lease ends it): {}", notDone);
+            }
         }, delaySeconds, TimeUnit.SECONDS);
+    }
+
+    /**
+     * With replica acknowledgements required: why the answer {@code key} holds is not yet known to be on the
+     * replicas (null when it is, or the key holds no answer). Such a claim is released again every second: should the
+     * master die before the replicas hold the answer, the promoted master may hold the request's claim without its
+     * answer, and the client's retries would get 409 for the rest of the lease; released there, the retry stores the
+     * items.
+     */
+    private String answerNotReplicated(Jedis jedis, String key) {
+        if (!writer.replicaAcksRequired()) {
+            return null;
+        }
+        String current = jedis.get(key);
+        if (current == null || !current.startsWith("1:")) {
+            return null;
+        }
+        jedis.set(key, current, SetParams.setParams().keepTtl()); // WAIT counts from this connection's last write
+        return writer.awaitReplicas(jedis).orElse(null);
     }
 
     /** The answer as stored under a key: {@code 1:<status> <body>}. */

@@ -3,6 +3,7 @@ package io.killkrill.receivers.enqueue;
 import io.killkrill.model.AuditSlot;
 import io.killkrill.model.StreamEntry;
 import io.killkrill.config.RedisEndpoint;
+import io.killkrill.config.ReplicaAcks;
 import io.killkrill.receivers.ReceiverMetrics;
 import io.killkrill.stream.LuaScripts;
 import io.killkrill.stream.RedisClients;
@@ -59,6 +60,14 @@ import java.util.concurrent.locks.LockSupport;
  *   entries) to learn whether it was stored. Only then is its caller told, so no answer ever claims more or less
  *   than what Redis holds.</li>
  * </ul>
+ *
+ * <p>With {@link ReplicaAcks} required ({@code KILLKRILL_REDIS_MIN_REPLICA_ACKS}), every round trip ends with
+ * {@code WAIT}: a write counts as stored only once that many replicas acknowledged it. When fewer did within the
+ * timeout, the master holds the write but a failover could lose it: a fail-fast write fails with
+ * {@link NotReplicatedException} (HTTP 503; a retry with the same Idempotency-Key is answered once the replicas hold
+ * it, and stores nothing), an until-stored one is kept in doubt until {@code WAIT} confirms it (a RELP frame is
+ * answered only then), and the writer refuses further writes ({@link #refusal()} names the shortfall) until the
+ * replicas acknowledge again.
  *
  * <p>Two delivery modes: {@link Delivery#FAIL_FAST} (HTTP: a refused write fails at once, the client is told 503
  * and retries) and {@link Delivery#UNTIL_STORED} (syslog, dead letters: kept and re-sent until Redis stores
@@ -159,6 +168,7 @@ public final class StreamWriter implements AutoCloseable {
 
     private final Pool<Jedis> pool;
     private final ReceiverMetrics metrics;
+    private final ReplicaAcks replicaAcks;
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final ArrayDeque<Pending> retry = new ArrayDeque<>();
     private final List<InDoubt> inDoubt = new ArrayList<>();
@@ -172,6 +182,13 @@ public final class StreamWriter implements AutoCloseable {
     private long roundTrips;
     /** Whether Redis refused a write of the round trip being read (writer thread only). */
     private boolean refusedThisRoundTrip;
+    /**
+     * While the round trip's replies are read (writer thread only): whether its {@code WAIT} confirmed the
+     * replicas, and, when it did not, the writes the master stored meanwhile, by their index in the marker.
+     */
+    private boolean replicatedThisRoundTrip;
+    private final Map<Integer, Pending> notReplicated = new LinkedHashMap<>();
+    private String replicaShortfall;
     /** The marker of the last confirmed round trip, deleted by the next one. */
     private String settledMarker;
     private volatile boolean available;
@@ -186,8 +203,8 @@ public final class StreamWriter implements AutoCloseable {
      *                     instance ID and a round-trip number follow
      */
     public StreamWriter(URI redisUri, String markerPrefix, ReceiverMetrics metrics) {
-        this(RedisClients.forWriter(new RedisEndpoint.Standalone(redisUri), RedisFailovers.logged()), markerPrefix,
-                metrics);
+        this(RedisClients.forWriter(new RedisEndpoint.Standalone(redisUri), RedisFailovers.logged(), Duration.ZERO),
+                markerPrefix, metrics, ReplicaAcks.NONE);
     }
 
     /**
@@ -196,8 +213,17 @@ public final class StreamWriter implements AutoCloseable {
      *             a write is then refused, not in doubt); closed by {@link #close()}
      */
     public StreamWriter(Pool<Jedis> pool, String markerPrefix, ReceiverMetrics metrics) {
+        this(pool, markerPrefix, metrics, ReplicaAcks.NONE);
+    }
+
+    /**
+     * @param pool        as above; its reply timeout must allow for {@link ReplicaAcks#replyAllowance()}
+     * @param replicaAcks how many replicas must hold a write before its caller is told
+     */
+    public StreamWriter(Pool<Jedis> pool, String markerPrefix, ReceiverMetrics metrics, ReplicaAcks replicaAcks) {
         this.pool = pool;
         this.metrics = metrics;
+        this.replicaAcks = Objects.requireNonNull(replicaAcks, "replicaAcks");
         this.markerPrefix = markerPrefix + ":writes:" + UUID.randomUUID() + ":";
         String append = LuaScripts.load(StreamWriter.class, "append.lua");
         this.appendScript = SafeEncoder.encode(append);
@@ -206,10 +232,18 @@ public final class StreamWriter implements AutoCloseable {
         this.available = ping();
         if (available) {
             loadScript();
+            if (replicaAcks.required()) {
+                checkReplicasAtStart();
+            }
         }
         this.writer = new Thread(this::run, "killkrill-stream-writer");
         this.writer.setDaemon(true);
         this.writer.start();
+    }
+
+    /** Whether writes wait for replica acknowledgements ({@code KILLKRILL_REDIS_MIN_REPLICA_ACKS} above 0). */
+    public boolean replicaAcksRequired() {
+        return replicaAcks.required();
     }
 
     /** Borrow a connection for a short command outside the write path (health, backlog, idempotency claims). */
@@ -342,6 +376,7 @@ public final class StreamWriter implements AutoCloseable {
             return;
         }
         List<Sent> replies = new ArrayList<>(batch.size());
+        Response<Object> waited;
         try (jedis) {
             Pipeline pipeline = jedis.pipelined();
             if (settledMarker != null) {
@@ -352,6 +387,7 @@ public final class StreamWriter implements AutoCloseable {
                 replies.add(p.idempotency().isPresent() ? new Sent.Script(pipeline.sendCommand(append(p, marker, i)))
                         : transaction(pipeline, p, marker, i));
             }
+            waited = replicaAcks.required() ? pipeline.sendCommand(waitForReplicas()) : null;
             pipeline.sync();
         } catch (RuntimeException e) {
             LOG.warn("stage=enqueue Redis connection failed with {} entries sent: they are in doubt until Redis "
@@ -362,6 +398,9 @@ public final class StreamWriter implements AutoCloseable {
         }
         metrics.xaddBatch(System.nanoTime() - start, size);
         refusedThisRoundTrip = false;
+        replicaShortfall = waited == null ? null : shortfall(waited);
+        replicatedThisRoundTrip = replicaShortfall == null;
+        notReplicated.clear();
         boolean scriptMissing = false;
         Map<Integer, Pending> unread = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
@@ -369,9 +408,9 @@ public final class StreamWriter implements AutoCloseable {
             Sent sent = replies.get(i);
             try {
                 if (sent instanceof Sent.Script script) {
-                    complete(p, script.reply().get());
+                    complete(p, script.reply().get(), i);
                 } else {
-                    completeTransaction(p, (Sent.Transaction) sent);
+                    completeTransaction(p, (Sent.Transaction) sent, i);
                 }
             } catch (JedisDataException e) {
                 String code = errorCode(e);
@@ -393,6 +432,9 @@ public final class StreamWriter implements AutoCloseable {
                         + "the round trip's marker is read", p.entries().size(), e);
                 unread.put(i, p);
             }
+        }
+        if (!replicatedThisRoundTrip) {
+            unread.putAll(notReplicatedFailFastFailed(replicaShortfall));
         }
         if (unread.isEmpty()) {
             settledMarker = marker;
@@ -453,7 +495,7 @@ public final class StreamWriter implements AutoCloseable {
      * (one stream, so all of them failed alike) fail with it, until-stored ones keep exactly the failed entries
      * for a retry, so nothing is stored twice.
      */
-    private void completeTransaction(Pending p, Sent.Transaction sent) {
+    private void completeTransaction(Pending p, Sent.Transaction sent, int index) {
         sent.multi().get();
         JedisDataException refused = null;
         for (Response<Object> queued : sent.queued()) {
@@ -481,8 +523,7 @@ public final class StreamWriter implements AutoCloseable {
             }
         }
         if (failure == null) {
-            release(p);
-            p.done().complete(STORED);
+            stored(p, STORED, index);
             return;
         }
         LOG.error("stage=enqueue {} of {} entries of a write were not stored: {}", failed.size(),
@@ -550,19 +591,13 @@ public final class StreamWriter implements AutoCloseable {
         return eval;
     }
 
-    private void complete(Pending p, Object reply) {
+    private void complete(Pending p, Object reply, int index) {
         List<?> values = (List<?>) reply;
         String status = SafeEncoder.encode((byte[]) values.get(0));
         switch (status) {
-            case "ok" -> {
-                release(p);
-                p.done().complete(STORED);
-            }
-            case "replay" -> {
-                release(p);
-                p.done().complete(new Outcome.Replayed(
-                        new String((byte[]) values.get(1), StandardCharsets.UTF_8)));
-            }
+            case "ok" -> stored(p, STORED, index);
+            case "replay" -> stored(p, new Outcome.Replayed(new String((byte[]) values.get(1), StandardCharsets.UTF_8)),
+                    index);
             case "busy" -> {
                 release(p);
                 p.done().complete(new Outcome.KeyInFlight());
@@ -576,6 +611,81 @@ public final class StreamWriter implements AutoCloseable {
     }
 
     /**
+     * A write the master ran with {@code outcome} (stored, or its Idempotency-Key's answer replayed): its caller is
+     * told once the round trip's {@code WAIT} confirmed the replicas; otherwise it waits in {@link #notReplicated}.
+     */
+    private void stored(Pending p, Outcome outcome, int index) {
+        if (replicatedThisRoundTrip) {
+            release(p);
+            p.done().complete(outcome);
+        } else {
+            notReplicated.put(index, p);
+        }
+    }
+
+    /**
+     * The round trip's {@code WAIT} fell short: its fail-fast writes fail now (the master holds them, but a
+     * failover may lose them), its until-stored ones are returned, to stay in doubt until {@code WAIT} confirms
+     * them; the writer refuses writes until the replicas acknowledge again.
+     */
+    private Map<Integer, Pending> notReplicatedFailFastFailed(String shortfall) {
+        Map<Integer, Pending> kept = new LinkedHashMap<>();
+        markRefusing(shortfall);
+        if (notReplicated.isEmpty()) {
+            return kept;
+        }
+        int failed = 0;
+        int waiting = 0;
+        for (Map.Entry<Integer, Pending> write : notReplicated.entrySet()) {
+            Pending p = write.getValue();
+            if (p.delivery() == Delivery.UNTIL_STORED) {
+                kept.put(write.getKey(), p);
+                waiting += p.entries().size();
+            } else {
+                failed += p.entries().size();
+                release(p);
+                p.done().completeExceptionally(new NotReplicatedException(shortfall));
+            }
+        }
+        notReplicated.clear();
+        metrics.notReplicated(failed, waiting);
+        LOG.warn("stage=enqueue {}: {} entries answered 503 (the master holds them), {} syslog entries held until "
+                + "the replicas acknowledge them", shortfall, failed, waiting);
+        return kept;
+    }
+
+    /** {@code WAIT replicas timeout}: blocks this connection until that many replicas hold its writes. */
+    private CommandArguments waitForReplicas() {
+        return new CommandArguments(Protocol.Command.WAIT).add(Integer.toString(replicaAcks.replicas()))
+                .add(Long.toString(replicaAcks.timeout().toMillis()));
+    }
+
+    /** Why a {@code WAIT} reply does not confirm the replicas, or null when it does. */
+    private String shortfall(Response<Object> waited) {
+        long acknowledged;
+        try {
+            acknowledged = (Long) waited.get();
+        } catch (JedisDataException e) {
+            return "NOREPLICAS WAIT failed: " + e.getMessage();
+        }
+        return replicaAcks.shortfall(acknowledged);
+    }
+
+    /**
+     * Waits ({@code WAIT}) until the required replicas hold everything written so far on {@code jedis}'s connection:
+     * empty when they do (or none are required), else why not. The caller writes on that connection first, after
+     * what is to be confirmed (Redis counts from the connection's own last write).
+     */
+    public Optional<String> awaitReplicas(Jedis jedis) {
+        if (!replicaAcks.required()) {
+            return Optional.empty();
+        }
+        Object reply = jedis.sendCommand(Protocol.Command.WAIT, Integer.toString(replicaAcks.replicas()),
+                Long.toString(replicaAcks.timeout().toMillis()));
+        return Optional.ofNullable(replicaAcks.shortfall((Long) reply));
+    }
+
+    /**
      * After an outage, asks each in-doubt round trip's marker which writes were stored: those complete, the
      * others are refused (fail-fast) or sent again. Returns false when Redis failed again meanwhile.
      */
@@ -583,12 +693,26 @@ public final class StreamWriter implements AutoCloseable {
         while (!inDoubt.isEmpty()) {
             InDoubt doubt = inDoubt.get(0);
             Map<String, String> stored;
+            Optional<String> shortfall;
             try (Jedis jedis = pool.getResource()) {
                 stored = jedis.hgetAll(doubt.marker());
-                jedis.unlink(doubt.marker());
+                shortfall = Optional.empty();
+                if (!stored.isEmpty() && replicaAcks.required()) {
+                    // a write of this connection after the round trip's, then WAIT: are its writes on the replicas?
+                    jedis.pexpire(doubt.marker(), MARKER_TTL.toMillis());
+                    shortfall = awaitReplicas(jedis);
+                }
+                if (shortfall.isEmpty()) {
+                    jedis.unlink(doubt.marker());
+                }
             } catch (RuntimeException e) {
                 LOG.warn("stage=enqueue cannot read the marker of a round trip in doubt yet: {}", e.toString());
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                return false;
+            }
+            if (shortfall.isPresent()) {
+                failFastNotReplicated(doubt, stored, shortfall.get());
+                LockSupport.parkNanos(RETRY_PAUSE_NANOS);
                 return false;
             }
             int storedCount = 0;
@@ -612,10 +736,60 @@ public final class StreamWriter implements AutoCloseable {
         return true;
     }
 
+    /**
+     * The replicas do not yet hold what the marker says the master stored: those of its fail-fast writes fail now,
+     * the rest of the round trip stays in doubt.
+     */
+    private void failFastNotReplicated(InDoubt doubt, Map<String, String> stored, String shortfall) {
+        notReplicated.clear();
+        doubt.writes().entrySet().removeIf(write -> {
+            boolean failFastStored = write.getValue().delivery() == Delivery.FAIL_FAST
+                    && stored.containsKey(Integer.toString(write.getKey()));
+            if (failFastStored) {
+                notReplicated.put(write.getKey(), write.getValue());
+            }
+            return failFastStored;
+        });
+        notReplicatedFailFastFailed(shortfall);
+        if (doubt.writes().isEmpty()) {
+            inDoubt.remove(doubt);
+        }
+    }
+
+    /**
+     * A write of this connection's own (a key of this writer's, for a minute), then {@code WAIT}: whether the
+     * required replicas acknowledge now.
+     */
+    private Optional<String> replicasShortNow(Jedis jedis) {
+        jedis.psetex(markerPrefix + "replicas", Duration.ofMinutes(1).toMillis(), "1");
+        return awaitReplicas(jedis);
+    }
+
+    /** Refuses writes from the start (not ready) while the required replicas do not acknowledge. */
+    private void checkReplicasAtStart() {
+        try (Jedis jedis = pool.getResource()) {
+            replicasShortNow(jedis).ifPresent(shortfall -> {
+                refusal = shortfall;
+                LOG.warn("stage=enqueue {}: writes are refused (HTTP 503, syslog TCP paused) until the replicas "
+                        + "acknowledge", shortfall);
+            });
+        } catch (RuntimeException e) {
+            LOG.warn("stage=enqueue cannot ask Redis for its replicas yet: {}", e.toString());
+        }
+    }
+
     /** While Redis refuses writes and nothing waits to be re-sent: runs a script Redis refuses alike. */
     private void probeWrites() {
         try (Jedis jedis = pool.getResource()) {
             jedis.eval(probeScript, 0);
+            if (replicaAcks.required()) {
+                Optional<String> shortfall = replicasShortNow(jedis);
+                if (shortfall.isPresent()) {
+                    refusal = shortfall.get();
+                    LockSupport.parkNanos(RETRY_PAUSE_NANOS);
+                    return;
+                }
+            }
             markAccepting();
         } catch (JedisDataException e) {
             refusal = e.getMessage();

@@ -2,6 +2,7 @@ package io.killkrill.receivers.http;
 
 import io.killkrill.receivers.ReceiverMetrics;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
+import io.killkrill.receivers.enqueue.NotReplicatedException;
 import io.killkrill.receivers.enqueue.RedisUnavailableException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -81,10 +82,13 @@ final class IdempotencyStage extends ChannelInboundHandlerAdapter {
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
-            String message = cause instanceof RedisUnavailableException ? cause.getMessage()
-                    : "the Idempotency-Key could not be checked: " + cause;
-            exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "redis_unavailable",
-                    message + "; nothing was accepted, retry later");
+            if (cause instanceof RedisUnavailableException unavailable) {
+                exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, unavailable instanceof
+                        NotReplicatedException ? "not_replicated" : "redis_unavailable", unavailable.answerText());
+            } else {
+                exchange.refuse(metrics, HttpResponseStatus.SERVICE_UNAVAILABLE, "redis_unavailable",
+                        "the Idempotency-Key could not be checked: " + cause + "; nothing was accepted, retry later");
+            }
             releaseWaiting();
             return;
         }

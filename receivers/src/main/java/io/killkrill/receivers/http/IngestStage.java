@@ -10,6 +10,7 @@ import io.killkrill.model.Validated;
 import io.killkrill.receivers.Peers;
 import io.killkrill.receivers.ReceiverMetrics;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
+import io.killkrill.receivers.enqueue.NotReplicatedException;
 import io.killkrill.receivers.enqueue.RedisUnavailableException;
 import io.killkrill.receivers.enqueue.StreamWriter;
 import io.killkrill.receivers.enqueue.WriteInDoubtException;
@@ -157,10 +158,11 @@ final class IngestStage extends ChannelInboundHandlerAdapter {
             return;
         }
         Throwable cause = cause(failure);
-        if (cause instanceof RedisUnavailableException) {
-            metrics.rejected("http", kind, "redis_unavailable", accepted);
+        if (cause instanceof RedisUnavailableException unavailable) {
+            metrics.rejected("http", kind, unavailable instanceof NotReplicatedException ? "not_replicated"
+                    : "redis_unavailable", accepted);
             exchange.answer(answers.failed(HttpResponseStatus.SERVICE_UNAVAILABLE, results,
-                    cause.getMessage() + "; nothing was accepted, retry later"));
+                    unavailable.answerText()));
         } else {
             LOG.error("stage=enqueue Redis refused the entries of a request: {}", cause.toString());
             metrics.rejected("http", kind, "redis_error", accepted);
