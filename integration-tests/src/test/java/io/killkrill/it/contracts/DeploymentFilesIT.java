@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,13 +37,16 @@ class DeploymentFilesIT {
             "log-worker", LogWorkerSettings.DEFINITION,
             "metrics-worker", MetricsWorkerSettings.DEFINITION);
 
+    private static final Set<String> DEFAULT_SERVICES = Set.of("redis", "elasticsearch", "postgres", "receivers",
+            "log-worker", "metrics-worker");
+    private static final Set<String> SENTINEL_SERVICES = Set.of("redis-master", "redis-replica-1", "redis-replica-2",
+            "redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3");
+    private static final Set<String> CLUSTER_NODES = Set.of("redis-cluster-1", "redis-cluster-2", "redis-cluster-3",
+            "redis-cluster-4", "redis-cluster-5", "redis-cluster-6");
+
     @Test
     void composeFileParsesAndSetsOnlyDeclaredVariables() throws IOException {
-        ExternalTool.Result config = ExternalTool.run(ROOT, new byte[0], "docker-compose", "-f",
-                "docker-compose.yml", "config");
-        assertThat(config.exitCode()).as("docker-compose config:%n%s", config.output()).isZero();
-
-        JsonNode services = new ObjectMapper(new YAMLFactory()).readTree(config.output()).get("services");
+        JsonNode services = composeServices();
         assertThat(services.fieldNames()).toIterable()
                 .contains("redis", "elasticsearch", "postgres", "receivers", "log-worker", "metrics-worker");
         assertThat(services.at("/log-worker/deploy/replicas").asInt()).isEqualTo(2);
@@ -54,6 +60,103 @@ class DeploymentFilesIT {
             assertThat(services.at("/" + name + "/build/args/SERVICE").asText()).as("%s is built as itself", name)
                     .isEqualTo(name);
         });
+    }
+
+    /**
+     * The optional Redis topologies (issue 17 item 4): {@code --profile sentinel} adds a master, two replicas and three
+     * sentinels, {@code --profile cluster} six cluster nodes and the one-shot that joins them; without a profile
+     * compose starts neither. Compose starts a service that names profiles only when one of them is active:
+     * docker-compose 1.x's {@code config} lists every service, 2.x's only the active ones, and that rule gives both.
+     */
+    @Test
+    void theSentinelAndClusterProfilesAddTheirTopologiesAndTheDefaultStartsNeither() throws IOException {
+        JsonNode plain = composeServices();
+        assertThat(started(plain)).as("what `docker-compose up` starts").isEqualTo(DEFAULT_SERVICES);
+        for (String name : DEFAULT_SERVICES) {
+            assertThat(plain.get(name).path("depends_on").fieldNames()).toIterable()
+                    .as("%s depends only on default services", name).isSubsetOf(DEFAULT_SERVICES);
+        }
+        for (String name : List.of("receivers", "log-worker", "metrics-worker")) {
+            assertThat(plain.at("/" + name + "/environment/KILLKRILL_REDIS_URL").asText()).as("%s's Redis", name)
+                    .isEqualTo("redis://redis:6379");
+        }
+
+        JsonNode sentinel = composeServices("--profile", "sentinel");
+        assertThat(started(sentinel, "sentinel")).as("what `docker-compose --profile sentinel up` starts")
+                .isEqualTo(union(DEFAULT_SERVICES, SENTINEL_SERVICES));
+        assertThat(command(sentinel, "redis-master")).contains("redis-server", "--appendonly", "yes")
+                .doesNotContain("--replicaof");
+        for (String replica : List.of("redis-replica-1", "redis-replica-2")) {
+            assertThat(command(sentinel, replica)).containsSubsequence("--replicaof", "redis-master", "6379")
+                    .containsSubsequence("--appendonly", "yes");
+        }
+        for (String name : List.of("redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3")) {
+            assertThat(String.join(" ", command(sentinel, name))).as("%s's command", name)
+                    .contains("sentinel monitor killkrill redis-master 6379 2", "exec redis-sentinel");
+            assertThat(sentinel.at("/" + name + "/hostname").asText()).isEqualTo(name);
+        }
+        SENTINEL_SERVICES.forEach(name -> assertThat(sentinel.at("/" + name + "/image").asText()).as("%s's image", name)
+                .isEqualTo("redis:7"));
+
+        JsonNode cluster = composeServices("--profile", "cluster");
+        assertThat(started(cluster, "cluster")).as("what `docker-compose --profile cluster up` starts")
+                .isEqualTo(union(DEFAULT_SERVICES, union(CLUSTER_NODES, Set.of("redis-cluster-create"))));
+        for (String node : CLUSTER_NODES) {
+            assertThat(String.join(" ", command(cluster, node))).as("%s's command", node)
+                    .contains("redis-server", "--cluster-enabled yes", "--cluster-node-timeout 3000",
+                            "--appendonly yes");
+            assertThat(cluster.at("/" + node + "/hostname").asText()).isEqualTo(node);
+            assertThat(cluster.at("/" + node + "/image").asText()).isEqualTo("redis:7");
+        }
+        JsonNode create = cluster.get("redis-cluster-create");
+        assertThat(String.join(" ", command(cluster, "redis-cluster-create")))
+                .contains("redis-cli --cluster create", "--cluster-replicas 1", "--cluster-yes",
+                        "for n in 1 2 3 4 5 6");
+        assertThat(create.path("depends_on").fieldNames()).toIterable().as("the nodes redis-cluster-create waits for")
+                .containsExactlyInAnyOrderElementsOf(CLUSTER_NODES);
+        CLUSTER_NODES.forEach(node -> assertThat(create.at("/depends_on/" + node + "/condition").asText())
+                .isEqualTo("service_healthy"));
+    }
+
+    /** The services of {@code docker-compose [profile options] config}, which must validate. */
+    private static JsonNode composeServices(String... options) throws IOException {
+        List<String> command = new ArrayList<>(List.of("docker-compose", "-f", "docker-compose.yml"));
+        command.addAll(Arrays.asList(options));
+        command.add("config");
+        ExternalTool.Result config = ExternalTool.run(ROOT, new byte[0], command.toArray(String[]::new));
+        assertThat(config.exitCode()).as("%s:%n%s", String.join(" ", command), config.output()).isZero();
+        return new ObjectMapper(new YAMLFactory()).readTree(config.output()).get("services");
+    }
+
+    /** The services compose starts with these profiles active: those without profiles and those naming one of them. */
+    private static Set<String> started(JsonNode services, String... activeProfiles) {
+        Set<String> active = Set.of(activeProfiles);
+        Set<String> started = new TreeSet<>();
+        services.fields().forEachRemaining(service -> {
+            JsonNode profiles = service.getValue().path("profiles");
+            boolean enabled = profiles.isMissingNode() || profiles.isEmpty();
+            for (JsonNode profile : profiles) {
+                enabled |= active.contains(profile.asText());
+            }
+            if (enabled) {
+                started.add(service.getKey());
+            }
+        });
+        return started;
+    }
+
+    private static List<String> command(JsonNode services, String name) {
+        JsonNode command = services.at("/" + name + "/command");
+        assertThat(command.isArray()).as("%s's command is a list", name).isTrue();
+        List<String> words = new ArrayList<>();
+        command.forEach(word -> words.add(word.asText()));
+        return words;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new TreeSet<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /**

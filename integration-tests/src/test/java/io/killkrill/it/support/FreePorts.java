@@ -23,8 +23,9 @@ public final class FreePorts {
     /** The system property saying how many failsafe JVMs there are (failsafe's forkCount). */
     static final String FORKS = "killkrill.it.forks";
     private static final int FIRST = 20_000;
+    private static final int SPAN = 12_000;
     private static final int BANDS = Math.max(1, Integer.getInteger(FORKS, 2));
-    private static final int BAND = 12_000 / BANDS;
+    private static final int BAND = SPAN / BANDS;
     private static final int BASE = FIRST + BAND * (Math.floorMod(Integer.getInteger(FORK, 1) - 1, BANDS));
     private static final AtomicInteger NEXT = new AtomicInteger(ThreadLocalRandom.current().nextInt(BAND));
 
@@ -39,6 +40,35 @@ public final class FreePorts {
             }
         }
         throw new IllegalStateException("no free port in " + BASE + "-" + (BASE + BAND - 1));
+    }
+
+    /** How far above its port a Redis Cluster node opens its cluster bus (Redis' default, as dev-services runs it). */
+    public static final int REDIS_CLUSTER_BUS_OFFSET = 10_000;
+
+    /**
+     * The first of {@code count} ports in a row, handed out as {@link #next()} hands them out, whose Redis Cluster bus
+     * ports ({@value #REDIS_CLUSTER_BUS_OFFSET} higher each) are free too. Only runs whose bus ports lie above every
+     * fork's band qualify: {@link #next()} could otherwise hand one of them to another fork's test.
+     */
+    public static int redisClusterPorts(int count) {
+        for (int tried = 0; tried < BAND; tried++) {
+            int first = next();
+            if (first + REDIS_CLUSTER_BUS_OFFSET < FIRST + SPAN) {
+                continue;
+            }
+            boolean run = true;
+            for (int i = 1; i < count && run; i++) {
+                run = next() == first + i;
+            }
+            for (int i = 0; i < count && run; i++) {
+                run = free(first + i + REDIS_CLUSTER_BUS_OFFSET);
+            }
+            if (run) {
+                return first;
+            }
+        }
+        throw new IllegalStateException("no " + count + " free ports in a row in " + BASE + "-" + (BASE + BAND - 1)
+                + " with free cluster bus ports");
     }
 
     private static boolean free(int port) {
