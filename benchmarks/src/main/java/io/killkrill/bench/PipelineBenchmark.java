@@ -15,6 +15,7 @@ import io.killkrill.model.LogEventCodec;
 import io.killkrill.model.Source;
 import io.killkrill.model.Validated;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
 
@@ -50,6 +51,7 @@ public final class PipelineBenchmark {
     private static final String DAY_LATENCY = "2026-11-24";
     private static final String DAY_SUSTAINED_SYSLOG = "2026-11-25";
     private static final String DAY_SUSTAINED_HTTP = "2026-11-26";
+    private static final String DAY_SENTINEL = "2026-11-27";
 
     private final BenchOptions options;
     private final Report report = new Report();
@@ -105,6 +107,9 @@ public final class PipelineBenchmark {
             }
             if (options.phases().contains("endpoints")) {
                 endpointsIntoRedis();
+            }
+            if (options.phases().contains("sentinel")) {
+                sentinel();
             }
             ratios();
         } finally {
@@ -290,9 +295,13 @@ public final class PipelineBenchmark {
     // ---------------------------------------------------------------- the KillKrill pipeline
 
     private Map<String, String> commonEnv(String streams) {
+        return commonEnv(streams, Map.of("KILLKRILL_REDIS_URL", options.redis().toString()));
+    }
+
+    /** The settings every service of a phase gets: {@code redisSettings} (URL, or Sentinels), the streams. */
+    private Map<String, String> commonEnv(String streams, Map<String, String> redisSettings) {
         StreamNames names = StreamNames.prefixed(streams);
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("KILLKRILL_REDIS_URL", options.redis().toString());
+        Map<String, String> env = new LinkedHashMap<>(redisSettings);
         env.put("KILLKRILL_LOGS_STREAM", names.logs());
         env.put("KILLKRILL_METRICS_STREAM", names.metrics());
         env.put("KILLKRILL_LOGS_DLQ", names.logsDlq());
@@ -313,7 +322,12 @@ public final class PipelineBenchmark {
 
     private ServiceProcess startReceivers(String name, String streams, int httpPort, int syslogPort,
                                           Map<String, String> extra) throws Exception {
-        Map<String, String> env = commonEnv(streams);
+        return startReceivers(name, commonEnv(streams), httpPort, syslogPort, extra);
+    }
+
+    private ServiceProcess startReceivers(String name, Map<String, String> common, int httpPort, int syslogPort,
+                                          Map<String, String> extra) throws Exception {
+        Map<String, String> env = new LinkedHashMap<>(common);
         env.put("KILLKRILL_HTTP_PORT", Integer.toString(httpPort));
         env.put("KILLKRILL_SYSLOG_PORT", Integer.toString(syslogPort));
         env.put("KILLKRILL_SYSLOG_UDP", "false");
@@ -707,6 +721,103 @@ public final class PipelineBenchmark {
         }
     }
 
+    /**
+     * The receivers into Redis and syslog into Elasticsearch again, on a Sentinel-managed Redis (dev-services'
+     * topology: a master, two replicas, three sentinels on this machine), without and with
+     * {@code KILLKRILL_REDIS_MIN_REPLICA_ACKS=1}: what replication, and then the wait for a replica's
+     * acknowledgement, cost next to the one Redis of the {@code redis} and {@code pipeline} phases.
+     */
+    private void sentinel() throws Exception {
+        progress = "starting the Sentinel topology (scripts/dev-services up --redis=sentinel redis)";
+        try (SentinelTopology topology = SentinelTopology.provision(options.repo())) {
+            ObjectNode r = report.section("sentinel");
+            r.put("topology", "1 master, 2 replicas, 3 sentinels (dev-services), master " + topology.master());
+            int n = options.redisEvents();
+            for (int acks : new int[] {0, 1}) {
+                String streams = streamPrefix + "sentinel" + acks + ":";
+                String stream = StreamNames.prefixed(streams).logs();
+                Map<String, String> common = commonEnv(streams, topology.settings(acks));
+                int httpPort = freePort();
+                int syslogPort = freePort();
+                try (ServiceProcess receivers = startReceivers("receivers-sentinel-acks" + acks, common, httpPort,
+                        syslogPort, Map.of("KILLKRILL_RECEIVERS_MAX_BACKLOG", "100000000"))) {
+                    URI logs = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs");
+                    int warm = Math.min(n, 100_000);
+                    intoRedis(topology.client(), receivers, stream, warm, () -> syslog(syslogPort, warm), null);
+                    intoRedis(topology.client(), receivers, stream, warm, () -> HttpLoad.flood(logs,
+                            HttpLoad.batches(warm, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP)),
+                            options.httpBatch(), options.httpClients()), null);
+                    ObjectNode a = r.putObject("acks_" + acks);
+                    progress = "Sentinel, replica acks " + acks + ": syslog TCP " + n + " messages -> Redis";
+                    double syslogSeconds = intoRedis(topology.client(), receivers, stream, n,
+                            () -> syslog(syslogPort, n), a.putObject("syslog"));
+                    List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
+                    progress = "Sentinel, replica acks " + acks + ": HTTP " + n + " events -> Redis";
+                    double httpSeconds = intoRedis(topology.client(), receivers, stream, n,
+                            () -> HttpLoad.flood(logs, bodies, options.httpBatch(), options.httpClients()),
+                            a.putObject("http"));
+                    a.put("syslog_msg_per_s", Math.round(n / syslogSeconds))
+                            .put("http_msg_per_s", Math.round(n / httpSeconds));
+                    report.row("Sentinel, replica acks " + acks + ", receivers syslog TCP -> Redis, msg/s",
+                            fmt(n / syslogSeconds), versusSingle("syslog_msg_per_s", n / syslogSeconds));
+                    report.row("Sentinel, replica acks " + acks + ", receivers HTTP batches -> Redis, msg/s",
+                            fmt(n / httpSeconds), versusSingle("http_msg_per_s", n / httpSeconds));
+                }
+            }
+            sentinelSyslogToElasticsearch(topology, r);
+        }
+    }
+
+    /** Syslog TCP into Elasticsearch through receivers and a log-worker on the Sentinel topology, replica acks 1. */
+    private void sentinelSyslogToElasticsearch(SentinelTopology topology, ObjectNode r) throws Exception {
+        String streams = streamPrefix + "sentinel-es:";
+        Map<String, String> common = commonEnv(streams, topology.settings(1));
+        int httpPort = freePort();
+        int syslogPort = freePort();
+        int admin = freePort();
+        int n = options.events();
+        progress = "Sentinel, replica acks 1: starting receivers and log-worker";
+        try (ServiceProcess receivers = startReceivers("receivers-sentinel-es", common, httpPort, syslogPort,
+                Map.of())) {
+            Map<String, String> lw = new LinkedHashMap<>(common);
+            lw.put("KILLKRILL_ELASTICSEARCH_URL", options.elasticsearch().toString());
+            lw.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", prefix);
+            lw.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(admin));
+            lw.putAll(options.serviceEnv());
+            try (ServiceProcess logWorker = ServiceProcess.start("log-worker-sentinel", options.jar("log-worker"),
+                    jvmOptions("log-worker"), lw, URI.create("http://127.0.0.1:" + admin + "/health/ready"),
+                    workDir)) {
+                String warmDay = "2026-11-28";
+                int warm = Math.min(n, 50_000);
+                progress = "Sentinel, replica acks 1: warm-up, " + warm + " syslog messages -> ES";
+                long warmStart = System.nanoTime();
+                SyslogLoad.flood("127.0.0.1", syslogPort, warm, options.syslogConnections(), warmDay);
+                awaitEventDay(warmDay, warm, warmStart, Duration.ofMinutes(10));
+                progress = "Sentinel, replica acks 1: syslog TCP -> ES, " + n + " messages";
+                CpuMeter cpu = meter().track("receivers", receivers.pid()).track("log-worker", logWorker.pid())
+                        .start();
+                long start = System.nanoTime();
+                SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SENTINEL);
+                double seconds = awaitEventDay(DAY_SENTINEL, n, start, Duration.ofMinutes(10));
+                ObjectNode es = r.putObject("syslog_to_es_acks_1");
+                cpu.stop(es, n);
+                es.put("messages", n).put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds));
+                JsonNode single = report.json.path("killkrill_syslog_to_es").path("msg_per_s");
+                report.row("Sentinel, replica acks 1, syslog TCP -> ES searchable, msg/s", fmt(n / seconds),
+                        single.isNumber() ? String.format("%.2fx one Redis", n / seconds / single.asDouble()) : "");
+            }
+        } finally {
+            StreamNames names = StreamNames.prefixed(streams);
+            topology.client().del(names.logs(), names.logsDlq());
+        }
+    }
+
+    /** {@code perSecond} against the one-Redis figure {@code key} of the {@code redis} phase, when it ran. */
+    private String versusSingle(String key, double perSecond) {
+        JsonNode single = report.json.path("receivers_into_redis").path(key);
+        return single.isNumber() ? String.format("%.2fx one Redis", perSecond / single.asDouble()) : "";
+    }
+
     /** One endpoint of {@link #endpointsIntoRedis}; {@code baseline} the key of the native one it is compared to. */
     private record Endpoint(String key, String what, String stream, String baseline, HttpLoad.Bodies bodies,
                             URI uri, String[] headers) {
@@ -718,14 +829,20 @@ public final class PipelineBenchmark {
      */
     private double intoRedis(ServiceProcess receivers, String stream, int n, Load load, ObjectNode cpuInto)
             throws Exception {
+        return intoRedis(redis, receivers, stream, n, load, cpuInto);
+    }
+
+    /** As above, on the Redis {@code client} talks to. */
+    private double intoRedis(UnifiedJedis client, ServiceProcess receivers, String stream, int n, Load load,
+                             ObjectNode cpuInto) throws Exception {
         CpuMeter cpu = meter().track("receivers", receivers.pid()).start();
         long start = System.nanoTime();
         load.run();
-        double seconds = awaitLength(stream, n, start);
+        double seconds = awaitLength(client, stream, n, start);
         if (cpuInto != null) {
             cpu.stop(cpuInto, n);
         }
-        redis.del(stream);
+        client.del(stream);
         return seconds;
     }
 
@@ -734,10 +851,10 @@ public final class PipelineBenchmark {
         return new HttpLoad.Outcome(n, 0);
     }
 
-    private double awaitLength(String stream, long n, long start) throws InterruptedException {
+    private double awaitLength(UnifiedJedis client, String stream, long n, long start) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (System.nanoTime() < deadline) {
-            long len = redis.xlen(stream);
+            long len = client.xlen(stream);
             progress = "XLEN " + stream + " = " + len + " of " + n;
             if (len >= n) {
                 return (System.nanoTime() - start) / 1e9;
