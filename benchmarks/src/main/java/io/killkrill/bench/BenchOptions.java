@@ -26,9 +26,9 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
               --events N              messages per throughput phase (default 200000)
               --redis-events N        messages for the receivers-only phases into Redis, redis and endpoints (default 400000)
               --metric-samples N      samples for the metrics and remote-write phases (default 200000)
-              --phases a,b            subset of ceiling,rsyslog,pipeline,metrics,remote-write,latency,sustained,redis,endpoints,
-                                      sentinel (starts dev-services' Sentinel topology: receivers -> Redis and syslog -> ES
-                                      with replica acks 0 and 1)
+              --phases a,b            subset of ceiling,rsyslog,pipeline,metrics,remote-write,latency,sustained,
+                                      redis,endpoints,sentinel (sentinel starts dev-services' Sentinel topology:
+                                      receivers -> Redis and syslog -> ES with replica acks 0 and 1)
                                       (default all; endpoints: receivers only, each HTTP endpoint -> Redis next to native NDJSON)
               --latency-rate R        offered msg/s while measuring latency (default 5000)
               --latency-duration D    (default 60s)

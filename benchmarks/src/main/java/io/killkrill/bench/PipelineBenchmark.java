@@ -743,17 +743,18 @@ public final class PipelineBenchmark {
                         syslogPort, Map.of("KILLKRILL_RECEIVERS_MAX_BACKLOG", "100000000"))) {
                     URI logs = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs");
                     int warm = Math.min(n, 100_000);
-                    intoRedis(topology.client(), receivers, stream, warm, () -> syslog(syslogPort, warm), null);
-                    intoRedis(topology.client(), receivers, stream, warm, () -> HttpLoad.flood(logs,
+                    intoRedis(topology.client(), meter(topology), receivers, stream, warm,
+                            () -> syslog(syslogPort, warm), null);
+                    intoRedis(topology.client(), meter(topology), receivers, stream, warm, () -> HttpLoad.flood(logs,
                             HttpLoad.batches(warm, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP)),
                             options.httpBatch(), options.httpClients()), null);
                     ObjectNode a = r.putObject("acks_" + acks);
                     progress = "Sentinel, replica acks " + acks + ": syslog TCP " + n + " messages -> Redis";
-                    double syslogSeconds = intoRedis(topology.client(), receivers, stream, n,
+                    double syslogSeconds = intoRedis(topology.client(), meter(topology), receivers, stream, n,
                             () -> syslog(syslogPort, n), a.putObject("syslog"));
                     List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
                     progress = "Sentinel, replica acks " + acks + ": HTTP " + n + " events -> Redis";
-                    double httpSeconds = intoRedis(topology.client(), receivers, stream, n,
+                    double httpSeconds = intoRedis(topology.client(), meter(topology), receivers, stream, n,
                             () -> HttpLoad.flood(logs, bodies, options.httpBatch(), options.httpClients()),
                             a.putObject("http"));
                     a.put("syslog_msg_per_s", Math.round(n / syslogSeconds))
@@ -794,8 +795,8 @@ public final class PipelineBenchmark {
                 SyslogLoad.flood("127.0.0.1", syslogPort, warm, options.syslogConnections(), warmDay);
                 awaitEventDay(warmDay, warm, warmStart, Duration.ofMinutes(10));
                 progress = "Sentinel, replica acks 1: syslog TCP -> ES, " + n + " messages";
-                CpuMeter cpu = meter().track("receivers", receivers.pid()).track("log-worker", logWorker.pid())
-                        .start();
+                CpuMeter cpu = meter(topology).track("receivers", receivers.pid())
+                        .track("log-worker", logWorker.pid()).start();
                 long start = System.nanoTime();
                 SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SENTINEL);
                 double seconds = awaitEventDay(DAY_SENTINEL, n, start, Duration.ofMinutes(10));
@@ -810,6 +811,14 @@ public final class PipelineBenchmark {
             StreamNames names = StreamNames.prefixed(streams);
             topology.client().del(names.logs(), names.logsDlq());
         }
+    }
+
+    /** {@link #meter()} with the Sentinel topology's master and replicas as well. */
+    private CpuMeter meter(SentinelTopology topology) {
+        CpuMeter meter = meter();
+        topology.servers().forEach((role, port) -> meter.track(role,
+                CpuMeter.findPid(c -> c.startsWith("redis-server") && c.contains(":" + port))));
+        return meter;
     }
 
     /** {@code perSecond} against the one-Redis figure {@code key} of the {@code redis} phase, when it ran. */
@@ -829,13 +838,13 @@ public final class PipelineBenchmark {
      */
     private double intoRedis(ServiceProcess receivers, String stream, int n, Load load, ObjectNode cpuInto)
             throws Exception {
-        return intoRedis(redis, receivers, stream, n, load, cpuInto);
+        return intoRedis(redis, meter(), receivers, stream, n, load, cpuInto);
     }
 
-    /** As above, on the Redis {@code client} talks to. */
-    private double intoRedis(UnifiedJedis client, ServiceProcess receivers, String stream, int n, Load load,
-                             ObjectNode cpuInto) throws Exception {
-        CpuMeter cpu = meter().track("receivers", receivers.pid()).start();
+    /** As above, on the Redis {@code client} talks to, the CPU of the processes {@code cpu} tracks. */
+    private double intoRedis(UnifiedJedis client, CpuMeter cpu, ServiceProcess receivers, String stream, int n,
+                             Load load, ObjectNode cpuInto) throws Exception {
+        cpu.track("receivers", receivers.pid()).start();
         long start = System.nanoTime();
         load.run();
         double seconds = awaitLength(client, stream, n, start);

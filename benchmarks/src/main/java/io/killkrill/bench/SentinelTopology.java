@@ -77,6 +77,20 @@ final class SentinelTopology implements AutoCloseable {
         }
     }
 
+    /** The topology's Redis servers by role ({@code redis-master}, {@code redis-replica-1}, ...), for the CPU meter. */
+    Map<String, Integer> servers() {
+        Map<String, Integer> servers = new LinkedHashMap<>();
+        servers.put("redis-master", Integer.parseInt(master().split(":")[1]));
+        HostAndPort first = HostAndPort.from(sentinels.split(",")[0].trim());
+        try (Jedis sentinel = new Jedis(first)) {
+            int i = 1;
+            for (Map<String, String> replica : sentinel.sentinelReplicas(masterName)) {
+                servers.put("redis-replica-" + i++, Integer.parseInt(replica.get("port")));
+            }
+        }
+        return servers;
+    }
+
     @Override
     public void close() {
         client.close();

@@ -3,9 +3,11 @@ package io.killkrill.it.receivers;
 import io.killkrill.config.ReplicaAcks;
 import io.killkrill.it.support.OwnSentinelRedis;
 import io.killkrill.receivers.ReceiversConfig;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import redis.clients.jedis.JedisPooled;
 
 import java.net.URI;
@@ -19,9 +21,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Issue 17 item 2: {@code KILLKRILL_REDIS_MIN_REPLICA_ACKS=1} against a real master with two real replicas
- * ({@link OwnSentinelRedis}), the receivers in-process on the master's URL. The replicas are SIGSTOPped, so that
- * the master stores what it is sent but its {@code WAIT} falls short, as when the replicas fall behind, then
- * SIGCONTed.
+ * ({@link OwnSentinelRedis}, one for the class), the receivers in-process on the master's URL. The replicas are
+ * SIGSTOPped, so that the master stores what it is sent but its {@code WAIT} falls short, as when the replicas fall
+ * behind, then SIGCONTed.
  *
  * <p>What it proves, by counting the master's stream after each step: an HTTP write the replicas did not
  * acknowledge is answered 503 with Retry-After although the master holds its items (and is not counted accepted);
@@ -30,21 +32,28 @@ import static org.awaitility.Awaitility.await;
  * then gets the stored answer (replayed, stream unchanged: nothing stored twice). A RELP frame is answered 200 OK only
  * once the replicas hold it, and it is stored once.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplicaAcksIT {
     private static final ReplicaAcks ONE_REPLICA = new ReplicaAcks(1, Duration.ofMillis(300));
-    private static final byte[] THREE = ("{\"message\":\"one\",\"service\":\"s\"}\n{\"message\":\"two\",\"service\":\"s\"}"
-            + "\n{\"message\":\"three\",\"service\":\"s\",\"level\":\"nope\"}").getBytes(StandardCharsets.UTF_8);
+    private static final byte[] THREE = ("{\"message\":\"one\",\"service\":\"s\"}\n"
+            + "{\"message\":\"two\",\"service\":\"s\"}\n"
+            + "{\"message\":\"three\",\"service\":\"s\",\"level\":\"nope\"}").getBytes(StandardCharsets.UTF_8);
 
     private OwnSentinelRedis redis;
     private JedisPooled master;
 
-    @BeforeEach
+    @BeforeAll
     void startRedis() throws Exception {
         redis = new OwnSentinelRedis();
         master = redis.masterClient();
     }
 
     @AfterEach
+    void replicasRunning() throws Exception {
+        redis.resumeReplicas(); // also after a failed test: the next one starts with its replicas acknowledging
+    }
+
+    @AfterAll
     void stopRedis() throws Exception {
         master.close();
         redis.close();
