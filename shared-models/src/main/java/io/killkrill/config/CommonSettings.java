@@ -11,7 +11,7 @@ public final class CommonSettings {
     public static final Setting<java.net.URI> REDIS_URL = Setting.of("KILLKRILL_REDIS_URL",
             SettingType.uri("redis", "rediss"), "redis://localhost:6379",
             "Redis holding the streams; redis://[:password@]host:port[/db], rediss:// for TLS. Leave it unset when"
-                    + " KILLKRILL_REDIS_SENTINELS is set (exactly one of the two).");
+                    + " KILLKRILL_REDIS_SENTINELS or KILLKRILL_REDIS_CLUSTER_NODES is set (exactly one of them).");
     public static final Setting<List<RedisEndpoint.Address>> REDIS_SENTINELS = Setting.optional(
             "KILLKRILL_REDIS_SENTINELS", SettingType.hostPorts(),
             "Instead of KILLKRILL_REDIS_URL: the Redis Sentinels (host:port,host:port) that monitor the master named by"
@@ -21,6 +21,19 @@ public final class CommonSettings {
     public static final Setting<String> REDIS_MASTER_NAME = Setting.optional("KILLKRILL_REDIS_MASTER_NAME",
             SettingType.string(), "The master name the sentinels of KILLKRILL_REDIS_SENTINELS monitor; required with"
                     + " it, refused without it.");
+    public static final Setting<List<RedisEndpoint.Address>> REDIS_CLUSTER_NODES = Setting.optional(
+            "KILLKRILL_REDIS_CLUSTER_NODES", SettingType.hostPorts(),
+            "Instead of KILLKRILL_REDIS_URL or the Sentinels: nodes (host:port,host:port) of the Redis Cluster holding"
+                    + " the streams; some of its nodes are enough, the client learns the rest. Use it with"
+                    + " KILLKRILL_STREAM_SHARDS so that the streams spread over the cluster's masters. Connects"
+                    + " without a password or TLS.");
+    public static final Setting<Integer> STREAM_SHARDS = Setting.of("KILLKRILL_STREAM_SHARDS",
+            SettingType.integer(1, 256), "1",
+            "How many Redis keys each stream (logs, metrics, their dead-letter streams) is split into:"
+                    + " <name>{0} .. <name>{N-1}, a hash tag each, so that on a Redis Cluster the shards spread over"
+                    + " its masters. The receivers spread their writes over the shards, every worker reads every"
+                    + " shard; order is kept within a shard. 1 (the default) is the stream names as they are. Set it"
+                    + " the same on every service.");
     public static final Setting<Integer> REDIS_MIN_REPLICA_ACKS = Setting.of("KILLKRILL_REDIS_MIN_REPLICA_ACKS",
             SettingType.integer(0, 16), "0",
             "How many Redis replicas must hold an item before it counts (WAIT): the receivers acknowledge it (HTTP"
@@ -65,7 +78,7 @@ public final class CommonSettings {
 
     /** The common settings, in documentation order. */
     public static final List<Setting<?>> ALL = List.of(REDIS_URL, REDIS_SENTINELS,
-            REDIS_MASTER_NAME, REDIS_MIN_REPLICA_ACKS, REDIS_REPLICA_ACK_TIMEOUT, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
+            REDIS_MASTER_NAME, REDIS_CLUSTER_NODES, STREAM_SHARDS, REDIS_MIN_REPLICA_ACKS, REDIS_REPLICA_ACK_TIMEOUT, LOGS_STREAM, METRICS_STREAM, LOGS_DLQ,
             METRICS_DLQ, LOG_GROUP, METRICS_GROUP, LOG_FORMAT, SHUTDOWN_GRACE, STARTUP_TIMEOUT);
 
     public enum LogFormat { PLAIN, JSON }
@@ -83,8 +96,8 @@ public final class CommonSettings {
     }
 
     /**
-     * The Redis of a valid {@code config}: the Sentinel-managed master when {@link #REDIS_SENTINELS} is set, else
-     * {@link #REDIS_URL} (or its default). {@link ConfigDef#parse} refused the other combinations.
+     * The Redis of a valid {@code config}: the cluster of {@link #REDIS_CLUSTER_NODES} when set, the Sentinel-managed
+     * master when {@link #REDIS_SENTINELS} is set, else {@link #REDIS_URL} (or its default). {@link ConfigDef#parse} refused the other combinations.
      */
     public static RedisEndpoint redisEndpoint(Config config) {
         List<String> problems = redisEndpointProblems(config);
@@ -92,6 +105,10 @@ public final class CommonSettings {
             throw new ConfigException(problems);
         }
         Optional<List<RedisEndpoint.Address>> sentinels = config.optional(REDIS_SENTINELS);
+        Optional<List<RedisEndpoint.Address>> cluster = config.optional(REDIS_CLUSTER_NODES);
+        if (cluster.isPresent()) {
+            return new RedisEndpoint.Cluster(cluster.get());
+        }
         if (sentinels.isPresent()) {
             return new RedisEndpoint.Sentinel(sentinels.get(), config.optional(REDIS_MASTER_NAME).orElseThrow());
         }
@@ -103,12 +120,23 @@ public final class CommonSettings {
      * problem line per wrong combination, each naming the variables; none for a definition without these settings.
      */
     static List<String> redisEndpointProblems(Config config) {
-        if (!config.declares(REDIS_URL) || !config.declares(REDIS_SENTINELS) || !config.declares(REDIS_MASTER_NAME)) {
+        if (!config.declares(REDIS_URL) || !config.declares(REDIS_SENTINELS) || !config.declares(REDIS_MASTER_NAME)
+                || !config.declares(REDIS_CLUSTER_NODES)) {
             return List.of();
         }
         boolean sentinels = config.optional(REDIS_SENTINELS).isPresent();
         boolean master = config.optional(REDIS_MASTER_NAME).isPresent();
+        boolean cluster = config.optional(REDIS_CLUSTER_NODES).isPresent();
         List<String> problems = new java.util.ArrayList<>();
+        if (cluster && config.isSet(REDIS_URL)) {
+            problems.add(REDIS_CLUSTER_NODES.key() + " and " + REDIS_URL.key() + " are both set: expected exactly one"
+                    + " of them (a Redis Cluster, or one Redis by URL)");
+        }
+        if (cluster && (sentinels || master)) {
+            problems.add(REDIS_CLUSTER_NODES.key() + " is set with " + (sentinels ? REDIS_SENTINELS.key()
+                    : REDIS_MASTER_NAME.key()) + ": expected a Redis Cluster or a Sentinel-managed Redis, not both");
+        }
+        problems.addAll(shardedNameProblems(config));
         if (sentinels && config.isSet(REDIS_URL)) {
             problems.add(REDIS_SENTINELS.key() + " and " + REDIS_URL.key() + " are both set: expected exactly one of"
                     + " them (Sentinel-managed Redis, or one Redis by URL)");
@@ -129,8 +157,23 @@ public final class CommonSettings {
         return new ReplicaAcks(config.get(REDIS_MIN_REPLICA_ACKS), config.get(REDIS_REPLICA_ACK_TIMEOUT));
     }
 
+    /** With more than one shard the names carry hash tags of their own: a name with braces would break them. */
+    private static List<String> shardedNameProblems(Config config) {
+        if (!config.declares(STREAM_SHARDS) || config.get(STREAM_SHARDS) == 1) {
+            return List.of();
+        }
+        List<String> problems = new java.util.ArrayList<>();
+        for (Setting<String> name : List.of(LOGS_STREAM, METRICS_STREAM, LOGS_DLQ, METRICS_DLQ)) {
+            if (config.declares(name) && (config.get(name).contains("{") || config.get(name).contains("}"))) {
+                problems.add(name.key() + "='" + config.get(name) + "' holds a brace: with " + STREAM_SHARDS.key()
+                        + " above 1 the shards' hash tags are added to the name, expected a name without { and }");
+            }
+        }
+        return problems;
+    }
+
     public static StreamNames streamNames(Config config) {
         return new StreamNames(config.get(LOGS_STREAM), config.get(METRICS_STREAM), config.get(LOGS_DLQ),
-                config.get(METRICS_DLQ), config.get(LOG_GROUP), config.get(METRICS_GROUP));
+                config.get(METRICS_DLQ), config.get(LOG_GROUP), config.get(METRICS_GROUP), config.get(STREAM_SHARDS));
     }
 }

@@ -8,7 +8,8 @@ import java.util.Objects;
  * Where a service finds the Redis holding the streams, as {@link CommonSettings#redisEndpoint} reads it: one Redis
  * named by its URL ({@code KILLKRILL_REDIS_URL}), or the master a set of Sentinels monitor
  * ({@code KILLKRILL_REDIS_SENTINELS} + {@code KILLKRILL_REDIS_MASTER_NAME}), which the clients follow when Sentinel
- * promotes a replica. Exactly one of the two: the settings are refused at start-up otherwise.
+ * promotes a replica, or a Redis Cluster ({@code KILLKRILL_REDIS_CLUSTER_NODES}). Exactly one of them: the settings
+ * are refused at start-up otherwise.
  */
 public sealed interface RedisEndpoint {
 
@@ -41,6 +42,24 @@ public sealed interface RedisEndpoint {
         public String describe() {
             return "master '" + masterName + "' of the sentinels " + String.join(",",
                     sentinels.stream().map(Address::toString).toList());
+        }
+    }
+
+    /**
+     * A Redis Cluster reached through {@code nodes} (some of its nodes are enough: the client learns the others and
+     * which master holds which slot, and follows a replica's promotion).
+     */
+    record Cluster(List<Address> nodes) implements RedisEndpoint {
+        public Cluster {
+            nodes = List.copyOf(nodes);
+            if (nodes.isEmpty()) {
+                throw new IllegalArgumentException("no cluster node");
+            }
+        }
+
+        @Override
+        public String describe() {
+            return "Redis Cluster of the nodes " + String.join(",", nodes.stream().map(Address::toString).toList());
         }
     }
 

@@ -9,7 +9,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Exactly one way to Redis: a URL, or Sentinels with a master name; every other combination refused at parse. */
+/**
+ * Exactly one way to Redis: a URL, Sentinels with a master name, or cluster nodes; every other combination refused
+ * at parse. Sharded stream names must leave the braces to the shards' hash tags.
+ */
 class RedisEndpointSettingsTest {
     private static final ConfigDef DEFINITION = ConfigDef.of("test", CommonSettings.ALL);
 
@@ -74,5 +77,41 @@ class RedisEndpointSettingsTest {
         assertThat(own.parse(Map.of()).declares(CommonSettings.REDIS_URL)).isFalse();
         assertThatThrownBy(() -> CommonSettings.redisEndpoint(own.parse(Map.of())))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void clusterNodesAreTheClusterEndpoint() {
+        RedisEndpoint endpoint = endpoint(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000,n2:7001"));
+
+        assertThat(endpoint).isEqualTo(new RedisEndpoint.Cluster(List.of(new RedisEndpoint.Address("n1", 7000),
+                new RedisEndpoint.Address("n2", 7001))));
+        assertThat(endpoint.describe()).isEqualTo("Redis Cluster of the nodes n1:7000,n2:7001");
+    }
+
+    @Test
+    void clusterNodesTogetherWithAUrlOrSentinelsAreRefusedNamingBoth() {
+        assertThat(problems(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000", "KILLKRILL_REDIS_URL", "redis://r:1")))
+                .singleElement().asString()
+                .startsWith("KILLKRILL_REDIS_CLUSTER_NODES and KILLKRILL_REDIS_URL are both set");
+        assertThat(problems(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000", "KILLKRILL_REDIS_SENTINELS", "s1:1",
+                "KILLKRILL_REDIS_MASTER_NAME", "m"))).singleElement().asString()
+                .startsWith("KILLKRILL_REDIS_CLUSTER_NODES is set with KILLKRILL_REDIS_SENTINELS");
+    }
+
+    @Test
+    void shardedStreamsAreNamedWithAHashTagPerShardAndNamesWithBracesAreRefused() {
+        StreamNames names = CommonSettings.streamNames(DEFINITION.parse(Map.of("KILLKRILL_STREAM_SHARDS", "4")));
+
+        assertThat(names.shards()).isEqualTo(4);
+        assertThat(names.allShards()).extracting(StreamNames::logs)
+                .containsExactly("logs-stream{0}", "logs-stream{1}", "logs-stream{2}", "logs-stream{3}");
+        assertThat(names.shard(2)).isEqualTo(new StreamNames("logs-stream{2}", "metrics-stream{2}", "logs-dlq{2}",
+                "metrics-dlq{2}", "log-workers", "metrics-workers"));
+        assertThat(StreamNames.defaults().allShards()).as("one shard: the names themselves")
+                .containsExactly(StreamNames.defaults());
+        assertThat(problems(Map.of("KILLKRILL_STREAM_SHARDS", "2", "KILLKRILL_LOGS_STREAM", "logs{a}")))
+                .singleElement().asString().startsWith("KILLKRILL_LOGS_STREAM='logs{a}' holds a brace");
+        assertThat(CommonSettings.streamNames(DEFINITION.parse(Map.of("KILLKRILL_LOGS_STREAM", "logs{a}"))).logs())
+                .as("one shard: a tag of the user's own is kept").isEqualTo("logs{a}");
     }
 }

@@ -9,6 +9,7 @@ import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.JedisPooled;
@@ -42,6 +43,8 @@ import java.util.Set;
 public final class RedisClients {
     /** How much longer than a read's block time a reply may take to arrive. */
     static final Duration MARGIN = Duration.ofSeconds(5);
+    /** How often a cluster command is tried (following MOVED, or a master that died) before it fails. */
+    static final int CLUSTER_ATTEMPTS = 5;
     /** The receivers' writer: connect, read and borrow timeout of its pool. */
     static final int WRITER_TIMEOUT_MILLIS = 2000;
 
@@ -72,6 +75,12 @@ public final class RedisClients {
             return new JedisSentineled(new ReportingSentinelProvider(sentinel, clientConfig(timeoutMillis), pool,
                     failovers));
         }
+        if (endpoint instanceof RedisEndpoint.Cluster cluster) {
+            // a pool of that size per node; a command that meets a moved slot or a dead master is retried (after a
+            // refresh of the slot map) for up to one wait, then fails like any Redis failure and the caller retries
+            return new JedisCluster(addresses(cluster.nodes()), clientConfig(timeoutMillis), CLUSTER_ATTEMPTS,
+                    Duration.ofMillis(timeoutMillis), pool);
+        }
         URI url = ((RedisEndpoint.Standalone) endpoint).url();
         return new JedisPooled(pool, url, timeoutMillis, timeoutMillis, timeoutMillis, null, null, null);
     }
@@ -88,6 +97,9 @@ public final class RedisClients {
         pool.setMaxTotal(8);
         pool.setMaxWait(Duration.ofMillis(WRITER_TIMEOUT_MILLIS));
         pool.setTestOnBorrow(true);
+        if (endpoint instanceof RedisEndpoint.Cluster) {
+            throw new IllegalArgumentException("the receivers do not write to a Redis Cluster yet");
+        }
         if (endpoint instanceof RedisEndpoint.Sentinel sentinel) {
             return new ReportingSentinelPool(sentinel, pool, DefaultJedisClientConfig.builder()
                     .connectionTimeoutMillis(WRITER_TIMEOUT_MILLIS).socketTimeoutMillis(replyMillis).build(),
@@ -108,9 +120,13 @@ public final class RedisClients {
 
     /** What Jedis's sentinel clients are told: where to ask, and with a 2 s bound on each question. */
     private static Set<HostAndPort> sentinels(RedisEndpoint.Sentinel sentinel) {
-        Set<HostAndPort> sentinels = new LinkedHashSet<>();
-        sentinel.sentinels().forEach(a -> sentinels.add(new HostAndPort(a.host(), a.port())));
-        return sentinels;
+        return addresses(sentinel.sentinels());
+    }
+
+    private static Set<HostAndPort> addresses(java.util.List<RedisEndpoint.Address> addresses) {
+        Set<HostAndPort> set = new LinkedHashSet<>();
+        addresses.forEach(a -> set.add(new HostAndPort(a.host(), a.port())));
+        return set;
     }
 
     private static JedisClientConfig sentinelConfig() {

@@ -6,7 +6,6 @@ import io.killkrill.model.DeadLetterReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
-import redis.clients.jedis.Protocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
@@ -226,10 +225,11 @@ public final class StreamConsumer<P> implements Runnable {
         }
         try (AbstractPipeline pipeline = redis.pipelined()) {
             Response<T> reply = pipelined.apply(pipeline);
-            Response<Object> waited = pipeline.sendCommand(Protocol.Command.WAIT, Integer.toString(acks.replicas()),
-                    Long.toString(acks.timeout().toMillis()));
+            // routed by the stream's key: on a Redis Cluster to the same master, on the same connection
+            Response<Long> waited = pipeline.waitReplicas(settings.stream(), acks.replicas(),
+                    acks.timeout().toMillis());
             pipeline.sync();
-            return new Replicated<>(reply.get(), acks.shortfall((Long) waited.get()));
+            return new Replicated<>(reply.get(), acks.shortfall(waited.get()));
         }
     }
 
