@@ -2,6 +2,7 @@ package io.killkrill.receivers;
 
 import io.killkrill.receivers.enqueue.BacklogMonitor;
 import io.killkrill.receivers.enqueue.FlowGate;
+import io.killkrill.config.StreamNames;
 import io.killkrill.receivers.enqueue.IdempotencyStore;
 import io.killkrill.receivers.enqueue.StreamWriter;
 import io.killkrill.receivers.http.HttpReceiver;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -63,19 +65,24 @@ public final class Receivers implements Service, AutoCloseable {
     /** Opens Redis, refuses stream keys of another type (exit 3), binds every listener. */
     @Override
     public synchronized Receivers start() throws Exception {
-        writer = new StreamWriter(RedisClients.forWriter(config.redis(), RedisFailovers.counted(metrics.registry(),
-                name()), config.replicaAcks().replyAllowance()), config.streams().logs(), metrics,
+        List<String> shardKeys = config.streams().allShards().stream().map(StreamNames::logs).toList();
+        writer = StreamWriter.sharded(config.streams(), RedisClients.forWriters(config.redis(), shardKeys,
+                RedisFailovers.counted(metrics.registry(), name()), config.replicaAcks().replyAllowance()), metrics,
                 config.replicaAcks());
         try {
-            Map<String, String> streams = new LinkedHashMap<>();
-            streams.put("KILLKRILL_LOGS_STREAM", config.streams().logs());
-            streams.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
-            streams.put("KILLKRILL_LOGS_DLQ", config.streams().logsDlq());
-            StreamKeyCheck.requireStreams(streams, key -> {
-                try (redis.clients.jedis.Jedis jedis = writer.pool().getResource()) {
-                    return jedis.type(key);
-                }
-            });
+            for (int shard = 0; shard < writer.shards(); shard++) {
+                StreamNames names = writer.streamsOf(shard);
+                Map<String, String> streams = new LinkedHashMap<>();
+                streams.put("KILLKRILL_LOGS_STREAM", names.logs());
+                streams.put("KILLKRILL_METRICS_STREAM", names.metrics());
+                streams.put("KILLKRILL_LOGS_DLQ", names.logsDlq());
+                redis.clients.jedis.util.Pool<redis.clients.jedis.Jedis> pool = writer.pool(shard);
+                StreamKeyCheck.requireStreams(streams, key -> {
+                    try (redis.clients.jedis.Jedis jedis = pool.getResource()) {
+                        return jedis.type(key);
+                    }
+                });
+            }
         } catch (RuntimeException e) {
             writer.close();
             stopped = true;

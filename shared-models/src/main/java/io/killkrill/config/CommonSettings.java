@@ -136,6 +136,11 @@ public final class CommonSettings {
             problems.add(REDIS_CLUSTER_NODES.key() + " is set with " + (sentinels ? REDIS_SENTINELS.key()
                     : REDIS_MASTER_NAME.key()) + ": expected a Redis Cluster or a Sentinel-managed Redis, not both");
         }
+        if (cluster && config.declares(STREAM_SHARDS) && config.get(STREAM_SHARDS) == 1) {
+            problems.add(REDIS_CLUSTER_NODES.key() + " is set with " + STREAM_SHARDS.key() + "=1: expected at least 2"
+                    + " shards (a cluster spreads the streams over its masters by their shards' hash tags; take at"
+                    + " least as many shards as masters)");
+        }
         problems.addAll(shardedNameProblems(config));
         if (sentinels && config.isSet(REDIS_URL)) {
             problems.add(REDIS_SENTINELS.key() + " and " + REDIS_URL.key() + " are both set: expected exactly one of"

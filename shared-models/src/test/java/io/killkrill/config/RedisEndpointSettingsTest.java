@@ -81,7 +81,8 @@ class RedisEndpointSettingsTest {
 
     @Test
     void clusterNodesAreTheClusterEndpoint() {
-        RedisEndpoint endpoint = endpoint(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000,n2:7001"));
+        RedisEndpoint endpoint = endpoint(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000,n2:7001",
+                "KILLKRILL_STREAM_SHARDS", "4"));
 
         assertThat(endpoint).isEqualTo(new RedisEndpoint.Cluster(List.of(new RedisEndpoint.Address("n1", 7000),
                 new RedisEndpoint.Address("n2", 7001))));
@@ -90,12 +91,14 @@ class RedisEndpointSettingsTest {
 
     @Test
     void clusterNodesTogetherWithAUrlOrSentinelsAreRefusedNamingBoth() {
-        assertThat(problems(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000", "KILLKRILL_REDIS_URL", "redis://r:1")))
-                .singleElement().asString()
+        assertThat(problems(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000", "KILLKRILL_REDIS_URL", "redis://r:1",
+                "KILLKRILL_STREAM_SHARDS", "3"))).singleElement().asString()
                 .startsWith("KILLKRILL_REDIS_CLUSTER_NODES and KILLKRILL_REDIS_URL are both set");
         assertThat(problems(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000", "KILLKRILL_REDIS_SENTINELS", "s1:1",
-                "KILLKRILL_REDIS_MASTER_NAME", "m"))).singleElement().asString()
+                "KILLKRILL_REDIS_MASTER_NAME", "m", "KILLKRILL_STREAM_SHARDS", "3"))).singleElement().asString()
                 .startsWith("KILLKRILL_REDIS_CLUSTER_NODES is set with KILLKRILL_REDIS_SENTINELS");
+        assertThat(problems(Map.of("KILLKRILL_REDIS_CLUSTER_NODES", "n1:7000"))).singleElement().asString()
+                .startsWith("KILLKRILL_REDIS_CLUSTER_NODES is set with KILLKRILL_STREAM_SHARDS=1: expected at least 2");
     }
 
     @Test

@@ -10,6 +10,8 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
+import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.JedisPooled;
@@ -21,7 +23,9 @@ import redis.clients.jedis.util.Pool;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -98,7 +102,7 @@ public final class RedisClients {
         pool.setMaxWait(Duration.ofMillis(WRITER_TIMEOUT_MILLIS));
         pool.setTestOnBorrow(true);
         if (endpoint instanceof RedisEndpoint.Cluster) {
-            throw new IllegalArgumentException("the receivers do not write to a Redis Cluster yet");
+            throw new IllegalArgumentException("a Redis Cluster has a master per slot: use forWriters");
         }
         if (endpoint instanceof RedisEndpoint.Sentinel sentinel) {
             return new ReportingSentinelPool(sentinel, pool, DefaultJedisClientConfig.builder()
@@ -106,6 +110,118 @@ public final class RedisClients {
                     failovers);
         }
         return new JedisPool(pool, ((RedisEndpoint.Standalone) endpoint).url(), WRITER_TIMEOUT_MILLIS, replyMillis);
+    }
+
+    /**
+     * The receivers' writer pools, one per shard: {@code slotKeys.get(i)} is a key of shard {@code i} (all its keys
+     * share its hash tag). On one Redis or a Sentinel-managed one, a {@link #forWriter} pool each; on a Redis Cluster,
+     * a {@link RelearningPool} each, of connections to the master that holds the key's slot now (tested with a PING
+     * when borrowed, like the others), over one connection pool per node.
+     */
+    public static List<Pool<Jedis>> forWriters(RedisEndpoint endpoint, List<String> slotKeys, RedisFailovers failovers,
+                                               Duration replyAllowance) {
+        List<Pool<Jedis>> pools = new ArrayList<>();
+        if (endpoint instanceof RedisEndpoint.Cluster cluster) {
+            int replyMillis = Math.toIntExact(WRITER_TIMEOUT_MILLIS + replyAllowance.toMillis());
+            ConnectionPoolConfig perNode = new ConnectionPoolConfig();
+            perNode.setMaxTotal(4 + 8 * slotKeys.size());
+            perNode.setMaxWait(Duration.ofMillis(WRITER_TIMEOUT_MILLIS));
+            ClusterConnectionProvider provider = new ClusterConnectionProvider(addresses(cluster.nodes()),
+                    DefaultJedisClientConfig.builder().connectionTimeoutMillis(WRITER_TIMEOUT_MILLIS)
+                            .socketTimeoutMillis(replyMillis).build(), perNode);
+            java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(
+                    slotKeys.size());
+            for (String key : slotKeys) {
+                pools.add(new SlotMasterPool(provider, JedisClusterCRC16.getSlot(key), open));
+            }
+            return pools;
+        }
+        for (int i = 0; i < slotKeys.size(); i++) {
+            pools.add(forWriter(endpoint, failovers, replyAllowance));
+        }
+        return pools;
+    }
+
+    /**
+     * A writer pool whose Redis can move (a Redis Cluster slot's master after a failover or a resharding): its user
+     * calls {@link #relearn} when a connection failed or Redis answered that it does not hold the data (MOVED,
+     * READONLY, CLUSTERDOWN), and the pool asks the cluster again where it is.
+     */
+    public interface RelearningPool {
+        void relearn();
+    }
+
+    /** Connections to the master of one cluster slot, from the provider's pool of that node. */
+    private static final class SlotMasterPool extends Pool<Jedis> implements RelearningPool {
+        private static final long RELEARN_AFTER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
+        private final ClusterConnectionProvider provider;
+        private final int slot;
+        private final java.util.concurrent.atomic.AtomicInteger open;
+        private final java.util.concurrent.atomic.AtomicLong learntAt = new java.util.concurrent.atomic.AtomicLong(
+                System.nanoTime() - RELEARN_AFTER_NANOS);
+        private volatile boolean closed;
+
+        SlotMasterPool(ClusterConnectionProvider provider, int slot, java.util.concurrent.atomic.AtomicInteger open) {
+            super(new org.apache.commons.pool2.BasePooledObjectFactory<Jedis>() {
+                @Override
+                public Jedis create() {
+                    throw new UnsupportedOperationException("connections come from the cluster's node pools");
+                }
+
+                @Override
+                public org.apache.commons.pool2.PooledObject<Jedis> wrap(Jedis jedis) {
+                    return new org.apache.commons.pool2.impl.DefaultPooledObject<>(jedis);
+                }
+            });
+            this.provider = provider;
+            this.slot = slot;
+            this.open = open;
+        }
+
+        @Override
+        public Jedis getResource() {
+            Jedis jedis;
+            try {
+                jedis = new Jedis(provider.getConnectionFromSlot(slot));
+            } catch (RuntimeException e) {
+                relearn();
+                throw e instanceof redis.clients.jedis.exceptions.JedisException je ? je
+                        : new redis.clients.jedis.exceptions.JedisConnectionException(e);
+            }
+            try {
+                jedis.ping();
+                return jedis;
+            } catch (RuntimeException e) {
+                jedis.close();
+                relearn();
+                throw e;
+            }
+        }
+
+        /** Asks the cluster for its slot map again, at most every 500 ms. */
+        @Override
+        public void relearn() {
+            long last = learntAt.get();
+            long now = System.nanoTime();
+            if (now - last < RELEARN_AFTER_NANOS || !learntAt.compareAndSet(last, now)) {
+                return;
+            }
+            try {
+                provider.renewSlotCache();
+            } catch (RuntimeException e) {
+                // no node answered: the next borrow fails, and tries again
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                if (open.decrementAndGet() == 0) {
+                    provider.close();
+                }
+            }
+        }
     }
 
     /** The bound on every wait: the block time plus {@link #MARGIN}, and 2 s at least. */
@@ -123,7 +239,7 @@ public final class RedisClients {
         return addresses(sentinel.sentinels());
     }
 
-    private static Set<HostAndPort> addresses(java.util.List<RedisEndpoint.Address> addresses) {
+    private static Set<HostAndPort> addresses(List<RedisEndpoint.Address> addresses) {
         Set<HostAndPort> set = new LinkedHashSet<>();
         addresses.forEach(a -> set.add(new HostAndPort(a.host(), a.port())));
         return set;

@@ -333,7 +333,7 @@ class StreamWriterIT {
 
             String other = store.keyFor("tenant-key-0123456789", "logs", "request-2");
             var held = (IdempotencyStore.Claim.Claimed) store.claim(other).get();
-            var stolen = new IdempotencyStore.Claim.Claimed(other, "another-token");
+            var stolen = new IdempotencyStore.Claim.Claimed(other, "another-token", held.shard());
             assertThat(writer.write(write(3, 50), Delivery.FAIL_FAST,
                     Optional.of(stolen.idempotency(202, "{}", store.ttl()))).get(30, TimeUnit.SECONDS))
                     .isInstanceOf(Outcome.KeyInFlight.class);

@@ -70,19 +70,18 @@ public final class BacklogMonitor implements AutoCloseable {
             if (!writer.probe()) {
                 return;
             }
-            try (Jedis jedis = writer.pool().getResource()) {
-                for (String stream : streams) {
-                    refresh(jedis, stream);
-                }
+            for (String stream : streams) {
+                refresh(stream);
             }
         } catch (RuntimeException e) {
             LOG.warn("stage=enqueue backlog check failed: {}", e.toString());
         }
     }
 
-    private void refresh(Jedis jedis, String stream) {
+    /** A stream's backlog: the sum of its shards' (each a Redis key of its own). */
+    private void refresh(String stream) {
         try {
-            backlog.put(stream, measure(jedis, stream));
+            backlog.put(stream, writer.sumOverShards(stream, BacklogMonitor::measure));
         } catch (RuntimeException e) {
             LOG.warn("stage=enqueue backlog check of {} failed, keeping {}: {}", stream, backlog(stream),
                     e.toString());

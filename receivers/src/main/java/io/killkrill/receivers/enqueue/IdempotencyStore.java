@@ -42,15 +42,15 @@ public final class IdempotencyStore implements AutoCloseable {
      */
     public static final Duration LEASE = Duration.ofMinutes(2);
 
-    private static final String CLAIM = LuaScripts.load(StreamWriter.class, "claim.lua");
-    private static final String RELEASE = LuaScripts.load(StreamWriter.class, "release.lua");
+    private static final String CLAIM = LuaScripts.load(ShardWriter.class, "claim.lua");
+    private static final String RELEASE = LuaScripts.load(ShardWriter.class, "release.lua");
 
     /** What a claim found. */
     public sealed interface Claim {
-        /** The key is this request's now: go on, and write with {@link #idempotency}. */
-        record Claimed(String key, String token) implements Claim {
+        /** The key (of shard {@code shard}) is this request's now: go on, and write with {@link #idempotency}. */
+        record Claimed(String key, String token, int shard) implements Claim {
             public StreamWriter.Idempotency idempotency(int status, String body, Duration ttl) {
-                return new StreamWriter.Idempotency(key, token, storedAnswer(status, body), ttl);
+                return new StreamWriter.Idempotency(key, token, storedAnswer(status, body), ttl, shard);
             }
         }
 
@@ -69,10 +69,13 @@ public final class IdempotencyStore implements AutoCloseable {
     private final ExecutorService executor;
     private final ScheduledExecutorService retries;
 
-    /** @param prefix prefix of the keys (a deployment's own, say its logs stream name) */
+    /**
+     * @param prefix prefix of the keys with one shard (a deployment's own, say its logs stream name); with several,
+     *               each shard's logs stream name
+     */
     public IdempotencyStore(StreamWriter writer, String prefix, Duration ttl) {
         this.writer = writer;
-        this.prefix = prefix + ":idempotency:";
+        this.prefix = prefix;
         this.ttl = ttl;
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "killkrill-idempotency");
@@ -112,7 +115,26 @@ public final class IdempotencyStore implements AutoCloseable {
      */
     public String keyFor(String scope, String route, String idempotencyKey) {
         String tenant = scope.isEmpty() ? "open" : sha256Hex(scope).substring(0, 32);
-        return prefix + tenant + ":" + route + ":" + idempotencyKey;
+        String scoped = tenant + ":" + route + ":" + idempotencyKey;
+        return prefixOf(writer.shardOf(scoped)) + scoped;
+    }
+
+    /**
+     * Where shard {@code shard}'s keys start: after its logs stream's name, whose hash tag puts them in the slot of
+     * the shard's streams (one shard: the configured logs stream).
+     */
+    private String prefixOf(int shard) {
+        return (writer.shards() == 1 ? prefix : writer.streamsOf(shard).logs()) + ":idempotency:";
+    }
+
+    /** The shard of a key {@link #keyFor} made. */
+    private int shardOfKey(String key) {
+        for (int shard = 0; shard < writer.shards(); shard++) {
+            if (key.startsWith(prefixOf(shard))) {
+                return shard;
+            }
+        }
+        throw new IllegalArgumentException("not an Idempotency-Key of this store: " + key);
     }
 
     /**
@@ -121,11 +143,12 @@ public final class IdempotencyStore implements AutoCloseable {
      * holds an answer the required replicas do not yet acknowledge (answer 503 too: not yet durable).
      */
     public CompletableFuture<Claim> claim(String key) {
+        int shard = shardOfKey(key);
         return CompletableFuture.supplyAsync(() -> {
             String token = UUID.randomUUID().toString();
             Object current;
             Optional<String> notReplicated = Optional.empty();
-            try (Jedis jedis = writer.pool().getResource()) {
+            try (Jedis jedis = writer.pool(shard).getResource()) {
                 current = jedis.eval(CLAIM, List.of(key), List.of(token, Long.toString(LEASE.toMillis())));
                 if (current != null && current.toString().startsWith("1:")) {
                     // a replay acknowledges the items too: only once the replicas hold them
@@ -136,11 +159,11 @@ public final class IdempotencyStore implements AutoCloseable {
             } catch (JedisException e) {
                 // unreachable, or the connection broke: the claim may have been set before it did; give it up once
                 // Redis answers, or the client's retries would get 409 for the whole lease
-                releaseWhenReachable(new Claim.Claimed(key, token), 0, 1, new CompletableFuture<>());
+                releaseWhenReachable(new Claim.Claimed(key, token, shard), 0, 1, new CompletableFuture<>());
                 throw new RedisUnavailableException("Redis is unavailable: " + e.getMessage());
             }
             if (current == null) {
-                return new Claim.Claimed(key, token);
+                return new Claim.Claimed(key, token, shard);
             }
             if (notReplicated.isPresent()) {
                 throw new NotReplicatedException(notReplicated.get());
@@ -168,7 +191,7 @@ public final class IdempotencyStore implements AutoCloseable {
                                       CompletableFuture<Void> firstAttempt) {
         retries.schedule(() -> {
             String notDone;
-            try (Jedis jedis = writer.pool().getResource()) {
+            try (Jedis jedis = writer.pool(claim.shard()).getResource()) {
                 Object released = jedis.eval(RELEASE, List.of(claim.key()), List.of(claim.token()));
                 notDone = Long.valueOf(1).equals(released) ? null : answerNotReplicated(jedis, claim.key());
             } catch (RuntimeException e) {
