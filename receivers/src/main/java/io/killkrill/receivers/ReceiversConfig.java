@@ -156,6 +156,12 @@ public record ReceiversConfig(RedisEndpoint redis, StreamNames streams, int http
                 idempotencyTtl, httpBounds, replicaAcks);
     }
 
+    public ReceiversConfig withStreams(StreamNames names) {
+        return new ReceiversConfig(redis, names, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,
+                udpReceiveBuffer, idempotencyTtl, httpBounds, replicaAcks);
+    }
+
     public ReceiversConfig withReplicaAcks(ReplicaAcks acks) {
         return new ReceiversConfig(redis, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,
