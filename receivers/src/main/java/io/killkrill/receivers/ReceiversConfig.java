@@ -156,6 +156,12 @@ public record ReceiversConfig(RedisEndpoint redis, StreamNames streams, int http
                 idempotencyTtl, httpBounds, replicaAcks);
     }
 
+    public ReceiversConfig withRedis(RedisEndpoint endpoint) {
+        return new ReceiversConfig(endpoint, streams, httpPort, syslogPort, syslogUdp, syslogTls, relp,
+                syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,
+                udpReceiveBuffer, idempotencyTtl, httpBounds, replicaAcks);
+    }
+
     public ReceiversConfig withStreams(StreamNames names) {
         return new ReceiversConfig(redis, names, httpPort, syslogPort, syslogUdp, syslogTls, relp,
                 syslogMaxMessageBytes, httpMaxBodyBytes, httpMaxItems, maxBacklog, apiKeys, shutdownGrace,

@@ -189,7 +189,12 @@ public final class RedisClients {
                         : new redis.clients.jedis.exceptions.JedisConnectionException(e);
             }
             try {
-                jedis.ping();
+                // ROLE, not PING: after a failover the old master answers as the replica it became
+                Object role = ((List<?>) jedis.sendCommand(redis.clients.jedis.Protocol.Command.ROLE)).get(0);
+                if (!"master".equals(redis.clients.jedis.util.SafeEncoder.encode((byte[]) role))) {
+                    throw new redis.clients.jedis.exceptions.JedisConnectionException("the node holding slot " + slot
+                            + " in the slot map is no master now");
+                }
                 return jedis;
             } catch (RuntimeException e) {
                 jedis.close();
