@@ -2,6 +2,9 @@ package io.killkrill.stream;
 
 import io.killkrill.config.RedisEndpoint;
 import io.killkrill.config.ReplicaAcks;
+import org.apache.commons.pool2.BasePooledObjectFactory;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -10,16 +13,20 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.JedisCluster;
-import redis.clients.jedis.providers.ClusterConnectionProvider;
-import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisPoolConfig;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.JedisSentinelPool;
 import redis.clients.jedis.JedisSentineled;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.providers.ClusterConnectionProvider;
 import redis.clients.jedis.providers.SentineledConnectionProvider;
+import redis.clients.jedis.util.JedisClusterCRC16;
 import redis.clients.jedis.util.Pool;
+import redis.clients.jedis.util.SafeEncoder;
 
 import java.net.URI;
 import java.time.Duration;
@@ -27,6 +34,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one place every service's Redis clients are made, for one Redis ({@link RedisEndpoint.Standalone}) or the
@@ -129,7 +139,7 @@ public final class RedisClients {
             ClusterConnectionProvider provider = new ClusterConnectionProvider(addresses(cluster.nodes()),
                     DefaultJedisClientConfig.builder().connectionTimeoutMillis(WRITER_TIMEOUT_MILLIS)
                             .socketTimeoutMillis(replyMillis).build(), perNode);
-            java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(
+            AtomicInteger open = new AtomicInteger(
                     slotKeys.size());
             for (String key : slotKeys) {
                 pools.add(new SlotMasterPool(provider, JedisClusterCRC16.getSlot(key), open));
@@ -153,24 +163,24 @@ public final class RedisClients {
 
     /** Connections to the master of one cluster slot, from the provider's pool of that node. */
     private static final class SlotMasterPool extends Pool<Jedis> implements RelearningPool {
-        private static final long RELEARN_AFTER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
+        private static final long RELEARN_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
         private final ClusterConnectionProvider provider;
         private final int slot;
-        private final java.util.concurrent.atomic.AtomicInteger open;
-        private final java.util.concurrent.atomic.AtomicLong learntAt = new java.util.concurrent.atomic.AtomicLong(
+        private final AtomicInteger open;
+        private final AtomicLong learntAt = new AtomicLong(
                 System.nanoTime() - RELEARN_AFTER_NANOS);
         private volatile boolean closed;
 
-        SlotMasterPool(ClusterConnectionProvider provider, int slot, java.util.concurrent.atomic.AtomicInteger open) {
-            super(new org.apache.commons.pool2.BasePooledObjectFactory<Jedis>() {
+        SlotMasterPool(ClusterConnectionProvider provider, int slot, AtomicInteger open) {
+            super(new BasePooledObjectFactory<Jedis>() {
                 @Override
                 public Jedis create() {
                     throw new UnsupportedOperationException("connections come from the cluster's node pools");
                 }
 
                 @Override
-                public org.apache.commons.pool2.PooledObject<Jedis> wrap(Jedis jedis) {
-                    return new org.apache.commons.pool2.impl.DefaultPooledObject<>(jedis);
+                public PooledObject<Jedis> wrap(Jedis jedis) {
+                    return new DefaultPooledObject<>(jedis);
                 }
             });
             this.provider = provider;
@@ -185,14 +195,14 @@ public final class RedisClients {
                 jedis = new Jedis(provider.getConnectionFromSlot(slot));
             } catch (RuntimeException e) {
                 relearn();
-                throw e instanceof redis.clients.jedis.exceptions.JedisException je ? je
-                        : new redis.clients.jedis.exceptions.JedisConnectionException(e);
+                throw e instanceof JedisException je ? je
+                        : new JedisConnectionException(e);
             }
             try {
                 // ROLE, not PING: after a failover the old master answers as the replica it became
-                Object role = ((List<?>) jedis.sendCommand(redis.clients.jedis.Protocol.Command.ROLE)).get(0);
-                if (!"master".equals(redis.clients.jedis.util.SafeEncoder.encode((byte[]) role))) {
-                    throw new redis.clients.jedis.exceptions.JedisConnectionException("the node holding slot " + slot
+                Object role = ((List<?>) jedis.sendCommand(Protocol.Command.ROLE)).get(0);
+                if (!"master".equals(SafeEncoder.encode((byte[]) role))) {
+                    throw new JedisConnectionException("the node holding slot " + slot
                             + " in the slot map is no master now");
                 }
                 return jedis;

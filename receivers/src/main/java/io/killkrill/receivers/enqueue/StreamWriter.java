@@ -150,11 +150,6 @@ public final class StreamWriter implements AutoCloseable {
         return shards.get(shard).pool();
     }
 
-    /** Borrow a connection to the first shard's Redis (with one shard: the Redis). */
-    public Pool<Jedis> pool() {
-        return pool(0);
-    }
-
     /**
      * The sum over the shards of {@code measure(connection, key)}, for the key of {@code stream} in each shard (a
      * backlog, a length).
