@@ -82,7 +82,7 @@ class AppliedEntriesSweeperIT {
         StoreWrites.apply(store, Optional.of(new AggregateStore.EntryRange(ids.get(0), ids.get(2))), samples, "owner");
         jedis.xack(stream, "g", ids.stream().map(StreamEntryID::new).toArray(StreamEntryID[]::new));
 
-        AppliedEntriesSweeper sweeper = new AppliedEntriesSweeper(jedis, store, stream, "g", CLAIM_IDLE);
+        AppliedEntriesSweeper sweeper = new AppliedEntriesSweeper(jedis, store, 0, stream, "g", CLAIM_IDLE);
         long sweepsUntil = System.nanoTime() + AppliedEntriesSweeper.holdConfirmation(CLAIM_IDLE).toNanos();
         int sweeps = 0;
         while (System.nanoTime() < sweepsUntil && sweeps < 5) {

@@ -103,10 +103,19 @@ public final class DeadLetterTool implements Callable<Integer> {
         if (config.isEmpty()) {
             return ConfigLoader.EXIT_CONFIG_ERROR;
         }
+        StreamNames streams = CommonSettings.streamNames(config.get());
+        if (streams.shards() > 1) {
+            StreamNames first = streams.shard(0);
+            err.println("dlq: " + CommonSettings.STREAM_SHARDS.key() + "=" + streams.shards() + ": the tool works on"
+                    + " one shard at a time; name its keys with " + CommonSettings.STREAM_SHARDS.key() + "=1, e.g. "
+                    + "KILLKRILL_LOGS_DLQ='" + first.logsDlq() + "' KILLKRILL_LOGS_STREAM='" + first.logs()
+                    + "' KILLKRILL_METRICS_DLQ='" + first.metricsDlq() + "' KILLKRILL_METRICS_STREAM='"
+                    + first.metrics() + "' for shard 0");
+            return ConfigLoader.EXIT_CONFIG_ERROR;
+        }
         try (UnifiedJedis redis = RedisClients.forConsumers(CommonSettings.redisEndpoint(config.get()), 1,
                 Duration.ofSeconds(1), RedisFailovers.logged())) {
-            return new DeadLetterTool(redis, CommonSettings.streamNames(config.get()), out, err, Clock.systemUTC())
-                    .run(args);
+            return new DeadLetterTool(redis, streams, out, err, Clock.systemUTC()).run(args);
         }
     }
 

@@ -13,6 +13,7 @@ import io.killkrill.model.AuditSlot;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.audit.AuditCommand;
 import io.killkrill.stream.audit.AuditTable;
+import io.killkrill.stream.StreamRuntimes;
 import io.killkrill.stream.audit.StreamAudit;
 import io.killkrill.stream.RedisFailovers;
 import redis.clients.jedis.UnifiedJedis;
@@ -40,7 +41,7 @@ public final class LogAudit {
     private final String indexPrefix;
 
     public LogAudit(UnifiedJedis redis, StreamNames streams, ElasticsearchClient elasticsearch, String indexPrefix) {
-        this.stream = new StreamAudit(redis, streams.logs(), streams.logsDlq(), streams.logGroup());
+        this.stream = new StreamAudit(redis, StreamRuntimes.Shard.ofLogs(streams), streams.logGroup());
         this.elasticsearch = elasticsearch;
         this.indexPrefix = indexPrefix;
     }

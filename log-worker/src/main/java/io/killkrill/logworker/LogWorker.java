@@ -17,6 +17,7 @@ import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.Retries;
 import io.killkrill.stream.StreamRuntime;
+import io.killkrill.stream.StreamRuntimes;
 import io.killkrill.stream.audit.PeriodicAudit;
 import io.killkrill.service.ServiceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -33,8 +34,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The log-worker service: the stream runtime ({@link StreamRuntime}: consumers of the logs stream, claiming,
- * delivery limit, settling, trimming) driving a {@link LogEventSink} (validate -> enrich -> bulk index), and the
+ * The log-worker service: the stream runtime ({@link StreamRuntimes}: consumers of each shard of the logs stream,
+ * {@code KILLKRILL_LOG_WORKER_CONCURRENCY} per shard, claiming, delivery limit, settling, trimming) driving a
+ * {@link LogEventSink} each (validate -> enrich -> bulk index), and the
  * shared admin HTTP server; a {@link Service}. {@link #start()} returns at once (the index template is installed,
  * then the loops started, by a bootstrap thread that retries while Elasticsearch is not there); {@link #stop}
  * stops reading, lets each loop finish and acknowledge its batch in flight (up to the grace), then releases
@@ -49,7 +51,7 @@ public final class LogWorker implements Service, AutoCloseable {
     private UnifiedJedis redis;
     private ElasticsearchClient elasticsearch;
     private AdminServer admin;
-    private volatile StreamRuntime<Batch> runtime;
+    private volatile StreamRuntimes<Batch> runtime;
     private Thread bootstrap;
     private volatile boolean closed;
 
@@ -64,15 +66,17 @@ public final class LogWorker implements Service, AutoCloseable {
 
     @Override
     public synchronized LogWorker start() {
-        redis = RedisClients.forConsumers(config.redis(), config.concurrency(), config.blockTime(),
+        int loops = config.concurrency() * config.streams().shards();
+        redis = RedisClients.forConsumers(config.redis(), loops, config.blockTime(),
                 config.runtime().replicaAcks(), RedisFailovers.counted(registry, name()));
-        elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(),
-                config.concurrency() + 2);
+        elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(), loops + 2);
         try {
-            Map<String, String> streams = new LinkedHashMap<>();
-            streams.put("KILLKRILL_LOGS_STREAM", config.streams().logs());
-            streams.put("KILLKRILL_LOGS_DLQ", config.streams().logsDlq());
-            StreamKeyCheck.requireStreams(streams, redis::type);
+            for (StreamRuntimes.Shard shard : StreamRuntimes.Shard.ofLogs(config.streams())) {
+                Map<String, String> streams = new LinkedHashMap<>();
+                streams.put("KILLKRILL_LOGS_STREAM", shard.stream());
+                streams.put("KILLKRILL_LOGS_DLQ", shard.deadLetterStream());
+                StreamKeyCheck.requireStreams(streams, redis::type);
+            }
             admin = new AdminServer(config.adminPort(), new AdminEndpoints(this::health, registry::scrape), Map.of());
             audit = new PeriodicAudit("killkrill.log_worker",
                     new LogAudit(redis, config.streams(), elasticsearch, config.indexPrefix())::run, registry,
@@ -114,9 +118,10 @@ public final class LogWorker implements Service, AutoCloseable {
                     config.streams().logs(), config.streams().logGroup(), config.streams().logsDlq(),
                     config.consumerName(), config.batchSize(), config.blockTime(), config.claimIdle(), false,
                     config.runtime());
-            runtime = new StreamRuntime<>(redis, new StreamRuntime.Settings(consumer, config.concurrency(),
+            runtime = new StreamRuntimes<>(redis, new StreamRuntime.Settings(consumer, config.concurrency(),
                     config.runtime().trimInterval(), config.runtime().consumerExpiry()),
-                    () -> new LogEventSink(config.streams().logs(),
+                    StreamRuntimes.Shard.ofLogs(config.streams()),
+                    (shard, reading) -> new LogEventSink(reading.stream(),
                             new Enricher(config.indexPrefix(), config.environment(), version, Clock.systemUTC()),
                             new BulkIndexer(BulkTransport.of(elasticsearch), bulk, registry)),
                     registry).start();
@@ -130,13 +135,10 @@ public final class LogWorker implements Service, AutoCloseable {
 
     @Override
     public Health health() {
-        StreamRuntime<Batch> current = runtime;
-        HealthCheck redisCheck;
-        try {
-            redisCheck = HealthCheck.of("redis", "PONG".equals(redis.ping()), "Redis does not answer PING");
-        } catch (RuntimeException e) {
-            redisCheck = HealthCheck.down("redis", "Redis does not answer: " + e.getMessage());
-        }
+        StreamRuntimes<Batch> current = runtime;
+        HealthCheck redisCheck = HealthCheck.of("redis", RedisClients.answersPing(redis,
+                StreamRuntimes.Shard.ofLogs(config.streams()).stream().map(StreamRuntimes.Shard::stream).toList()),
+                "Redis (the master of every shard) does not answer PING");
         HealthCheck esCheck;
         try {
             esCheck = HealthCheck.of("elasticsearch", elasticsearch.cluster().health().status() != null,
@@ -160,7 +162,7 @@ public final class LogWorker implements Service, AutoCloseable {
 
     /** The consumer names of this worker's loops in the group (empty until the template is installed). */
     public synchronized List<String> consumerNames() {
-        StreamRuntime<Batch> current = runtime;
+        StreamRuntimes<Batch> current = runtime;
         return current == null ? List.of() : current.consumerNames();
     }
 
@@ -182,7 +184,7 @@ public final class LogWorker implements Service, AutoCloseable {
         if (bootstrap != null) {
             bootstrap.interrupt();
         }
-        StreamRuntime<Batch> current = runtime;
+        StreamRuntimes<Batch> current = runtime;
         if (current != null) {
             current.stop(grace);
         }

@@ -60,7 +60,6 @@ public record LogWorkerConfig(RedisEndpoint redis,
     }
 
     public static LogWorkerConfig from(Config config) {
-        CommonSettings.refuseShards(config, "log-worker");
         return new LogWorkerConfig(
                 CommonSettings.redisEndpoint(config),
                 CommonSettings.streamNames(config),

@@ -23,7 +23,8 @@ public final class LogWorkerSettings {
             "How long one XREADGROUP waits for new entries; also bounds how fast a shutdown is noticed.");
     public static final Setting<Integer> CONCURRENCY = Setting.of("KILLKRILL_LOG_WORKER_CONCURRENCY",
             SettingType.integer(1, 32), "2",
-            "Consumer loops per process, each a consumer of its own (<consumer name>-<n>) in the group.");
+            "Consumer loops per process and stream shard, each a consumer of its own (<consumer name>-<n>) in the"
+                    + " group.");
     public static final Setting<String> ENVIRONMENT = Setting.of("KILLKRILL_LOG_WORKER_ENVIRONMENT",
             SettingType.string(), "development", "Written into every document as 'environment'.")
             .withDeprecatedAlias("KILLKRILL_ENVIRONMENT");

@@ -89,6 +89,20 @@ class DeadLetterToolCommandLineTest {
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
+    /** Sharded streams: the tool works on one shard's keys, and says how to name them, before Redis is asked. */
+    @Test
+    void shardedStreamsAreExitTwoNamingOneShardsKeys() {
+        PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
+
+        int status = DeadLetterTool.run(Map.of("KILLKRILL_STREAM_SHARDS", "4"), stdout, stderr, "list");
+
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("dlq: KILLKRILL_STREAM_SHARDS=4")
+                .contains("KILLKRILL_LOGS_DLQ='logs-dlq{0}'").doesNotContain("list failed");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
     @Test
     void helpListsTheCommands() {
         assertThat(run("--help")).isZero();

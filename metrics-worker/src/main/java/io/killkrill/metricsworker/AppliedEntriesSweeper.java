@@ -30,12 +30,16 @@ final class AppliedEntriesSweeper {
 
     private final RetentionTrimmer trimmer;
     private final AggregateStore store;
+    private final int shard;
     private final String group;
     private final Duration retention;
 
-    AppliedEntriesSweeper(UnifiedJedis redis, AggregateStore store, String stream, String group, Duration claimIdle) {
+    /** The sweep of the ledger rows of stream shard {@code shard}, whose stream is {@code stream}. */
+    AppliedEntriesSweeper(UnifiedJedis redis, AggregateStore store, int shard, String stream, String group,
+                          Duration claimIdle) {
         this.trimmer = new RetentionTrimmer(redis, stream);
         this.store = store;
+        this.shard = shard;
         this.group = group;
         this.retention = retention(claimIdle);
     }
@@ -57,7 +61,7 @@ final class AppliedEntriesSweeper {
             if (below.isEmpty()) {
                 return;
             }
-            long[] swept = store.sweep(below.get().toString(), retention);
+            long[] swept = store.sweep(shard, below.get().toString(), retention);
             if (swept[1] > 0) {
                 LOG.info("stage=persist deleted {} applied-entry records settled more than {} ago", swept[1],
                         retention);

@@ -7,6 +7,7 @@ import io.killkrill.metricsworker.store.AggregateStore;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.audit.AuditCommand;
 import io.killkrill.stream.audit.AuditTable;
+import io.killkrill.stream.StreamRuntimes;
 import io.killkrill.stream.audit.StreamAudit;
 import io.killkrill.stream.RedisFailovers;
 import redis.clients.jedis.UnifiedJedis;
@@ -32,7 +33,7 @@ public final class MetricsAudit {
      *                of its rows lies within one minute
      */
     public MetricsAudit(UnifiedJedis redis, StreamNames streams, AggregateStore store, List<Duration> windows) {
-        this.stream = new StreamAudit(redis, streams.metrics(), streams.metricsDlq(), streams.metricsGroup());
+        this.stream = new StreamAudit(redis, StreamRuntimes.Shard.ofMetrics(streams), streams.metricsGroup());
         this.store = store;
         this.windowSeconds = smallest(windows);
         if (!supports(windows)) {

@@ -65,6 +65,7 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
     static final String SERVICE = "metrics-worker";
     private static final int PARALLEL_DECODE_MIN = 256;
 
+    private final int shard;
     private final String stream;
     private final AggregateStore store;
     private final MetricsWorkerConfig config;
@@ -92,19 +93,21 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
                     List<String> acceptedIds, SortedMap<SeriesWindow, WindowAccumulator> aggregated) {
     }
 
-    MetricsSink(String stream, AggregateStore store, MetricsWorkerConfig config, MeterRegistry registry, Clock clock) {
+    /**
+     * The sink of stream shard {@code shard} (0 with one shard), whose stream is {@code stream}; the shards' sinks
+     * share one {@code cardinality} guard, so that the cap per metric holds over all of them.
+     */
+    MetricsSink(int shard, String stream, AggregateStore store, CardinalityGuard cardinality,
+                MetricsWorkerConfig config, MeterRegistry registry, Clock clock) {
+        this.shard = shard;
         this.stream = stream;
         this.store = store;
+        this.cardinality = cardinality;
         this.config = config;
         this.clock = clock;
         this.windowSeconds = config.windows().stream().map(d -> (int) d.toSeconds()).toList();
         this.holdConfirmation = AppliedEntriesSweeper.holdConfirmation(config.claimIdle());
-        Counter retried = Counter.builder("killkrill.metrics_worker.persist.retries")
-                .description("Retried batch transactions (PostgreSQL unreachable, read-only, lock conflict).")
-                .register(registry);
-        this.persistRetries = Retries.untilStopped("persist", "the batch transaction",
-                PersistFailures::isTransient, Duration.ofMillis(100), Duration.ofSeconds(5), () -> true)
-                .onEachRetry(retried::increment);
+        this.persistRetries = persistRetries(registry);
         this.samplesAggregated = Counter.builder("killkrill.metrics_worker.samples.aggregated")
                 .description("Samples whose effect was committed to PostgreSQL.").register(registry);
         this.samplesAlreadyApplied = Counter.builder("killkrill.metrics_worker.samples.already_applied")
@@ -128,16 +131,32 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
                 .register(registry);
         this.decodeDuration = stageTimer(registry, "decode");
         this.persistDuration = stageTimer(registry, "persist");
-        this.cardinality = new CardinalityGuard(config.maxSeriesPerMetric(), this::storedLabelSets);
     }
 
-    private Set<String> storedLabelSets(String name) {
-        try {
-            return persistRetries.call(() -> store.storedLabelSets(name));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("stopped while looking up the label sets of " + name, e);
-        }
+    /** How the store is retried: a failure that passes, for as long as it takes ({@link PersistFailures}). */
+    private static Retries persistRetries(MeterRegistry registry) {
+        Counter retried = Counter.builder("killkrill.metrics_worker.persist.retries")
+                .description("Retried batch transactions (PostgreSQL unreachable, read-only, lock conflict).")
+                .register(registry);
+        return Retries.untilStopped("persist", "the batch transaction", PersistFailures::isTransient,
+                Duration.ofMillis(100), Duration.ofSeconds(5), () -> true).onEachRetry(retried::increment);
+    }
+
+    /**
+     * The cap on label sets per metric ({@code KILLKRILL_METRICS_WORKER_MAX_SERIES_PER_METRIC}) that every shard's
+     * sink of this worker shares; the label sets stored before are looked up as the transactions are retried.
+     */
+    static CardinalityGuard cardinalityGuard(AggregateStore store, MetricsWorkerConfig config,
+                                             MeterRegistry registry) {
+        Retries retries = persistRetries(registry);
+        return new CardinalityGuard(config.maxSeriesPerMetric(), name -> {
+            try {
+                return retries.call(() -> store.storedLabelSets(name));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("stopped while looking up the label sets of " + name, e);
+            }
+        });
     }
 
     private static Timer stageTimer(MeterRegistry registry, String stage) {
@@ -276,7 +295,7 @@ final class MetricsSink implements StreamSink<MetricsSink.Prepared> {
                 : Optional.empty();
         Set<String> fresh;
         MergeReport merged;
-        try (ApplyTransaction transaction = store.begin()) {
+        try (ApplyTransaction transaction = store.begin(shard)) {
             fresh = transaction.record(range, ids, config.consumerName()).fresh();
             merged = transaction.merge(whole && fresh.size() == batch.accepted().size() ? batch.aggregated()
                     : BatchAggregation.aggregate(freshSamples(mine, ids, fresh), windowSeconds));

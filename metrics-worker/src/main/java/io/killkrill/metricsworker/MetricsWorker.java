@@ -22,6 +22,8 @@ import io.killkrill.service.StreamKeyCheck;
 import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.StreamRuntime;
+import io.killkrill.stream.StreamRuntimes;
+import io.killkrill.metricsworker.aggregate.CardinalityGuard;
 import io.killkrill.stream.audit.PeriodicAudit;
 import io.killkrill.metricsworker.store.entity.WindowAggregate;
 import io.killkrill.service.ServiceMetrics;
@@ -34,6 +36,7 @@ import redis.clients.jedis.UnifiedJedis;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +49,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The metrics-worker service, a {@link Service}: start() connects, migrates, validates the schema (a mismatch is
  * an {@link io.killkrill.service.IncompatibleContractException}, exit 3), opens the admin port and starts
- * the stream runtime ({@link StreamRuntime}, reading one batch ahead) driving a {@link MetricsSink}, and the
- * sweep of the applied-entries ledger; close() finishes the batches read (committed and acknowledged), then
+ * the stream runtime ({@link StreamRuntimes}: a consumer per stream shard, reading one batch ahead) driving a
+ * {@link MetricsSink} per shard, and the sweep of the applied-entries ledger of each shard; close() finishes the batches read (committed and acknowledged), then
  * releases everything. Usable in-process from tests and from {@link MetricsWorkerMain}.
  */
 public final class MetricsWorker implements Service, AutoCloseable {
@@ -57,7 +60,7 @@ public final class MetricsWorker implements Service, AutoCloseable {
     private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private volatile AggregateStore store;
     private volatile UnifiedJedis redis;
-    private volatile StreamRuntime<MetricsSink.Prepared> runtime;
+    private volatile StreamRuntimes<MetricsSink.Prepared> runtime;
     private ScheduledExecutorService sweeps;
     private AdminServer admin;
     private PeriodicAudit audit;
@@ -75,32 +78,46 @@ public final class MetricsWorker implements Service, AutoCloseable {
     @Override
     public MetricsWorker start() {
         try {
+            List<StreamRuntimes.Shard> shards = StreamRuntimes.Shard.ofMetrics(config.streams());
+            // each shard's consumer holds a connection for its transaction: one more per shard beyond the first
             store = new AggregateStore(config.databaseUrl(), config.databaseUser(), config.databasePassword(),
-                    config.databaseSchema(), config.databasePoolSize(), config.databaseConnectTimeout());
-            redis = RedisClients.forConsumers(config.redis(), 1, config.readBlock(), config.runtime().replicaAcks(),
-                    RedisFailovers.counted(registry, name()));
-            Map<String, String> streams = new LinkedHashMap<>();
-            streams.put("KILLKRILL_METRICS_STREAM", config.streams().metrics());
-            streams.put("KILLKRILL_METRICS_DLQ", config.streams().metricsDlq());
-            StreamKeyCheck.requireStreams(streams, redis::type);
+                    config.databaseSchema(), config.databasePoolSize() + shards.size() - 1,
+                    config.databaseConnectTimeout());
+            redis = RedisClients.forConsumers(config.redis(), shards.size(), config.readBlock(),
+                    config.runtime().replicaAcks(), RedisFailovers.counted(registry, name()));
+            for (StreamRuntimes.Shard shard : shards) {
+                Map<String, String> streams = new LinkedHashMap<>();
+                streams.put("KILLKRILL_METRICS_STREAM", shard.stream());
+                streams.put("KILLKRILL_METRICS_DLQ", shard.deadLetterStream());
+                StreamKeyCheck.requireStreams(streams, redis::type);
+            }
             ConsumerSettings consumer = ConsumerSettings.of(MetricsSink.SERVICE, Stage.PERSIST,
                     config.streams().metrics(), config.streams().metricsGroup(), config.streams().metricsDlq(),
                     config.consumerName(), config.batchSize(), config.readBlock(), config.claimIdle(), true,
                     config.runtime());
-            MetricsSink sink = new MetricsSink(config.streams().metrics(), store, config, registry, Clock.systemUTC());
-            runtime = new StreamRuntime<>(redis, new StreamRuntime.Settings(consumer, 1,
-                    config.runtime().trimInterval(), config.runtime().consumerExpiry()), () -> sink, registry);
+            // one consumer per shard, each with a sink of its own (its shard's keys in the ledger), one guard for all
+            CardinalityGuard cardinality = MetricsSink.cardinalityGuard(store, config, registry);
+            List<MetricsSink> sinks = new ArrayList<>();
+            for (int i = 0; i < shards.size(); i++) {
+                sinks.add(new MetricsSink(i, shards.get(i).stream(), store, cardinality, config, registry,
+                        Clock.systemUTC()));
+            }
+            runtime = new StreamRuntimes<>(redis, new StreamRuntime.Settings(consumer, 1,
+                    config.runtime().trimInterval(), config.runtime().consumerExpiry()), shards,
+                    (shard, reading) -> sinks.get(shard), registry);
             admin = new AdminServer(config.adminPort(), new AdminEndpoints(this::health, registry::scrape), routes());
             runtime.start();
-            AppliedEntriesSweeper sweeper = new AppliedEntriesSweeper(redis, store, config.streams().metrics(),
-                    config.streams().metricsGroup(), config.claimIdle());
             sweeps = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "applied-entries-sweep");
                 t.setDaemon(true);
                 return t;
             });
-            sweeps.scheduleWithFixedDelay(sweeper::sweep, config.claimIdle().toMillis(),
-                    config.claimIdle().toMillis(), TimeUnit.MILLISECONDS);
+            for (int i = 0; i < shards.size(); i++) {
+                AppliedEntriesSweeper sweeper = new AppliedEntriesSweeper(redis, store, i, shards.get(i).stream(),
+                        config.streams().metricsGroup(), config.claimIdle());
+                sweeps.scheduleWithFixedDelay(sweeper::sweep, config.claimIdle().toMillis(),
+                        config.claimIdle().toMillis(), TimeUnit.MILLISECONDS);
+            }
             if (MetricsAudit.supports(config.windows())) {
                 audit = new PeriodicAudit("killkrill.metrics_worker",
                         new MetricsAudit(redis, config.streams(), store, config.windows())::run, registry,
@@ -219,7 +236,7 @@ public final class MetricsWorker implements Service, AutoCloseable {
     /** Redis answers and the consumer reads; PostgreSQL answers. */
     @Override
     public Health health() {
-        StreamRuntime<MetricsSink.Prepared> current = runtime;
+        StreamRuntimes<MetricsSink.Prepared> current = runtime;
         AggregateStore currentStore = store;
         HealthCheck redisCheck = HealthCheck.of("redis", redisAnswers(), "Redis does not answer PING");
         HealthCheck consumers = HealthCheck.of("consumers", current != null && current.isReading(),
@@ -230,14 +247,9 @@ public final class MetricsWorker implements Service, AutoCloseable {
     }
 
     private boolean redisAnswers() {
-        if (redis == null) {
-            return false;
-        }
-        try {
-            return "PONG".equals(redis.ping());
-        } catch (RuntimeException e) {
-            return false;
-        }
+        UnifiedJedis current = redis;
+        return current != null && RedisClients.answersPing(current, StreamRuntimes.Shard.ofMetrics(config.streams())
+                .stream().map(StreamRuntimes.Shard::stream).toList());
     }
 
     /** {@link #stop} with the configured shutdown grace (KILLKRILL_SHUTDOWN_GRACE). */

@@ -23,7 +23,8 @@ public final class MetricsWorkerSettings {
             SettingType.matching("[a-z_][a-z0-9_]{0,62}", "a lower-case PostgreSQL identifier"), "public",
             "PostgreSQL schema of the aggregate tables; created and migrated by Flyway at start-up.");
     public static final Setting<Integer> DATABASE_POOL_SIZE = Setting.of("KILLKRILL_DATABASE_POOL_SIZE",
-            SettingType.integer(1, 64), "4", "Maximum PostgreSQL connections (HikariCP pool).");
+            SettingType.integer(1, 64), "4", "Maximum PostgreSQL connections (HikariCP pool), plus one per stream shard beyond the first"
+                    + " (KILLKRILL_STREAM_SHARDS: a transaction at a time each).");
     public static final Setting<Duration> DATABASE_CONNECT_TIMEOUT = Setting.of("KILLKRILL_DATABASE_CONNECT_TIMEOUT",
             SettingType.duration(Duration.ofMillis(250), Duration.ofMinutes(1)), "5s",
             "How long the worker waits for a PostgreSQL connection from the pool (HikariCP connectionTimeout) "

@@ -157,17 +157,6 @@ public final class CommonSettings {
         return problems;
     }
 
-    /**
-     * For the services that do not read sharded streams yet (the workers, in this version): refuses
-     * {@link #STREAM_SHARDS} above 1 at start-up (exit 2) rather than reading the wrong keys.
-     */
-    public static void refuseShards(Config config, String service) {
-        if (config.get(STREAM_SHARDS) > 1) {
-            throw new ConfigException(List.of(STREAM_SHARDS.key() + "=" + config.get(STREAM_SHARDS) + ": the "
-                    + service + " does not read sharded streams yet (only the receivers write them); expected 1"));
-        }
-    }
-
     /** The replicas every write and read waits for: {@link #REDIS_MIN_REPLICA_ACKS} within its timeout. */
     public static ReplicaAcks replicaAcks(Config config) {
         return new ReplicaAcks(config.get(REDIS_MIN_REPLICA_ACKS), config.get(REDIS_REPLICA_ACK_TIMEOUT));

@@ -70,6 +70,12 @@ public record ConsumerSettings(String service, Stage sinkStage, String stream, S
                 claimIdle, maxDeliveries, deadLetterMaxLength, readAhead, replicaAcks);
     }
 
+    /** These settings for another shard of the stream: its stream and dead-letter stream. */
+    public ConsumerSettings withStreams(String stream, String deadLetterStream) {
+        return new ConsumerSettings(service, sinkStage, stream, group, deadLetterStream, consumer, batchSize,
+                blockTime, claimIdle, maxDeliveries, deadLetterMaxLength, readAhead, replicaAcks);
+    }
+
     public ConsumerSettings withReplicaAcks(ReplicaAcks acks) {
         return new ConsumerSettings(service, sinkStage, stream, group, deadLetterStream, consumer, batchSize,
                 blockTime, claimIdle, maxDeliveries, deadLetterMaxLength, readAhead, acks);

@@ -31,6 +31,7 @@ import redis.clients.jedis.util.SafeEncoder;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -97,6 +98,24 @@ public final class RedisClients {
         }
         URI url = ((RedisEndpoint.Standalone) endpoint).url();
         return new JedisPooled(pool, url, timeoutMillis, timeoutMillis, timeoutMillis, null, null, null);
+    }
+
+    /**
+     * Whether the Redis that holds each of {@code keys} answers PING now: on a Redis Cluster the master of each key's
+     * slot (a keyless PING there goes to every node, or to any one), elsewhere the one Redis, once per key.
+     */
+    public static boolean answersPing(UnifiedJedis redis, Collection<String> keys) {
+        try {
+            for (String key : keys) {
+                Object pong = redis.sendCommand(SafeEncoder.encode(key), Protocol.Command.PING);
+                if (!(pong instanceof byte[] reply) || !"PONG".equals(SafeEncoder.encode(reply))) {
+                    return false;
+                }
+            }
+            return !keys.isEmpty();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /**

@@ -33,6 +33,10 @@ public final class StreamRuntime<P> implements AutoCloseable {
      * @param consumerExpiry a consumer of the group idle this long with nothing pending has left: removed
      */
     public record Settings(ConsumerSettings consumer, int consumers, Duration trimInterval, Duration consumerExpiry) {
+        /** These settings with another consumer's (another shard's streams, for one). */
+        public Settings withConsumer(ConsumerSettings other) {
+            return new Settings(other, consumers, trimInterval, consumerExpiry);
+        }
     }
 
     private final UnifiedJedis redis;
@@ -123,8 +127,20 @@ public final class StreamRuntime<P> implements AutoCloseable {
 
     /** Stops reading, lets each consumer settle what it holds within {@code grace}, then interrupts it. */
     public void stop(Duration grace) {
+        stopReading();
+        awaitStopped(System.nanoTime() + grace.toNanos(), grace);
+    }
+
+    /** The first half of {@link #stop}: every consumer stops reading and finishes what it holds. */
+    void stopReading() {
         consumers.forEach(StreamConsumer::stop);
-        long deadline = System.nanoTime() + grace.toNanos();
+    }
+
+    /**
+     * The second half of {@link #stop}: waits until {@code deadline} ({@link System#nanoTime}) for the consumers to
+     * finish, then interrupts them.
+     */
+    void awaitStopped(long deadline, Duration grace) {
         for (Thread thread : threads) {
             try {
                 thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));

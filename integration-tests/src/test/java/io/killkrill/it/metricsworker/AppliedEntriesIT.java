@@ -95,14 +95,39 @@ class AppliedEntriesIT {
         apply(Optional.of(new EntryRange("1-0", "1-2")), samples(0, 2), "owner");
         apply(Optional.empty(), samples(3, 3), "claimer");
 
-        assertThat(store.sweep("1-3", Duration.ofHours(1))).as("owner's row marked, none deleted: retention")
+        assertThat(store.sweep(0, "1-3", Duration.ofHours(1))).as("owner's row marked, none deleted: retention")
                 .containsExactly(1, 0);
-        assertThat(store.sweep("1-3", Duration.ZERO)).as("1-3 is still pending: the claimer's row stays unmarked")
+        assertThat(store.sweep(0, "1-3", Duration.ZERO)).as("1-3 is still pending: the claimer's row stays unmarked")
                 .containsExactly(0, 1);
         assertThat(fixture.appliedEntryRows()).isEqualTo(1);
         assertThat(apply(Optional.empty(), samples(3, 3), "late copy").alreadyApplied())
                 .as("a late copy of the pending entry is still skipped").isEqualTo(1);
         assertThat(fixture.totalCount()).isEqualTo(4);
+    }
+
+    /**
+     * Sharded streams: an entry ID is unique only within its shard's stream, so the same IDs in two shards are two
+     * entries, each applied once; a sweep of one shard never marks the other's rows. Against the migrated schema
+     * (V6), whose keys must hold the highest shard's.
+     */
+    @Test
+    void theSameEntryIdsInTwoShardsAreTwoEntriesAndEachShardIsSweptAlone() throws Exception {
+        Applied first = StoreWrites.apply(store, 0, Optional.of(new EntryRange("1-0", "1-2")), samples(0, 2), "a");
+        Applied second = StoreWrites.apply(store, 3, Optional.of(new EntryRange("1-0", "1-2")), samples(0, 2), "a");
+        Applied again = StoreWrites.apply(store, 3, Optional.empty(), samples(1, 1), "claimer");
+        Applied highest = StoreWrites.apply(store, 255, Optional.of(new EntryRange("1-0", "1-2")), samples(0, 2),
+                "a");
+
+        assertThat(first.freshSamples()).isEqualTo(3);
+        assertThat(second.freshSamples()).as("the same IDs in shard 3 are other entries").isEqualTo(3);
+        assertThat(again.alreadyApplied()).as("a copy in shard 3 is skipped").isEqualTo(1);
+        assertThat(highest.freshSamples()).as("shard 255's keys fit the columns").isEqualTo(3);
+        assertThat(fixture.totalCount()).isEqualTo(9);
+        assertThat(store.sweep(3, "2-0", Duration.ZERO)).as("shard 3's row marked, alone").containsExactly(1, 0);
+        assertThat(store.sweep(3, "2-0", Duration.ZERO)).as("then deleted").containsExactly(0, 1);
+        assertThat(fixture.appliedEntryRows()).isEqualTo(2);
+        assertThat(StoreWrites.apply(store, 0, Optional.empty(), samples(2, 2), "late").alreadyApplied())
+                .as("shard 0's row is still there").isEqualTo(1);
     }
 
     @Test

@@ -23,10 +23,16 @@ public final class StoreWrites {
     public record Applied(int freshSamples, int alreadyApplied, int rowsRaced, List<Long> records) {
     }
 
-    /** Applies {@code samples} (entry ID -> sample, in stream order) in one transaction. */
+    /** Applies {@code samples} (entry ID -> sample, in stream order) of the one stream in one transaction. */
     public static Applied apply(AggregateStore store, Optional<EntryRange> range, Map<String, MetricSample> samples,
                                 String consumer) {
-        try (ApplyTransaction transaction = store.begin()) {
+        return apply(store, 0, range, samples, consumer);
+    }
+
+    /** As above, for entries of stream shard {@code shard}. */
+    public static Applied apply(AggregateStore store, int shard, Optional<EntryRange> range,
+                                Map<String, MetricSample> samples, String consumer) {
+        try (ApplyTransaction transaction = store.begin(shard)) {
             ApplyTransaction.Recorded recorded = transaction.record(range, List.copyOf(samples.keySet()), consumer);
             Set<String> fresh = recorded.fresh();
             int raced = transaction.merge(BatchAggregation.aggregate(samples.entrySet().stream()

@@ -9,7 +9,8 @@ import java.util.function.Function;
 /**
  * Caps the number of label sets per metric name. The known label sets of a name are loaded from the store the
  * first time the name is seen, then kept in memory. Two replicas may each admit a new label set at the same
- * moment, so the cap can be overshot by (replicas - 1) series at most; it is never overshot by one worker.
+ * moment, so the cap can be overshot by (replicas - 1) series at most; it is never overshot by one worker, whose
+ * consumers of every stream shard share one guard (so {@link #admit} is synchronized).
  */
 public final class CardinalityGuard {
     private final int maxSeriesPerMetric;
@@ -23,7 +24,7 @@ public final class CardinalityGuard {
     }
 
     /** Whether a sample of this series may be aggregated; admitting a new series counts it. */
-    public boolean admit(String name, String canonicalLabels) {
+    public synchronized boolean admit(String name, String canonicalLabels) {
         Set<String> series = known.computeIfAbsent(name, n -> new HashSet<>(storedLabelSets.apply(n)));
         if (series.contains(canonicalLabels)) {
             return true;

@@ -120,9 +120,12 @@ public final class AggregateStore implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Opens the one write transaction; see {@link ApplyTransaction}. */
-    public ApplyTransaction begin() {
-        return new ApplyTransaction(sessionFactory.openSession(), ledger, merger);
+    /**
+     * Opens the one write transaction, for the entries of stream shard {@code shard} (0 with one shard); see
+     * {@link ApplyTransaction}.
+     */
+    public ApplyTransaction begin(int shard) {
+        return new ApplyTransaction(sessionFactory.openSession(), shard, ledger, merger);
     }
 
     /** The first and last stream entry IDs of a batch that holds every entry between them. */
@@ -130,15 +133,15 @@ public final class AggregateStore implements AutoCloseable {
     }
 
     /**
-     * The sweep of the applied-entries ledger, in two steps (see {@code V3__applied_entries_settled.sql}): rows
-     * whose entries all lie below {@code settledBelow} (every entry there is acknowledged by the group) are marked
-     * settled now; rows marked settled longer than {@code retention} ago are deleted.
+     * The sweep of the applied-entries ledger, in two steps (see {@code V3__applied_entries_settled.sql}): rows of
+     * stream shard {@code shard} whose entries all lie below {@code settledBelow} (every entry there is acknowledged
+     * by the group) are marked settled now; rows marked settled longer than {@code retention} ago are deleted.
      *
      * @return {marked, deleted}
      */
-    public long[] sweep(String settledBelow, java.time.Duration retention) {
+    public long[] sweep(int shard, String settledBelow, java.time.Duration retention) {
         return sessionFactory.fromTransaction(session -> session.doReturningWork(connection ->
-                ledger.sweep(connection, settledBelow, retention)));
+                ledger.sweep(connection, shard, settledBelow, retention)));
     }
 
     /** Rows of the applied-entries ledger (for the gauge and the tests). */

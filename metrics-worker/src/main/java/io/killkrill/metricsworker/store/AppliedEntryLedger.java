@@ -46,8 +46,9 @@ final class AppliedEntryLedger {
      * committed or in progress, whose commit the insert waits for), or for claimed entries, each entry gets a
      * one-entry row and those that conflict were applied before.
      */
-    ApplyTransaction.Recorded record(Connection connection, Optional<AggregateStore.EntryRange> wholeRange,
-                                     List<String> entryIds, String consumer) throws SQLException {
+    ApplyTransaction.Recorded record(Connection connection, int shard,
+                                     Optional<AggregateStore.EntryRange> wholeRange, List<String> entryIds,
+                                     String consumer) throws SQLException {
         if (entryIds.isEmpty()) {
             return new ApplyTransaction.Recorded(Set.of(), List.of());
         }
@@ -55,8 +56,8 @@ final class AppliedEntryLedger {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + tables.table("applied_entries")
                     + " (first_key, last_key, consumer, applied_at) VALUES (?, ?, ?, now())"
                     + " ON CONFLICT DO NOTHING RETURNING id")) {
-                insert.setBigDecimal(1, EntryKeys.of(wholeRange.get().firstId()));
-                insert.setBigDecimal(2, EntryKeys.of(wholeRange.get().lastId()));
+                insert.setBigDecimal(1, EntryKeys.of(shard, wholeRange.get().firstId()));
+                insert.setBigDecimal(2, EntryKeys.of(shard, wholeRange.get().lastId()));
                 insert.setString(3, consumer);
                 try (ResultSet r = insert.executeQuery()) {
                     if (r.next()) {
@@ -69,7 +70,7 @@ final class AppliedEntryLedger {
         }
         TreeMap<BigDecimal, String> byKey = new TreeMap<>();
         for (String id : entryIds) {
-            byKey.put(EntryKeys.of(id), id);
+            byKey.put(EntryKeys.of(shard, id), id);
         }
         List<BigDecimal[]> appliedRanges = appliedRangesOverlapping(connection, byKey.firstKey(),
                 byKey.lastKey());
@@ -112,18 +113,20 @@ final class AppliedEntryLedger {
     }
 
     /**
-     * The sweep of the ledger, in two steps (see {@code V3__applied_entries_settled.sql}): rows whose entries all lie
-     * below {@code settledBelow} (every entry there is acknowledged by the group) are marked settled now; rows marked
-     * settled longer than {@code retention} ago are deleted.
+     * The sweep of the ledger, in two steps (see {@code V3__applied_entries_settled.sql}): rows of stream shard
+     * {@code shard} whose entries all lie below {@code settledBelow} (every entry there is acknowledged by the group)
+     * are marked settled now; rows marked settled longer than {@code retention} ago are deleted.
      *
      * @return {marked, deleted}
      */
-    long[] sweep(Connection connection, String settledBelow, java.time.Duration retention) throws SQLException {
+    long[] sweep(Connection connection, int shard, String settledBelow, java.time.Duration retention)
+            throws SQLException {
         long marked;
         long deleted;
         try (PreparedStatement mark = connection.prepareStatement("UPDATE " + tables.table("applied_entries")
-                + " SET settled_at = now() WHERE settled_at IS NULL AND last_key < ?")) {
-            mark.setBigDecimal(1, EntryKeys.of(settledBelow));
+                + " SET settled_at = now() WHERE settled_at IS NULL AND last_key >= ? AND last_key < ?")) {
+            mark.setBigDecimal(1, EntryKeys.shardBase(shard));
+            mark.setBigDecimal(2, EntryKeys.of(shard, settledBelow));
             marked = mark.executeUpdate();
         }
         try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + tables.table("applied_entries")

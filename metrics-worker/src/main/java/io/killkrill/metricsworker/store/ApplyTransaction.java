@@ -19,7 +19,7 @@ import java.util.SortedMap;
  * samples are aggregated; closing without a commit rolls everything back.
  *
  * <pre>{@code
- * try (ApplyTransaction tx = store.begin()) {
+ * try (ApplyTransaction tx = store.begin(shard)) {
  *     Set<String> fresh = tx.record(range, entryIds, consumer).fresh();
  *     tx.merge(aggregate(fresh));
  *     tx.commit();
@@ -31,11 +31,13 @@ public final class ApplyTransaction implements AutoCloseable {
 
     private final Session session;
     private final Transaction transaction;
+    private final int shard;
     private final AppliedEntryLedger ledger;
     private final WindowRowMerger merger;
 
-    ApplyTransaction(Session session, AppliedEntryLedger ledger, WindowRowMerger merger) {
+    ApplyTransaction(Session session, int shard, AppliedEntryLedger ledger, WindowRowMerger merger) {
         this.session = session;
+        this.shard = shard;
         this.ledger = ledger;
         this.merger = merger;
         try {
@@ -51,15 +53,16 @@ public final class ApplyTransaction implements AutoCloseable {
     }
 
     /**
-     * Records {@code entryIds} as applied and returns those that were not applied before (see
-     * {@link AppliedEntryLedger#record}).
+     * Records {@code entryIds}, entries of this transaction's stream shard, as applied and returns those that were
+     * not applied before (see {@link AppliedEntryLedger#record}).
      *
      * @param wholeRange present when the batch is every entry of the stream from its first to its last ID: then
      *                   one row records it (the usual case); otherwise (entries claimed from another consumer)
      *                   one row per entry
      */
     public Recorded record(Optional<AggregateStore.EntryRange> wholeRange, List<String> entryIds, String consumer) {
-        return session.doReturningWork(connection -> ledger.record(connection, wholeRange, entryIds, consumer));
+        return session.doReturningWork(connection -> ledger.record(connection, shard, wholeRange, entryIds,
+                consumer));
     }
 
     /**

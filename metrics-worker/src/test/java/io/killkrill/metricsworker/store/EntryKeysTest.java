@@ -28,6 +28,18 @@ class EntryKeysTest {
     }
 
     @Test
+    void theKeysOfTwoShardsNeverMeetAndShardZeroKeepsTheIdsOwnNumbers() {
+        String largest = "18446744073709551615-18446744073709551615";
+        assertThat(EntryKeys.of(0, "1-5")).isEqualTo(EntryKeys.of("1-5"));
+        assertThat(EntryKeys.of(0, largest)).isLessThan(EntryKeys.of(1, "0-0"));
+        assertThat(EntryKeys.of(1, "0-0")).isEqualTo(EntryKeys.shardBase(1));
+        assertThat(EntryKeys.of(255, largest)).isLessThan(EntryKeys.shardBase(256));
+        assertThat(EntryKeys.toEntryId(EntryKeys.of(3, "1700000000000-42"))).isEqualTo("1700000000000-42");
+        assertThat(EntryKeys.of(255, largest).precision()).as("fits numeric(45, 0) of V6").isLessThanOrEqualTo(45);
+        assertThatThrownBy(() -> EntryKeys.shardBase(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void whatIsNotAStreamEntryIdIsRefused() {
         for (String bad : new String[] {"-1", "1-", "12", "18446744073709551616-0", "0-18446744073709551616"}) {
             assertThatThrownBy(() -> EntryKeys.of(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)

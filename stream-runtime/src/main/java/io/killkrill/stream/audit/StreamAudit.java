@@ -4,6 +4,7 @@ import io.killkrill.model.AuditSlot;
 import io.killkrill.model.StreamEntry;
 import io.killkrill.stream.LuaScripts;
 import io.killkrill.stream.RetentionTrimmer;
+import io.killkrill.stream.StreamRuntimes;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.PipelineBase;
 import redis.clients.jedis.Response;
@@ -37,14 +38,20 @@ public final class StreamAudit {
     private static final String SLOTS = LuaScripts.load(StreamAudit.class, "audit-slots.lua");
 
     private final UnifiedJedis redis;
-    private final String stream;
-    private final String deadLetterStream;
+    private final List<StreamRuntimes.Shard> shards;
     private final String group;
 
     public StreamAudit(UnifiedJedis redis, String stream, String deadLetterStream, String group) {
+        this(redis, List.of(new StreamRuntimes.Shard(stream, deadLetterStream)), group);
+    }
+
+    /** The audit of a sharded stream: every count is the sum over its shards. */
+    public StreamAudit(UnifiedJedis redis, List<StreamRuntimes.Shard> shards, String group) {
+        if (shards.isEmpty()) {
+            throw new IllegalArgumentException("no shard to audit");
+        }
         this.redis = redis;
-        this.stream = stream;
-        this.deadLetterStream = deadLetterStream;
+        this.shards = List.copyOf(shards);
         this.group = group;
     }
 
@@ -58,12 +65,19 @@ public final class StreamAudit {
      * before this method (an item is stored before it is acknowledged).
      */
     public Counts read(long fromMinute, long toMinute, Optional<String> service) {
-        Map<Long, Long> accepted = accepted(fromMinute, toMinute, service);
+        Map<Long, Long> accepted = new TreeMap<>();
+        for (StreamRuntimes.Shard shard : shards) {
+            accepted(shard.stream(), fromMinute, toMinute, service).forEach((m, n) -> accepted.merge(m, n, Long::sum));
+        }
         Map<Long, Long> dead = new TreeMap<>();
-        slotsAfter(deadLetterStream, "0-0").values()
-                .forEach(slot -> count(dead, slot, fromMinute, toMinute, service));
+        for (StreamRuntimes.Shard shard : shards) {
+            slotsAfter(shard.deadLetterStream(), "0-0").values()
+                    .forEach(slot -> count(dead, slot, fromMinute, toMinute, service));
+        }
         Map<Long, Long> pending = new TreeMap<>();
-        unsettled().forEach(slot -> count(pending, slot, fromMinute, toMinute, service));
+        for (StreamRuntimes.Shard shard : shards) {
+            unsettled(shard.stream()).forEach(slot -> count(pending, slot, fromMinute, toMinute, service));
+        }
         return new Counts(accepted, dead, pending);
     }
 
@@ -74,7 +88,7 @@ public final class StreamAudit {
                 .ifPresent(s -> counts.merge(s.epochMinute(), 1L, Long::sum));
     }
 
-    private Map<Long, Long> accepted(long fromMinute, long toMinute, Optional<String> service) {
+    private Map<Long, Long> accepted(String stream, long fromMinute, long toMinute, Optional<String> service) {
         Map<Long, Response<Map<String, String>>> replies = new TreeMap<>();
         try (PipelineBase pipeline = redis.pipelined()) {
             for (long minute = fromMinute; minute < toMinute; minute++) {
@@ -98,7 +112,7 @@ public final class StreamAudit {
     }
 
     /** The slots of the entries the group has not acknowledged: pending ones, then those not delivered yet. */
-    private List<String> unsettled() {
+    private List<String> unsettled(String stream) {
         List<String> out = new ArrayList<>();
         StreamEntryID lastDelivered;
         try {

@@ -25,10 +25,10 @@ public class AppliedEntries {
     @Column(name = "id", nullable = false)
     private Long id;
 
-    @Column(name = "first_key", nullable = false, precision = 40, scale = 0)
+    @Column(name = "first_key", nullable = false, precision = 45, scale = 0)
     private BigDecimal firstKey;
 
-    @Column(name = "last_key", nullable = false, precision = 40, scale = 0)
+    @Column(name = "last_key", nullable = false, precision = 45, scale = 0)
     private BigDecimal lastKey;
 
     @Column(name = "consumer", nullable = false)
