@@ -25,7 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
-import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.resps.StreamGroupInfo;
 
 import java.io.IOException;
@@ -51,6 +51,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -79,7 +80,8 @@ public abstract class PipelineScenario {
     protected PostgresService postgres;
     protected PipelineProcesses pipeline;
     protected StreamNames streams;
-    protected JedisPooled jedis;
+    /** The test's own client of the services' Redis (one Redis, a Sentinel-managed master or a cluster). */
+    protected UnifiedJedis jedis;
     /** Servers and proxies the class started; closed after the pipeline, last first. */
     protected final List<AutoCloseable> owned = new ArrayList<>();
     /** 503, 429 and 409 answers the client retried. */
@@ -99,7 +101,7 @@ public abstract class PipelineScenario {
         this.postgres = postgres;
         this.jedis = redis.client();
         String name = getClass().getSimpleName().replace("IT", "").toLowerCase();
-        this.streams = StreamNames.prefixed(RedisService.uniquePrefix("e2e-" + name));
+        this.streams = StreamNames.prefixed(RedisService.uniquePrefix("e2e-" + name)).withShards(shards());
         PipelineProcesses.Stores stores = stores();
         String schema = this.postgres.createUniqueSchema("e2e_" + name);
         this.pipeline = new PipelineProcesses(stores, streams, ElasticsearchService.uniqueIndex("e2e-" + name),
@@ -122,6 +124,11 @@ public abstract class PipelineScenario {
         return PipelineProcesses.Stores.of(redis, elasticsearch, postgres).withElasticsearch(elasticsearchProxy.uri());
     }
 
+    /** How many shards each stream has ({@code KILLKRILL_STREAM_SHARDS}); 1 unless a class says otherwise. */
+    protected int shards() {
+        return 1;
+    }
+
     /** Starts this class's services; by default receivers, one log-worker and one metrics-worker. */
     protected void startServices() throws Exception {
         receivers = pipeline.receivers(Map.of());
@@ -140,7 +147,11 @@ public abstract class PipelineScenario {
             pipeline.close();
         }
         try {
-            jedis().del(streams.logs(), streams.metrics(), streams.logsDlq(), streams.metricsDlq());
+            for (StreamNames shard : streams.allShards()) { // one key at a time: on a cluster they are in other slots
+                for (String key : List.of(shard.logs(), shard.metrics(), shard.logsDlq(), shard.metricsDlq())) {
+                    jedis().del(key);
+                }
+            }
         } catch (RuntimeException e) {
             // best effort, like the rest: a Redis of the class's own may be down or a replica by now, and what the
             // class owns (its own Redis, Sentinel or PostgreSQL processes) must still be stopped below
@@ -172,7 +183,7 @@ public abstract class PipelineScenario {
         return what + "_" + RUNS.incrementAndGet() + "_" + UUID.randomUUID().toString().substring(0, 6);
     }
 
-    protected JedisPooled jedis() {
+    protected UnifiedJedis jedis() {
         return jedis;
     }
 
@@ -367,6 +378,35 @@ public abstract class PipelineScenario {
         return deadLetters(dlq).stream().filter(l -> l.original().toString().contains(run)).toList();
     }
 
+    /**
+     * {@code count} gauge samples of value 1 named {@code run} in a series of their own (label {@code req}), the
+     * body of request {@code request}: a request lost or stored twice shows whole in {@link #storedPerSeries}.
+     */
+    protected static List<String> seriesSamples(String run, int request, int count) {
+        List<String> lines = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            lines.add("{\"name\":\"" + run + "\",\"value\":1,\"type\":\"gauge\",\"labels\":{\"req\":\"r" + request
+                    + "\"}}");
+        }
+        return lines;
+    }
+
+    /** Per label set of metric {@code name}: samples stored and their value sum (60 s windows, all windows). */
+    protected Map<String, long[]> storedPerSeries(String name) throws SQLException {
+        Map<String, long[]> series = new TreeMap<>();
+        try (Connection c = postgres.connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT labels, sum(sample_count), sum(value_sum) FROM " + pipeline.schema()
+                        + ".window_aggregate WHERE metric_name = ? AND window_seconds = 60 GROUP BY labels")) {
+            s.setString(1, name);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    series.put(r.getString(1), new long[] {r.getLong(2), Math.round(r.getDouble(3))});
+                }
+            }
+        }
+        return series;
+    }
+
     /** Samples stored for metric {@code name} in the 60 s windows: the sum of the rows' counts. */
     protected long storedSamples(String name) throws SQLException {
         try (Connection c = postgres.connect(); PreparedStatement s = c.prepareStatement(
@@ -404,7 +444,7 @@ public abstract class PipelineScenario {
      * lag, when Redis can tell it, is 0). Also true for a stream or group that does not exist yet.
      */
     protected boolean drained(String stream, String group) {
-        JedisPooled jedis = jedis();
+        UnifiedJedis jedis = jedis();
         if (!jedis.exists(stream)) {
             return true;
         }
@@ -420,12 +460,14 @@ public abstract class PipelineScenario {
         return false;
     }
 
+    /** Whether the log group drained every shard of the logs stream. */
     protected boolean logsDrained() {
-        return drained(streams.logs(), streams.logGroup());
+        return streams.allShards().stream().allMatch(shard -> drained(shard.logs(), shard.logGroup()));
     }
 
+    /** Whether the metrics group drained every shard of the metrics stream. */
     protected boolean metricsDrained() {
-        return drained(streams.metrics(), streams.metricsGroup());
+        return streams.allShards().stream().allMatch(shard -> drained(shard.metrics(), shard.metricsGroup()));
     }
 
     /** Asserts both groups drained, with the numbers in the failure message. */

@@ -138,7 +138,7 @@ abstract class SentinelFailoverScenario extends PipelineScenario {
             }
             done.add(CompletableFuture.runAsync(() -> {
                 for (int request = 0; request < METRIC_REQUESTS; request++) {
-                    Answer answer = postMetrics(samples(run, request), "Idempotency-Key", run + "-metrics-" + request);
+                    Answer answer = postMetrics(seriesSamples(run, request, PER_REQUEST), "Idempotency-Key", run + "-metrics-" + request);
                     assertThat(answer.status()).as("metric request %d: %s", request, answer.body()).isEqualTo(202);
                     acceptedMetricRequests.add(request);
                 }
@@ -267,32 +267,6 @@ abstract class SentinelFailoverScenario extends PipelineScenario {
                     Map<ServiceProcess, Double> now = failovers();
                     return before.keySet().stream().allMatch(s -> now.get(s) >= before.get(s) + 1);
                 });
-    }
-
-    /** 25 gauge samples of value 1 in a series of their own (label {@code req}), so a lost request shows whole. */
-    private static List<String> samples(String run, int request) {
-        List<String> lines = new ArrayList<>(PER_REQUEST);
-        for (int i = 0; i < PER_REQUEST; i++) {
-            lines.add("{\"name\":\"" + run + "\",\"value\":1,\"type\":\"gauge\",\"labels\":{\"req\":\"r" + request
-                    + "\"}}");
-        }
-        return lines;
-    }
-
-    /** Per label set of metric {@code name}: samples stored and their value sum (60 s windows, all windows). */
-    private Map<String, long[]> storedPerSeries(String name) throws SQLException {
-        Map<String, long[]> series = new TreeMap<>();
-        try (Connection c = postgres.connect(); PreparedStatement s = c.prepareStatement(
-                "SELECT labels, sum(sample_count), sum(value_sum) FROM " + pipeline.schema()
-                        + ".window_aggregate WHERE metric_name = ? AND window_seconds = 60 GROUP BY labels")) {
-            s.setString(1, name);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    series.put(r.getString(1), new long[] {r.getLong(2), Math.round(r.getDouble(3))});
-                }
-            }
-        }
-        return series;
     }
 
     private double failovers(ServiceProcess service, String counter) {

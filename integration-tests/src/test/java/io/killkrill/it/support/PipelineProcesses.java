@@ -43,6 +43,12 @@ public final class PipelineProcesses implements AutoCloseable {
             return new Stores(uri, elasticsearch, jdbcUrl, databaseUser, databasePassword);
         }
 
+        /** The services find a Redis Cluster through these nodes ({@code host:port,...}) instead of a URL. */
+        public Stores withRedisCluster(String nodes) {
+            return new Stores(redis, elasticsearch, jdbcUrl, databaseUser, databasePassword, Map.of(
+                    "KILLKRILL_REDIS_CLUSTER_NODES", nodes));
+        }
+
         /** The services find Redis through these sentinels ({@code host:port,...}) instead of a URL. */
         public Stores withRedisSentinels(String sentinels, String masterName) {
             return new Stores(redis, elasticsearch, jdbcUrl, databaseUser, databasePassword, Map.of(
@@ -117,6 +123,7 @@ public final class PipelineProcesses implements AutoCloseable {
         env.put("KILLKRILL_METRICS_DLQ", streams.metricsDlq());
         env.put("KILLKRILL_LOG_GROUP", streams.logGroup());
         env.put("KILLKRILL_METRICS_GROUP", streams.metricsGroup());
+        env.put("KILLKRILL_STREAM_SHARDS", Integer.toString(streams.shards()));
         return env;
     }
 
