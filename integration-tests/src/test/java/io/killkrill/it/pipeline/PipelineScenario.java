@@ -53,7 +53,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -251,6 +255,61 @@ public abstract class PipelineScenario {
                 .get(() -> http.send(request, HttpResponse.BodyHandlers.ofString()));
         JsonNode json = json(response.body());
         return new Answer(response.statusCode(), json.path("accepted").asLong(), json.path("rejected").asLong(), json);
+    }
+
+    /** Keyed requests under way from several clients ({@link #sendKeyedLogs}, {@link #sendKeyedSamples}). */
+    protected record KeyedRequests(AtomicInteger next, Set<Integer> accepted, CompletableFuture<Void> done) {
+        /** The index of the next request a client takes. */
+        public int nextRequest() {
+            return next.get();
+        }
+    }
+
+    /**
+     * Sends {@code requests} log requests of {@code perRequest} events ({@link #logLines}: request {@code r} holds
+     * events {@code r * perRequest} ..) from {@code clients} clients on {@code pool}, each with an Idempotency-Key of
+     * its own ({@code <run>-logs-<r>}) and retried as {@link #post} does; asserts each is answered 202 with all its
+     * events accepted, and calls {@code answered} with how many requests are answered so far.
+     */
+    protected KeyedRequests sendKeyedLogs(String run, int requests, int perRequest, int clients, ExecutorService pool,
+                                          IntConsumer answered) {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger count = new AtomicInteger();
+        Set<Integer> accepted = ConcurrentHashMap.newKeySet();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            all.add(CompletableFuture.runAsync(() -> {
+                int request;
+                while ((request = next.getAndIncrement()) < requests) {
+                    Answer answer = postLogs(logLines(run, request * perRequest, (request + 1) * perRequest),
+                            "Idempotency-Key", run + "-logs-" + request);
+                    assertThat(answer.status()).as("log request %d: %s", request, answer.body()).isEqualTo(202);
+                    assertThat(answer.accepted()).isEqualTo(perRequest);
+                    accepted.add(request);
+                    answered.accept(count.incrementAndGet());
+                }
+            }, pool));
+        }
+        return new KeyedRequests(next, accepted, CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)));
+    }
+
+    /**
+     * Sends {@code requests} metric requests of {@code perRequest} samples, each a series of its own
+     * ({@link #seriesSamples}), from one client on {@code pool}, keyed ({@code <run>-metrics-<r>}) and retried;
+     * asserts each is answered 202.
+     */
+    protected KeyedRequests sendKeyedSamples(String run, int requests, int perRequest, ExecutorService pool) {
+        AtomicInteger next = new AtomicInteger();
+        Set<Integer> accepted = ConcurrentHashMap.newKeySet();
+        return new KeyedRequests(next, accepted, CompletableFuture.runAsync(() -> {
+            int request;
+            while ((request = next.getAndIncrement()) < requests) {
+                Answer answer = postMetrics(seriesSamples(run, request, perRequest), "Idempotency-Key",
+                        run + "-metrics-" + request);
+                assertThat(answer.status()).as("metric request %d: %s", request, answer.body()).isEqualTo(202);
+                accepted.add(request);
+            }
+        }, pool));
     }
 
     /** One POST without retry: the receivers' own answer, or -1 when the connection failed. */

@@ -7,16 +7,13 @@ import io.killkrill.it.support.ServiceProcess;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -86,44 +83,23 @@ class RedisClusterPipelineIT extends PipelineScenario {
         Map<String, Long> pids = new ConcurrentHashMap<>();
         survivors.forEach(s -> pids.put(s.name(), s.pid()));
 
-        AtomicInteger answered = new AtomicInteger();
         CompletableFuture<Void> workerKillPoint = new CompletableFuture<>();
         CompletableFuture<Void> masterKillPoint = new CompletableFuture<>();
-        Set<Integer> acceptedLogRequests = ConcurrentHashMap.newKeySet();
-        Set<Integer> acceptedMetricRequests = ConcurrentHashMap.newKeySet();
-        AtomicInteger nextLogRequest = new AtomicInteger();
         ExecutorService clients = Executors.newFixedThreadPool(LOG_CLIENTS + 1);
         String shard0 = streams.shard(0).logs();
+        KeyedRequests logs;
+        KeyedRequests samples;
         int killedPort;
         int promotedPort;
         try {
-            List<CompletableFuture<Void>> done = new ArrayList<>();
-            for (int c = 0; c < LOG_CLIENTS; c++) {
-                done.add(CompletableFuture.runAsync(() -> {
-                    int request;
-                    while ((request = nextLogRequest.getAndIncrement()) < LOG_REQUESTS) {
-                        Answer answer = postLogs(logLines(run, request * PER_REQUEST, (request + 1) * PER_REQUEST),
-                                "Idempotency-Key", run + "-logs-" + request);
-                        assertThat(answer.status()).as("log request %d: %s", request, answer.body()).isEqualTo(202);
-                        assertThat(answer.accepted()).isEqualTo(PER_REQUEST);
-                        acceptedLogRequests.add(request);
-                        int n = answered.incrementAndGet();
-                        if (n == LOG_REQUESTS / 4) {
-                            workerKillPoint.complete(null);
-                        } else if (n == LOG_REQUESTS / 2) {
-                            masterKillPoint.complete(null);
-                        }
-                    }
-                }, clients));
-            }
-            done.add(CompletableFuture.runAsync(() -> {
-                for (int request = 0; request < METRIC_REQUESTS; request++) {
-                    Answer answer = postMetrics(seriesSamples(run, request, PER_REQUEST), "Idempotency-Key",
-                            run + "-metrics-" + request);
-                    assertThat(answer.status()).as("metric request %d: %s", request, answer.body()).isEqualTo(202);
-                    acceptedMetricRequests.add(request);
+            logs = sendKeyedLogs(run, LOG_REQUESTS, PER_REQUEST, LOG_CLIENTS, clients, answered -> {
+                if (answered == LOG_REQUESTS / 4) {
+                    workerKillPoint.complete(null);
+                } else if (answered == LOG_REQUESTS / 2) {
+                    masterKillPoint.complete(null);
                 }
-            }, clients));
+            });
+            samples = sendKeyedSamples(run, METRIC_REQUESTS, PER_REQUEST, clients);
 
             workerKillPoint.get(3, TimeUnit.MINUTES);
             logWorkers.get(1).kill();
@@ -132,12 +108,12 @@ class RedisClusterPipelineIT extends PipelineScenario {
             killedPort = cluster.killMasterOf(shard0);
             promotedPort = cluster.awaitPromotion(shard0, killedPort, Duration.ofSeconds(60));
             cluster.restart(killedPort);
-            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+            CompletableFuture.allOf(logs.done(), samples.done()).get(5, TimeUnit.MINUTES);
         } finally {
             clients.shutdownNow();
         }
-        assertThat(acceptedLogRequests).as("every log request answered 202").hasSize(LOG_REQUESTS);
-        assertThat(acceptedMetricRequests).as("every metric request answered 202").hasSize(METRIC_REQUESTS);
+        assertThat(logs.accepted()).as("every log request answered 202").hasSize(LOG_REQUESTS);
+        assertThat(samples.accepted()).as("every metric request answered 202").hasSize(METRIC_REQUESTS);
 
         long sentLogs = (long) LOG_REQUESTS * PER_REQUEST;
         long sentSamples = (long) METRIC_REQUESTS * PER_REQUEST;

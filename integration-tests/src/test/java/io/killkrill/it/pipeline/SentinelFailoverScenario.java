@@ -5,12 +5,7 @@ import io.killkrill.it.support.PipelineProcesses;
 import io.killkrill.it.support.ServiceProcess;
 
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -18,11 +13,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -109,40 +102,21 @@ abstract class SentinelFailoverScenario extends PipelineScenario {
         sentinel.awaitReplicaOnline(Duration.ofSeconds(30));
         jedis.close();
         jedis = sentinel.masterClient();
-        AtomicInteger logRequestsAnswered = new AtomicInteger();
         CompletableFuture<Void> killPoint = new CompletableFuture<>();
-        Set<Integer> acceptedLogRequests = ConcurrentHashMap.newKeySet();
-        Set<Integer> acceptedMetricRequests = ConcurrentHashMap.newKeySet();
-        AtomicInteger nextLogRequest = new AtomicInteger();
         ExecutorService clients = Executors.newFixedThreadPool(LOG_CLIENTS + 1);
+        KeyedRequests logs;
+        KeyedRequests samples;
         int killedPort;
         int promotedPort;
         long failoverMillis;
         long acknowledgedUnreplicated;
         try {
-            List<CompletableFuture<Void>> done = new ArrayList<>();
-            for (int c = 0; c < LOG_CLIENTS; c++) {
-                done.add(CompletableFuture.runAsync(() -> {
-                    int request;
-                    while ((request = nextLogRequest.getAndIncrement()) < LOG_REQUESTS) {
-                        Answer answer = postLogs(logLines(run, request * PER_REQUEST, (request + 1) * PER_REQUEST),
-                                "Idempotency-Key", run + "-logs-" + request);
-                        assertThat(answer.status()).as("log request %d: %s", request, answer.body()).isEqualTo(202);
-                        assertThat(answer.accepted()).isEqualTo(PER_REQUEST);
-                        acceptedLogRequests.add(request);
-                        if (logRequestsAnswered.incrementAndGet() == LOG_REQUESTS / 3) {
-                            killPoint.complete(null);
-                        }
-                    }
-                }, clients));
-            }
-            done.add(CompletableFuture.runAsync(() -> {
-                for (int request = 0; request < METRIC_REQUESTS; request++) {
-                    Answer answer = postMetrics(seriesSamples(run, request, PER_REQUEST), "Idempotency-Key", run + "-metrics-" + request);
-                    assertThat(answer.status()).as("metric request %d: %s", request, answer.body()).isEqualTo(202);
-                    acceptedMetricRequests.add(request);
+            logs = sendKeyedLogs(run, LOG_REQUESTS, PER_REQUEST, LOG_CLIENTS, clients, answered -> {
+                if (answered == LOG_REQUESTS / 3) {
+                    killPoint.complete(null);
                 }
-            }, clients));
+            });
+            samples = sendKeyedSamples(run, METRIC_REQUESTS, PER_REQUEST, clients);
 
             killPoint.get(2, TimeUnit.MINUTES);
             // the replicas are cut off while the clients go on, then the master dies
@@ -151,7 +125,7 @@ abstract class SentinelFailoverScenario extends PipelineScenario {
                 pauseWorkers();
             }
             sentinel.cutOffReplicas();
-            int firstAfterPause = nextLogRequest.get();
+            int firstAfterPause = logs.nextRequest();
             if (replicaAcks()) {
                 await("a write the paused replicas did not acknowledge made the receivers refuse writes (not ready)")
                         .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
@@ -159,9 +133,9 @@ abstract class SentinelFailoverScenario extends PipelineScenario {
             } else {
                 await("three log requests sent after the replicas stopped were acknowledged by the master alone")
                         .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> acceptedLogRequests.stream().filter(r -> r >= firstAfterPause).count() >= 3);
+                        .until(() -> logs.accepted().stream().filter(r -> r >= firstAfterPause).count() >= 3);
             }
-            acknowledgedUnreplicated = acceptedLogRequests.stream().filter(r -> r >= firstAfterPause).count()
+            acknowledgedUnreplicated = logs.accepted().stream().filter(r -> r >= firstAfterPause).count()
                     * PER_REQUEST;
             long killedAt = System.nanoTime();
             killedPort = sentinel.killMaster();
@@ -173,7 +147,7 @@ abstract class SentinelFailoverScenario extends PipelineScenario {
             failoverMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
             jedis.close();
             jedis = sentinel.masterClient();
-            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(3, TimeUnit.MINUTES);
+            CompletableFuture.allOf(logs.done(), samples.done()).get(3, TimeUnit.MINUTES);
         } finally {
             clients.shutdownNow();
         }
@@ -187,8 +161,8 @@ abstract class SentinelFailoverScenario extends PipelineScenario {
 
         long sentLogs = (long) LOG_REQUESTS * PER_REQUEST;
         long sentSamples = (long) METRIC_REQUESTS * PER_REQUEST;
-        assertThat(acceptedLogRequests).as("every log request answered 202").hasSize(LOG_REQUESTS);
-        assertThat(acceptedMetricRequests).as("every metric request answered 202").hasSize(METRIC_REQUESTS);
+        assertThat(logs.accepted()).as("every log request answered 202").hasSize(LOG_REQUESTS);
+        assertThat(samples.accepted()).as("every metric request answered 202").hasSize(METRIC_REQUESTS);
 
         long indexed = indexed(run);
         assertThat(duplicateMessages(run)).as("messages indexed twice").isEmpty();
