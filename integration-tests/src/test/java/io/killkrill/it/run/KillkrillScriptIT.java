@@ -11,7 +11,9 @@ import io.killkrill.it.support.RedisService;
 import io.killkrill.it.support.TestServices;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,19 +24,25 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The newcomer's path: {@code ./killkrill up}, {@code ./killkrill demo}, {@code ./killkrill down}, run as a user
  * would, against the suite's real stores (given as KILLKRILL_*_URL, so the script provisions nothing); and
- * {@code ./killkrill up --redis=sentinel}, which provisions a Sentinel-managed Redis of its own.
+ * {@code ./killkrill up --redis=sentinel} and {@code --redis=cluster}, which provision a Sentinel-managed Redis or a
+ * Redis Cluster of their own.
  */
 @ExtendWith({RedisExtension.class, ElasticsearchExtension.class, PostgresExtension.class})
 class KillkrillScriptIT {
@@ -117,6 +125,90 @@ class KillkrillScriptIT {
             assertThat(down.exitCode()).as("./killkrill down:%n%s", down.output()).isZero();
         }
         pipeline.assertNothingLeft(topology);
+    }
+
+    /**
+     * Issue 17: {@code ./killkrill up --redis=cluster} with no Redis configured provisions dev-services' Redis Cluster
+     * (six nodes, three masters with a replica each; its own state directory and ports) and starts the services on
+     * {@code KILLKRILL_REDIS_CLUSTER_NODES} with four shards. Proof: the demo's logs and samples land in Elasticsearch
+     * and PostgreSQL; the consumer groups of the shards {@code <name>{0}..{3}} on the cluster read them, and neither
+     * the unsharded stream on the cluster nor the suite's own Redis ever held them; {@code status} shows the cluster's
+     * state, its three masters and every shard; {@code audit} reconciles summed over the shards; {@code dlq} asks for
+     * {@code --shard N} and works on one shard with it; {@code down} stops the services and the six nodes (none of
+     * their ports nor bus ports listens, no redis-server of theirs is left).
+     */
+    @Test
+    void upWithRedisClusterRunsThePipelineOnFourShardsOfAProvisionedClusterAndDownStopsIt(
+            RedisService redis, ElasticsearchService elasticsearch, PostgresService postgres) throws Exception {
+        Pipeline pipeline = new Pipeline(elasticsearch, postgres);
+        int firstNode = FreePorts.redisClusterPorts(6);
+        pipeline.env.put("KILLKRILL_DEV_DIR", Files.createTempDirectory("killkrill-dev-cluster").toString());
+        pipeline.env.put("KILLKRILL_DEV_CLUSTER_REDIS_PORT", Integer.toString(firstNode));
+        List<Integer> nodes = IntStream.range(firstNode, firstNode + 6).boxed().toList();
+        List<Integer> topology = Stream.concat(nodes.stream(),
+                nodes.stream().map(p -> p + FreePorts.REDIS_CLUSTER_BUS_OFFSET)).toList();
+        String seeds = nodes.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+
+        try {
+            Run up = killkrill(pipeline.env, "up", "--redis=cluster");
+            assertThat(up.exitCode()).as("./killkrill up --redis=cluster:%n%s", up.output()).isZero();
+            assertThat(up.output()).contains("KillKrill is running", "the Redis Cluster of " + seeds,
+                    "KILLKRILL_STREAM_SHARDS=4");
+
+            demoLands(pipeline, elasticsearch, postgres);
+
+            Set<HostAndPort> seedNodes = nodes.stream().map(p -> new HostAndPort("127.0.0.1", p))
+                    .collect(Collectors.toSet());
+            try (JedisCluster cluster = new JedisCluster(seedNodes)) {
+                await("the log-workers' groups on the four shards read the 7 demo logs").atMost(Duration.ofSeconds(10))
+                        .until(() -> entriesRead(cluster, pipeline.prefix + "logs-stream"), n -> n >= 7);
+                await("the metrics-workers' groups on the four shards read the 6 demo samples")
+                        .atMost(Duration.ofSeconds(10))
+                        .until(() -> entriesRead(cluster, pipeline.prefix + "metrics-stream"), n -> n >= 6);
+                assertThat(cluster.exists(pipeline.prefix + "logs-stream")).as("the unsharded stream on the cluster")
+                        .isFalse();
+            }
+            assertThat(redis.client().exists(pipeline.prefix + "logs-stream{0}")).as("the suite's own Redis unused")
+                    .isFalse();
+
+            Run status = killkrill(pipeline.env, "status");
+            assertThat(status.exitCode()).as("./killkrill status:%n%s", status.output()).isZero();
+            assertThat(status.output()).as(status.output())
+                    .contains("redis           cluster state ok, 6 nodes")
+                    .contains(pipeline.prefix + "logs-stream{0}", pipeline.prefix + "logs-stream{3}",
+                            pipeline.prefix + "metrics-dlq{3}", "dead letters");
+            assertThat(status.output().lines().filter(l -> l.contains("masters ")).findFirst().orElse(""))
+                    .as("the masters line of:%n%s", status.output())
+                    .containsPattern("masters 127\\.0\\.0\\.1:\\d+ \\(slots [0-9,-]+\\), 127\\.0\\.0\\.1:\\d+ \\(slots"
+                            + " [0-9,-]+\\), 127\\.0\\.0\\.1:\\d+ \\(slots [0-9,-]+\\)$");
+
+            Run audit = killkrill(pipeline.env, "audit", "--since", "15m");
+            assertThat(audit.exitCode()).as("./killkrill audit:%n%s", audit.output()).isZero();
+            assertThat(audit.output()).contains("every minute reconciled (7 accepted)",
+                    "every minute reconciled (6 accepted)");
+
+            Run allShards = killkrill(pipeline.env, "dlq", "list", "--all");
+            assertThat(allShards.exitCode()).as("./killkrill dlq list --all:%n%s", allShards.output()).isEqualTo(2);
+            assertThat(allShards.output()).contains("split into 4 shards", "--shard N");
+            Run oneShard = killkrill(pipeline.env, "dlq", "--shard", "3", "list", "--all");
+            assertThat(oneShard.exitCode()).as("./killkrill dlq --shard 3 list --all:%n%s", oneShard.output())
+                    .isZero();
+            assertThat(oneShard.output()).contains("shard 3 is on the cluster master 127.0.0.1:",
+                    "0 dead letter(s) in " + pipeline.prefix + "logs-dlq{3}");
+        } finally {
+            Run down = killkrill(pipeline.env, "down");
+            assertThat(down.exitCode()).as("./killkrill down:%n%s", down.output()).isZero();
+        }
+        pipeline.assertNothingLeft(topology);
+        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse(""))
+                .filter(line -> line.contains("redis-server") && nodes.stream().anyMatch(p -> line.contains(":" + p))))
+                .as("redis-server processes of the cluster after down").isEmpty();
+    }
+
+    /** Entries the consumer groups of all four shards of {@code stream} have read (XINFO GROUPS: entries-read). */
+    private static long entriesRead(JedisCluster cluster, String stream) {
+        return IntStream.range(0, 4).mapToObj(s -> cluster.xinfoGroups(stream + "{" + s + "}")).flatMap(List::stream)
+                .mapToLong(g -> g.getGroupInfo().get("entries-read") instanceof Number read ? read.longValue() : 0).sum();
     }
 
     /** The settings of one test's pipeline: its own ports, run directory, streams, index prefix and schema. */
