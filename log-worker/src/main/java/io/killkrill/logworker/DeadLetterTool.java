@@ -110,7 +110,8 @@ public final class DeadLetterTool implements Callable<Integer> {
                     + " one shard at a time; name its keys with " + CommonSettings.STREAM_SHARDS.key() + "=1, e.g. "
                     + "KILLKRILL_LOGS_DLQ='" + first.logsDlq() + "' KILLKRILL_LOGS_STREAM='" + first.logs()
                     + "' KILLKRILL_METRICS_DLQ='" + first.metricsDlq() + "' KILLKRILL_METRICS_STREAM='"
-                    + first.metrics() + "' for shard 0");
+                    + first.metrics() + "' for shard 0 (on a Redis Cluster with KILLKRILL_REDIS_URL of the master"
+                    + " holding the shard's slot; ./killkrill dlq --shard N does both)");
             return ConfigLoader.EXIT_CONFIG_ERROR;
         }
         try (UnifiedJedis redis = RedisClients.forConsumers(CommonSettings.redisEndpoint(config.get()), 1,
