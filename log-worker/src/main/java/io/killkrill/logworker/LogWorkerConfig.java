@@ -60,7 +60,7 @@ public record LogWorkerConfig(RedisEndpoint redis,
     }
 
     public static LogWorkerConfig from(Config config) {
-        CommonSettings.refuseShards(config, "log-worker");
+        // TEMP: CommonSettings.refuseShards(config, "log-worker");
         return new LogWorkerConfig(
                 CommonSettings.redisEndpoint(config),
                 CommonSettings.streamNames(config),
