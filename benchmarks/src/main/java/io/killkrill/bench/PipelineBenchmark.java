@@ -54,6 +54,8 @@ public final class PipelineBenchmark {
     private static final String DAY_SUSTAINED_HTTP = "2026-11-26";
     private static final String DAY_SENTINEL = "2026-11-27";
     private static final String DAY_SENTINEL_WARM_UP = "2026-11-28";
+    private static final String DAY_CLUSTER_WARM_UP = "2026-11-29";
+    private static final String DAY_CLUSTER = "2026-11-30";
     /** How long a replicated phase's syslog -> ES warm-up may take before its figure is n/a: 50k messages. */
     private static final Duration REPLICATED_WARM_UP_DEADLINE = Duration.ofMinutes(3);
 
@@ -116,6 +118,12 @@ public final class PipelineBenchmark {
                 progress = "starting the Sentinel topology (scripts/dev-services up --redis=sentinel redis)";
                 try (RedisTopology sentinel = SentinelTopology.provision(options.repo())) {
                     replicated(sentinel, "sentinel", DAY_SENTINEL_WARM_UP, DAY_SENTINEL);
+                }
+            }
+            if (options.phases().contains("cluster")) {
+                progress = "starting the Redis Cluster (scripts/dev-services up --redis=cluster redis)";
+                try (RedisTopology cluster = ClusterTopology.provision(options.repo())) {
+                    replicated(cluster, "cluster", DAY_CLUSTER_WARM_UP, DAY_CLUSTER);
                 }
             }
             ratios();
@@ -730,7 +738,8 @@ public final class PipelineBenchmark {
 
     /**
      * The receivers into Redis and syslog into Elasticsearch again, on a replicated Redis of dev-services'
-     * ({@code sentinel}: a master, two replicas and three sentinels on this machine), without and with
+     * ({@code sentinel}: a master, two replicas and three sentinels; {@code cluster}: 3 masters with a replica each,
+     * the streams in {@link ClusterTopology#SHARDS} shards; all on this machine), without and with
      * {@code KILLKRILL_REDIS_MIN_REPLICA_ACKS=1}: what replication, and then the wait for a replica's
      * acknowledgement, cost next to the one Redis of the {@code redis} and {@code pipeline} phases.
      */
