@@ -1044,7 +1044,7 @@ public final class PipelineBenchmark {
 
     private CpuMeter meter() {
         CpuMeter meter = new CpuMeter()
-                .track("elasticsearch", CpuMeter.findPid(c -> c.contains("org.elasticsearch.bootstrap.Elasticsearch")))
+                .track("elasticsearch", CpuMeter.listenerPid(options.elasticsearch().getPort()))
                 .track("redis", CpuMeter.findPid(c -> c.startsWith("redis-server") && c.contains(":" + options.redis().getPort())));
         for (ServiceProcess service : pipeline) {
             meter.track(service.name(), service.pid());
