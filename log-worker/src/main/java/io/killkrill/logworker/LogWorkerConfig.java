@@ -60,7 +60,7 @@ public record LogWorkerConfig(RedisEndpoint redis,
     }
 
     public static LogWorkerConfig from(Config config) {
-        // TEMP: CommonSettings.refuseShards(config, "log-worker");
+        CommonSettings.refuseShards(config, "log-worker");
         return new LogWorkerConfig(
                 CommonSettings.redisEndpoint(config),
                 CommonSettings.streamNames(config),

@@ -59,7 +59,7 @@ public record MetricsWorkerConfig(RedisEndpoint redis,
     }
 
     public static MetricsWorkerConfig from(Config config) {
-        // TEMP: CommonSettings.refuseShards(config, "metrics-worker");
+        CommonSettings.refuseShards(config, "metrics-worker");
         return new MetricsWorkerConfig(
                 CommonSettings.redisEndpoint(config),
                 CommonSettings.streamNames(config),
