@@ -806,9 +806,9 @@ public final class PipelineBenchmark {
 
     /**
      * Syslog TCP into Elasticsearch through receivers and a log-worker on {@code topology}, replica acks 1. An
-     * unmeasured warm-up first; if that does not become searchable within {@link #REPLICATED_WARM_UP_DEADLINE} (a
-     * log-worker that does not read the topology's sharded streams never drains them), the figure is n/a, with how
-     * many were searchable, and the run goes on.
+     * unmeasured warm-up first; if the log-worker exits at start-up (one that refuses sharded streams), or the
+     * warm-up does not become searchable within {@link #REPLICATED_WARM_UP_DEADLINE} (a log-worker that does not
+     * read the topology's sharded streams never drains them), the figure is n/a with why, and the run goes on.
      */
     private void syslogToElasticsearch(RedisTopology topology, String key, ObjectNode r, String warmDay, String day)
             throws Exception {
@@ -829,9 +829,18 @@ public final class PipelineBenchmark {
             lw.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", prefix);
             lw.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(admin));
             lw.putAll(options.serviceEnv());
-            try (ServiceProcess logWorker = ServiceProcess.start("log-worker-" + key, options.jar("log-worker"),
-                    jvmOptions("log-worker"), lw, URI.create("http://127.0.0.1:" + admin + "/health/ready"),
-                    workDir)) {
+            ServiceProcess logWorker;
+            try {
+                logWorker = ServiceProcess.start("log-worker-" + key, options.jar("log-worker"),
+                        jvmOptions("log-worker"), lw, URI.create("http://127.0.0.1:" + admin + "/health/ready"),
+                        workDir);
+            } catch (ServiceProcess.ExitedDuringStartUp refused) {
+                // e.g. exit 2: a log-worker that refuses KILLKRILL_STREAM_SHARDS above 1
+                notAvailable(topology, es, row, "log-worker exited with " + refused.exitCode() + " at start-up, see "
+                        + refused.log());
+                return;
+            }
+            try (logWorker) {
                 int warm = Math.min(n, 50_000);
                 progress = label + ": warm-up, " + warm + " syslog messages -> ES";
                 long warmStart = System.nanoTime();
@@ -839,11 +848,8 @@ public final class PipelineBenchmark {
                 Searchable warmed = awaitSearchableWithin("event day " + warmDay, dailyIndices(), onEventDay(warmDay),
                         warm, warmStart, REPLICATED_WARM_UP_DEADLINE);
                 if (warmed.seconds().isEmpty()) {
-                    String why = "warm-up: " + warmed.count() + " of " + warm + " searchable after "
-                            + REPLICATED_WARM_UP_DEADLINE.toSeconds() + " s";
-                    es.put("msg_per_s", "n/a").put("why", why);
-                    report.row(row, "n/a", why);
-                    log(topology.name() + " syslog -> ES: n/a, " + why);
+                    notAvailable(topology, es, row, "warm-up: " + warmed.count() + " of " + warm
+                            + " searchable after " + REPLICATED_WARM_UP_DEADLINE.toSeconds() + " s");
                     return;
                 }
                 progress = label + ": syslog TCP -> ES, " + n + " messages";
@@ -867,6 +873,12 @@ public final class PipelineBenchmark {
                 topology.client().del(shard.logsDlq());
             }
         }
+    }
+
+    private void notAvailable(RedisTopology topology, ObjectNode figure, String row, String why) {
+        figure.put("msg_per_s", "n/a").put("why", why);
+        report.row(row, "n/a", why);
+        log(topology.name() + " syslog -> ES: n/a, " + why);
     }
 
     /** {@link #meter()} with the topology's Redis servers as well. */
