@@ -18,7 +18,7 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
                     List<String> jvmOptions, Map<String, String> serviceEnv, Path jfrDir, Path out, boolean keep) {
 
     static final List<String> ALL_PHASES = List.of("ceiling", "rsyslog", "pipeline", "metrics", "remote-write",
-            "latency", "sustained", "redis", "endpoints", "sentinel");
+            "latency", "sustained", "redis", "endpoints", "sentinel", "cluster");
 
     static final String HELP = """
             scripts/bench [options]      (every option also as --name=value)
@@ -27,8 +27,9 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
               --redis-events N        messages for the receivers-only phases into Redis, redis and endpoints (default 400000)
               --metric-samples N      samples for the metrics and remote-write phases (default 200000)
               --phases a,b            subset of ceiling,rsyslog,pipeline,metrics,remote-write,latency,sustained,
-                                      redis,endpoints,sentinel (sentinel starts dev-services' Sentinel topology:
-                                      receivers -> Redis and syslog -> ES with replica acks 0 and 1)
+                                      redis,endpoints,sentinel,cluster (sentinel starts dev-services' Sentinel
+                                      topology, cluster its Redis Cluster of 3 masters and 3 replicas with 4 stream
+                                      shards: receivers -> Redis and syslog -> ES with replica acks 0 and 1)
                                       (default all; endpoints: receivers only, each HTTP endpoint -> Redis next to native NDJSON)
               --latency-rate R        offered msg/s while measuring latency (default 5000)
               --latency-duration D    (default 60s)

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -25,6 +29,61 @@ final class CpuMeter {
     CpuMeter track(String name, long pid) {
         pids.put(name, pid);
         return this;
+    }
+
+    /**
+     * The process listening on TCP {@code port}: the socket's inode in /proc/net/tcp and tcp6, then the process with a
+     * descriptor on it (-1 if none). Tells our Elasticsearch from other nodes on the machine, which the command line
+     * cannot.
+     */
+    static long listenerPid(int port) {
+        Set<String> inodes = new HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                inodes.addAll(listeningInodes(Files.readAllLines(Path.of(table)), port));
+            } catch (Exception absent) {
+                // no IPv6, say
+            }
+        }
+        if (inodes.isEmpty()) {
+            return -1;
+        }
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .filter(p -> holdsSocket(p, inodes))
+                    .mapToLong(p -> Long.parseLong(p.getFileName().toString())).min().orElse(-1);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** The inodes of the sockets in LISTEN state (0A) on {@code port} in the lines of a /proc/net/tcp table. */
+    static Set<String> listeningInodes(List<String> table, int port) {
+        Set<String> inodes = new HashSet<>();
+        String hexPort = String.format(Locale.ROOT, ":%04X", port);
+        for (String line : table) {
+            String[] fields = line.trim().split("\\s+");
+            // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
+            if (fields.length > 9 && fields[1].endsWith(hexPort) && fields[3].equals("0A")) {
+                inodes.add(fields[9]);
+            }
+        }
+        return inodes;
+    }
+
+    private static boolean holdsSocket(Path proc, Set<String> inodes) {
+        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    return target.startsWith("socket:[") && inodes.contains(target.substring(8, target.length() - 1));
+                } catch (Exception gone) {
+                    return false;
+                }
+            });
+        } catch (Exception gone) {
+            return false;
+        }
     }
 
     /** The first process whose command line contains {@code marker}, e.g. Elasticsearch and redis-server. */

@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +53,11 @@ public final class PipelineBenchmark {
     private static final String DAY_SUSTAINED_SYSLOG = "2026-11-25";
     private static final String DAY_SUSTAINED_HTTP = "2026-11-26";
     private static final String DAY_SENTINEL = "2026-11-27";
+    private static final String DAY_SENTINEL_WARM_UP = "2026-11-28";
+    private static final String DAY_CLUSTER_WARM_UP = "2026-11-29";
+    private static final String DAY_CLUSTER = "2026-11-30";
+    /** How long a replicated phase's syslog -> ES warm-up may take before its figure is n/a: 50k messages. */
+    private static final Duration REPLICATED_WARM_UP_DEADLINE = Duration.ofMinutes(3);
 
     private final BenchOptions options;
     private final Report report = new Report();
@@ -109,7 +115,16 @@ public final class PipelineBenchmark {
                 endpointsIntoRedis();
             }
             if (options.phases().contains("sentinel")) {
-                sentinel();
+                progress = "starting the Sentinel topology (scripts/dev-services up --redis=sentinel redis)";
+                try (RedisTopology sentinel = SentinelTopology.provision(options.repo())) {
+                    replicated(sentinel, "sentinel", DAY_SENTINEL_WARM_UP, DAY_SENTINEL);
+                }
+            }
+            if (options.phases().contains("cluster")) {
+                progress = "starting the Redis Cluster (scripts/dev-services up --redis=cluster redis)";
+                try (RedisTopology cluster = ClusterTopology.provision(options.repo())) {
+                    replicated(cluster, "cluster", DAY_CLUSTER_WARM_UP, DAY_CLUSTER);
+                }
             }
             ratios();
         } finally {
@@ -722,109 +737,156 @@ public final class PipelineBenchmark {
     }
 
     /**
-     * The receivers into Redis and syslog into Elasticsearch again, on a Sentinel-managed Redis (dev-services'
-     * topology: a master, two replicas, three sentinels on this machine), without and with
+     * The receivers into Redis and syslog into Elasticsearch again, on a replicated Redis of dev-services'
+     * ({@code sentinel}: a master, two replicas and three sentinels; {@code cluster}: 3 masters with a replica each,
+     * the streams in {@link ClusterTopology#SHARDS} shards; all on this machine), without and with
      * {@code KILLKRILL_REDIS_MIN_REPLICA_ACKS=1}: what replication, and then the wait for a replica's
      * acknowledgement, cost next to the one Redis of the {@code redis} and {@code pipeline} phases.
      */
-    private void sentinel() throws Exception {
-        progress = "starting the Sentinel topology (scripts/dev-services up --redis=sentinel redis)";
-        try (SentinelTopology topology = SentinelTopology.provision(options.repo())) {
-            ObjectNode r = report.section("sentinel");
-            r.put("topology", "1 master, 2 replicas, 3 sentinels (dev-services), master " + topology.master());
-            int n = options.redisEvents();
-            for (int acks : new int[] {0, 1}) {
-                String streams = streamPrefix + "sentinel" + acks + ":";
-                String stream = StreamNames.prefixed(streams).logs();
-                Map<String, String> common = commonEnv(streams, topology.settings(acks));
-                int httpPort = freePort();
-                int syslogPort = freePort();
-                try (ServiceProcess receivers = startReceivers("receivers-sentinel-acks" + acks, common, httpPort,
-                        syslogPort, Map.of("KILLKRILL_RECEIVERS_MAX_BACKLOG", "100000000"))) {
-                    URI logs = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs");
-                    int warm = Math.min(n, 100_000);
-                    intoRedis(topology.client(), meter(topology), receivers, stream, warm,
-                            () -> syslog(syslogPort, warm), null);
-                    intoRedis(topology.client(), meter(topology), receivers, stream, warm, () -> HttpLoad.flood(logs,
-                            HttpLoad.batches(warm, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP)),
-                            options.httpBatch(), options.httpClients()), null);
-                    ObjectNode a = r.putObject("acks_" + acks);
-                    progress = "Sentinel, replica acks " + acks + ": syslog TCP " + n + " messages -> Redis";
-                    double syslogSeconds = intoRedis(topology.client(), meter(topology), receivers, stream, n,
-                            () -> syslog(syslogPort, n), a.putObject("syslog"));
-                    List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
-                    progress = "Sentinel, replica acks " + acks + ": HTTP " + n + " events -> Redis";
-                    double httpSeconds = intoRedis(topology.client(), meter(topology), receivers, stream, n,
-                            () -> HttpLoad.flood(logs, bodies, options.httpBatch(), options.httpClients()),
-                            a.putObject("http"));
-                    a.put("syslog_msg_per_s", Math.round(n / syslogSeconds))
-                            .put("http_msg_per_s", Math.round(n / httpSeconds));
-                    report.row("Sentinel, replica acks " + acks + ", receivers syslog TCP -> Redis, msg/s",
-                            fmt(n / syslogSeconds), versusSingle("syslog_msg_per_s", n / syslogSeconds));
-                    report.row("Sentinel, replica acks " + acks + ", receivers HTTP batches -> Redis, msg/s",
-                            fmt(n / httpSeconds), versusSingle("http_msg_per_s", n / httpSeconds));
-                }
+    private void replicated(RedisTopology topology, String key, String warmDay, String day) throws Exception {
+        ObjectNode r = report.section(key);
+        r.put("topology", topology.description());
+        int n = options.redisEvents();
+        double[] syslogAt = new double[2];
+        double[] httpAt = new double[2];
+        for (int acks : new int[] {0, 1}) {
+            String streams = streamPrefix + key + acks + ":";
+            List<String> logs = logStreams(streams, topology.shards());
+            Map<String, String> common = commonEnv(streams, topology.settings(acks));
+            int httpPort = freePort();
+            int syslogPort = freePort();
+            String label = topology.name() + ", replica acks " + acks;
+            try (ServiceProcess receivers = startReceivers("receivers-" + key + "-acks" + acks, common, httpPort,
+                    syslogPort, Map.of("KILLKRILL_RECEIVERS_MAX_BACKLOG", "100000000"))) {
+                URI uri = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/logs");
+                int warm = Math.min(n, 100_000);
+                intoRedis(topology.client(), meter(topology), receivers, logs, warm, () -> syslog(syslogPort, warm),
+                        null);
+                intoRedis(topology.client(), meter(topology), receivers, logs, warm, () -> HttpLoad.flood(uri,
+                        HttpLoad.batches(warm, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP)),
+                        options.httpBatch(), options.httpClients()), null);
+                ObjectNode a = r.putObject("acks_" + acks);
+                progress = label + ": syslog TCP " + n + " messages -> Redis";
+                double syslogSeconds = intoRedis(topology.client(), meter(topology), receivers, logs, n,
+                        () -> syslog(syslogPort, n), a.putObject("syslog"));
+                List<byte[]> bodies = HttpLoad.batches(n, options.httpBatch(), i -> HttpLoad.logEvent(i, DAY_HTTP));
+                progress = label + ": HTTP " + n + " events -> Redis";
+                double httpSeconds = intoRedis(topology.client(), meter(topology), receivers, logs, n,
+                        () -> HttpLoad.flood(uri, bodies, options.httpBatch(), options.httpClients()),
+                        a.putObject("http"));
+                syslogAt[acks] = n / syslogSeconds;
+                httpAt[acks] = n / httpSeconds;
+                a.put("syslog_msg_per_s", Math.round(syslogAt[acks])).put("http_msg_per_s", Math.round(httpAt[acks]));
+                report.row(label + ", receivers syslog TCP -> Redis, msg/s", fmt(syslogAt[acks]),
+                        versus(syslogAt, acks, "syslog_msg_per_s"));
+                report.row(label + ", receivers HTTP batches -> Redis, msg/s", fmt(httpAt[acks]),
+                        versus(httpAt, acks, "http_msg_per_s"));
             }
-            sentinelSyslogToElasticsearch(topology, r);
         }
+        syslogToElasticsearch(topology, key, r, warmDay, day);
     }
 
-    /** Syslog TCP into Elasticsearch through receivers and a log-worker on the Sentinel topology, replica acks 1. */
-    private void sentinelSyslogToElasticsearch(SentinelTopology topology, ObjectNode r) throws Exception {
-        String streams = streamPrefix + "sentinel-es:";
+    /** Against the one Redis of the {@code redis} phase (when it ran) and, for acks 1, against acks 0. */
+    private String versus(double[] perSecond, int acks, String singleKey) {
+        Map<String, Double> references = new LinkedHashMap<>();
+        references.put("one Redis", measured(report.json.path("receivers_into_redis").path(singleKey)));
+        references.put("acks 0", acks == 1 ? perSecond[0] : Double.NaN);
+        return Report.multiples(perSecond[acks], references);
+    }
+
+    /** A figure of the report, NaN when its phase did not run. */
+    private static double measured(JsonNode figure) {
+        return figure.isNumber() ? figure.asDouble() : Double.NaN;
+    }
+
+    /** The log streams of every shard of {@code streams}, as the receivers write them. */
+    private static List<String> logStreams(String streams, int shards) {
+        return StreamNames.prefixed(streams).withShards(shards).allShards().stream().map(StreamNames::logs).toList();
+    }
+
+    /**
+     * Syslog TCP into Elasticsearch through receivers and a log-worker on {@code topology}, replica acks 1. An
+     * unmeasured warm-up first; if the log-worker exits at start-up (one that refuses sharded streams), or the
+     * warm-up does not become searchable within {@link #REPLICATED_WARM_UP_DEADLINE} (a log-worker that does not
+     * read the topology's sharded streams never drains them), the figure is n/a with why, and the run goes on.
+     */
+    private void syslogToElasticsearch(RedisTopology topology, String key, ObjectNode r, String warmDay, String day)
+            throws Exception {
+        String streams = streamPrefix + key + "-es:";
         Map<String, String> common = commonEnv(streams, topology.settings(1));
         int httpPort = freePort();
         int syslogPort = freePort();
         int admin = freePort();
         int n = options.events();
-        progress = "Sentinel, replica acks 1: starting receivers and log-worker";
-        try (ServiceProcess receivers = startReceivers("receivers-sentinel-es", common, httpPort, syslogPort,
+        String label = topology.name() + ", replica acks 1";
+        String row = label + ", syslog TCP -> ES searchable, msg/s";
+        ObjectNode es = r.putObject("syslog_to_es_acks_1");
+        progress = label + ": starting receivers and log-worker";
+        try (ServiceProcess receivers = startReceivers("receivers-" + key + "-es", common, httpPort, syslogPort,
                 Map.of())) {
             Map<String, String> lw = new LinkedHashMap<>(common);
             lw.put("KILLKRILL_ELASTICSEARCH_URL", options.elasticsearch().toString());
             lw.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", prefix);
             lw.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(admin));
             lw.putAll(options.serviceEnv());
-            try (ServiceProcess logWorker = ServiceProcess.start("log-worker-sentinel", options.jar("log-worker"),
-                    jvmOptions("log-worker"), lw, URI.create("http://127.0.0.1:" + admin + "/health/ready"),
-                    workDir)) {
-                String warmDay = "2026-11-28";
+            ServiceProcess logWorker;
+            try {
+                logWorker = ServiceProcess.start("log-worker-" + key, options.jar("log-worker"),
+                        jvmOptions("log-worker"), lw, URI.create("http://127.0.0.1:" + admin + "/health/ready"),
+                        workDir);
+            } catch (ServiceProcess.ExitedDuringStartUp refused) {
+                // e.g. exit 2: a log-worker that refuses KILLKRILL_STREAM_SHARDS above 1
+                notAvailable(topology, es, row, "log-worker exited with " + refused.exitCode() + " at start-up, see "
+                        + refused.log());
+                return;
+            }
+            try (logWorker) {
                 int warm = Math.min(n, 50_000);
-                progress = "Sentinel, replica acks 1: warm-up, " + warm + " syslog messages -> ES";
+                progress = label + ": warm-up, " + warm + " syslog messages -> ES";
                 long warmStart = System.nanoTime();
                 SyslogLoad.flood("127.0.0.1", syslogPort, warm, options.syslogConnections(), warmDay);
-                awaitEventDay(warmDay, warm, warmStart, Duration.ofMinutes(10));
-                progress = "Sentinel, replica acks 1: syslog TCP -> ES, " + n + " messages";
+                Searchable warmed = awaitSearchableWithin("event day " + warmDay, dailyIndices(), onEventDay(warmDay),
+                        warm, warmStart, REPLICATED_WARM_UP_DEADLINE);
+                if (warmed.seconds().isEmpty()) {
+                    notAvailable(topology, es, row, "warm-up: " + warmed.count() + " of " + warm
+                            + " searchable after " + REPLICATED_WARM_UP_DEADLINE.toSeconds() + " s");
+                    return;
+                }
+                progress = label + ": syslog TCP -> ES, " + n + " messages";
                 CpuMeter cpu = meter(topology).track("receivers", receivers.pid())
                         .track("log-worker", logWorker.pid()).start();
                 long start = System.nanoTime();
-                SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), DAY_SENTINEL);
-                double seconds = awaitEventDay(DAY_SENTINEL, n, start, Duration.ofMinutes(10));
-                ObjectNode es = r.putObject("syslog_to_es_acks_1");
+                SyslogLoad.flood("127.0.0.1", syslogPort, n, options.syslogConnections(), day);
+                double seconds = awaitEventDay(day, n, start, Duration.ofMinutes(10));
                 cpu.stop(es, n);
                 es.put("messages", n).put("seconds", round(seconds)).put("msg_per_s", Math.round(n / seconds));
                 JsonNode single = report.json.path("killkrill_syslog_to_es").path("msg_per_s");
-                report.row("Sentinel, replica acks 1, syslog TCP -> ES searchable, msg/s", fmt(n / seconds),
-                        single.isNumber() ? String.format("%.2fx one Redis", n / seconds / single.asDouble()) : "");
+                report.row(row, fmt(n / seconds), Report.multiples(n / seconds, Map.of("one Redis", measured(single))));
             }
         } finally {
+            // the shards', and the un-sharded names a log-worker that does not read shards created its group on
             StreamNames names = StreamNames.prefixed(streams);
-            topology.client().del(names.logs(), names.logsDlq());
+            List<StreamNames> all = new ArrayList<>(names.withShards(topology.shards()).allShards());
+            all.add(names);
+            for (StreamNames shard : all) {
+                topology.client().del(shard.logs());
+                topology.client().del(shard.logsDlq());
+            }
         }
     }
 
-    /** {@link #meter()} with the Sentinel topology's master and replicas as well. */
-    private CpuMeter meter(SentinelTopology topology) {
+    private void notAvailable(RedisTopology topology, ObjectNode figure, String row, String why) {
+        figure.put("msg_per_s", "n/a").put("why", why);
+        report.row(row, "n/a", why);
+        log(topology.name() + " syslog -> ES: n/a, " + why);
+    }
+
+    /** {@link #meter()} with the topology's Redis servers as well. */
+    private CpuMeter meter(RedisTopology topology) {
         CpuMeter meter = meter();
         topology.servers().forEach((role, port) -> meter.track(role,
                 CpuMeter.findPid(c -> c.startsWith("redis-server") && c.contains(":" + port))));
         return meter;
-    }
-
-    /** {@code perSecond} against the one-Redis figure {@code key} of the {@code redis} phase, when it ran. */
-    private String versusSingle(String key, double perSecond) {
-        JsonNode single = report.json.path("receivers_into_redis").path(key);
-        return single.isNumber() ? String.format("%.2fx one Redis", perSecond / single.asDouble()) : "";
     }
 
     /** One endpoint of {@link #endpointsIntoRedis}; {@code baseline} the key of the native one it is compared to. */
@@ -838,20 +900,23 @@ public final class PipelineBenchmark {
      */
     private double intoRedis(ServiceProcess receivers, String stream, int n, Load load, ObjectNode cpuInto)
             throws Exception {
-        return intoRedis(redis, meter(), receivers, stream, n, load, cpuInto);
+        return intoRedis(redis, meter(), receivers, List.of(stream), n, load, cpuInto);
     }
 
-    /** As above, on the Redis {@code client} talks to, the CPU of the processes {@code cpu} tracks. */
-    private double intoRedis(UnifiedJedis client, CpuMeter cpu, ServiceProcess receivers, String stream, int n,
+    /**
+     * As above, on the Redis {@code client} talks to, until {@code streams} (a stream's shards) hold {@code n}
+     * together; the CPU of the processes {@code cpu} tracks.
+     */
+    private double intoRedis(UnifiedJedis client, CpuMeter cpu, ServiceProcess receivers, List<String> streams, int n,
                              Load load, ObjectNode cpuInto) throws Exception {
         cpu.track("receivers", receivers.pid()).start();
         long start = System.nanoTime();
         load.run();
-        double seconds = awaitLength(client, stream, n, start);
+        double seconds = awaitLength(client, streams, n, start);
         if (cpuInto != null) {
             cpu.stop(cpuInto, n);
         }
-        client.del(stream);
+        streams.forEach(client::del); // one at a time: on a cluster the shards live in slots of different masters
         return seconds;
     }
 
@@ -860,10 +925,13 @@ public final class PipelineBenchmark {
         return new HttpLoad.Outcome(n, 0);
     }
 
-    private double awaitLength(UnifiedJedis client, String stream, long n, long start) throws InterruptedException {
+    private double awaitLength(UnifiedJedis client, List<String> streams, long n, long start)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        String stream = streams.size() == 1 ? streams.get(0) : streams.get(0) + " and " + (streams.size() - 1)
+                + " more shards";
         while (System.nanoTime() < deadline) {
-            long len = client.xlen(stream);
+            long len = streams.stream().mapToLong(client::xlen).sum();
             progress = "XLEN " + stream + " = " + len + " of " + n;
             if (len >= n) {
                 return (System.nanoTime() - start) / 1e9;
@@ -905,17 +973,29 @@ public final class PipelineBenchmark {
 
     private double awaitSearchable(String what, String indexPattern, String query, long n, long start,
                                    Duration deadline) throws Exception {
+        return awaitSearchableWithin(what, indexPattern, query, n, start, deadline).seconds().orElseThrow(
+                () -> new IllegalStateException(what + " did not reach " + n + " searchable documents within "
+                        + deadline));
+    }
+
+    /** How many documents were searchable, and the seconds since the start when they reached the expected count. */
+    private record Searchable(long count, OptionalDouble seconds) {
+    }
+
+    private Searchable awaitSearchableWithin(String what, String indexPattern, String query, long n, long start,
+                                             Duration deadline) throws Exception {
         long until = System.nanoTime() + deadline.toNanos();
+        long count = 0;
         while (System.nanoTime() < until) {
-            long count = es.searchableCount(indexPattern, query);
+            count = es.searchableCount(indexPattern, query);
             double elapsed = (System.nanoTime() - start) / 1e9;
             progress = what + ": " + count + " of " + n + " searchable after " + round(elapsed) + " s";
             if (count >= n) {
-                return elapsed;
+                return new Searchable(count, OptionalDouble.of(elapsed));
             }
             TimeUnit.MILLISECONDS.sleep(250); // polling _refresh + _count
         }
-        throw new IllegalStateException(what + " did not reach " + n + " searchable documents within " + deadline);
+        return new Searchable(count, OptionalDouble.empty());
     }
 
     private void ratios() {
@@ -976,7 +1056,7 @@ public final class PipelineBenchmark {
 
     private CpuMeter meter() {
         CpuMeter meter = new CpuMeter()
-                .track("elasticsearch", CpuMeter.findPid(c -> c.contains("org.elasticsearch.bootstrap.Elasticsearch")))
+                .track("elasticsearch", CpuMeter.listenerPid(options.elasticsearch().getPort()))
                 .track("redis", CpuMeter.findPid(c -> c.startsWith("redis-server") && c.contains(":" + options.redis().getPort())));
         for (ServiceProcess service : pipeline) {
             meter.track(service.name(), service.pid());

@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
 
 /** The figures of one run: a table for people and the same figures as JSON for tools. */
 final class Report {
@@ -19,6 +22,20 @@ final class Report {
 
     void row(String figure, String value, String target) {
         rows.add(new Row(figure, value, target));
+    }
+
+    /**
+     * {@code perSecond} as a multiple of each measured reference, in their order: {@code "0.68x one Redis, 1.10x acks
+     * 0"}; a reference that is NaN (its phase did not run) or not positive is left out, none gives "".
+     */
+    static String multiples(double perSecond, Map<String, Double> references) {
+        StringJoiner out = new StringJoiner(", ");
+        references.forEach((what, reference) -> {
+            if (reference != null && reference > 0 && !reference.isNaN() && !reference.isInfinite()) {
+                out.add(String.format(Locale.ROOT, "%.2fx %s", perSecond / reference, what));
+            }
+        });
+        return out.toString();
     }
 
     ObjectNode section(String name) {

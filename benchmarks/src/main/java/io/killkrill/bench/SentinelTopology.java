@@ -7,7 +7,6 @@ import redis.clients.jedis.JedisSentineled;
 import redis.clients.jedis.UnifiedJedis;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,16 +16,19 @@ import java.util.Set;
 
 /**
  * dev-services' Sentinel topology for the {@code sentinel} phase: {@code scripts/dev-services up --redis=sentinel
- * redis} starts it (or finds it running), and its env file names the sentinels and the master.
+ * redis} starts it (or finds it running), its env file names the sentinels and the master, and {@link #close} stops
+ * it again when this run started it.
  */
-final class SentinelTopology implements AutoCloseable {
+final class SentinelTopology implements RedisTopology {
+    private final DevServicesRedis devServices;
     private final String sentinels;
     private final String masterName;
     private final UnifiedJedis client;
 
-    private SentinelTopology(String sentinels, String masterName) {
-        this.sentinels = sentinels;
-        this.masterName = masterName;
+    private SentinelTopology(DevServicesRedis devServices) {
+        this.devServices = devServices;
+        this.sentinels = devServices.require("KILLKRILL_TEST_REDIS_SENTINELS");
+        this.masterName = devServices.get("KILLKRILL_TEST_REDIS_MASTER_NAME", "killkrill");
         Set<HostAndPort> addresses = new LinkedHashSet<>();
         for (String address : sentinels.split(",")) {
             addresses.add(HostAndPort.from(address.trim()));
@@ -36,40 +38,38 @@ final class SentinelTopology implements AutoCloseable {
     }
 
     static SentinelTopology provision(Path repo) throws IOException, InterruptedException {
-        Process up = new ProcessBuilder(repo.resolve("scripts/dev-services").toString(), "up", "--redis=sentinel",
-                "redis").inheritIO().start();
-        if (up.waitFor() != 0) {
-            throw new IllegalStateException("scripts/dev-services up --redis=sentinel redis failed (exit "
-                    + up.exitValue() + ")");
-        }
-        String dir = System.getenv().getOrDefault("KILLKRILL_DEV_DIR", "/var/tmp/killkrill-dev");
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(Path.of(dir, "env"))) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                env.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        String sentinels = env.get("KILLKRILL_TEST_REDIS_SENTINELS");
-        if (sentinels == null) {
-            throw new IllegalStateException("dev-services' env file names no KILLKRILL_TEST_REDIS_SENTINELS");
-        }
-        return new SentinelTopology(sentinels, env.getOrDefault("KILLKRILL_TEST_REDIS_MASTER_NAME", "killkrill"));
+        return new SentinelTopology(DevServicesRedis.up(repo, "sentinel"));
     }
 
-    /** The services' Redis settings for this topology, with {@code replicaAcks} replica acknowledgements. */
-    Map<String, String> settings(int replicaAcks) {
+    @Override
+    public String name() {
+        return "Sentinel";
+    }
+
+    @Override
+    public String description() {
+        return "1 master, 2 replicas, 3 sentinels (dev-services), master " + master();
+    }
+
+    @Override
+    public int shards() {
+        return 1;
+    }
+
+    @Override
+    public Map<String, String> settings(int replicaAcks) {
         return Map.of("KILLKRILL_REDIS_SENTINELS", sentinels, "KILLKRILL_REDIS_MASTER_NAME", masterName,
                 "KILLKRILL_REDIS_MIN_REPLICA_ACKS", Integer.toString(replicaAcks));
     }
 
     /** A client of the current master. */
-    UnifiedJedis client() {
+    @Override
+    public UnifiedJedis client() {
         return client;
     }
 
     /** host:port of the master the first sentinel names now. */
-    String master() {
+    private String master() {
         HostAndPort first = HostAndPort.from(sentinels.split(",")[0].trim());
         try (Jedis sentinel = new Jedis(first)) {
             List<String> master = sentinel.sentinelGetMasterAddrByName(masterName);
@@ -77,8 +77,8 @@ final class SentinelTopology implements AutoCloseable {
         }
     }
 
-    /** The topology's Redis servers by role ({@code redis-master}, {@code redis-replica-1}, ...), for the CPU meter. */
-    Map<String, Integer> servers() {
+    @Override
+    public Map<String, Integer> servers() {
         Map<String, Integer> servers = new LinkedHashMap<>();
         servers.put("redis-master", Integer.parseInt(master().split(":")[1]));
         HostAndPort first = HostAndPort.from(sentinels.split(",")[0].trim());
@@ -92,7 +92,8 @@ final class SentinelTopology implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void close() throws IOException, InterruptedException {
         client.close();
+        devServices.down();
     }
 }

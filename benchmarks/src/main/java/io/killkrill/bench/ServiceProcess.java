@@ -30,6 +30,26 @@ final class ServiceProcess implements AutoCloseable {
     record Memory(long rssKb, long hwmKb) {
     }
 
+    /** The service exited before it was ready: a refused configuration (exit 2), a store it could not reach (1). */
+    static final class ExitedDuringStartUp extends IllegalStateException {
+        private final int exitCode;
+        private final transient Path log;
+
+        ExitedDuringStartUp(String message, int exitCode, Path log) {
+            super(message);
+            this.exitCode = exitCode;
+            this.log = log;
+        }
+
+        int exitCode() {
+            return exitCode;
+        }
+
+        Path log() {
+            return log;
+        }
+    }
+
     /** Java heap in KiB as the JVM reports it: in use and committed. */
     record Heap(long usedKb, long committedKb) {
     }
@@ -66,8 +86,8 @@ final class ServiceProcess implements AutoCloseable {
         long until = System.nanoTime() + deadline.toNanos();
         while (System.nanoTime() < until) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " during start-up; see "
-                        + log + ":\n" + tail());
+                throw new ExitedDuringStartUp(name + " exited with " + process.exitValue() + " during start-up; see "
+                        + log + ":\n" + tail(), process.exitValue(), log);
             }
             try {
                 HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(readyUrl).timeout(Duration.ofSeconds(2))
