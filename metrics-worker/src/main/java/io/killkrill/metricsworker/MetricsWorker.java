@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.datadoghq.sketch.ddsketch.DDSketch;
 import io.killkrill.metricsworker.aggregate.AggregateExposition;
+import io.killkrill.metricsworker.aggregate.CardinalityGuard;
 import io.killkrill.metricsworker.aggregate.LabelSets;
 import io.killkrill.metricsworker.aggregate.Sketches;
 import io.killkrill.metricsworker.http.AggregateQuery;
@@ -23,7 +24,6 @@ import io.killkrill.stream.ConsumerSettings;
 import io.killkrill.stream.RedisClients;
 import io.killkrill.stream.StreamRuntime;
 import io.killkrill.stream.StreamRuntimes;
-import io.killkrill.metricsworker.aggregate.CardinalityGuard;
 import io.killkrill.stream.audit.PeriodicAudit;
 import io.killkrill.metricsworker.store.entity.WindowAggregate;
 import io.killkrill.service.ServiceMetrics;
@@ -50,8 +50,8 @@ import java.util.concurrent.TimeUnit;
  * The metrics-worker service, a {@link Service}: start() connects, migrates, validates the schema (a mismatch is
  * an {@link io.killkrill.service.IncompatibleContractException}, exit 3), opens the admin port and starts
  * the stream runtime ({@link StreamRuntimes}: a consumer per stream shard, reading one batch ahead) driving a
- * {@link MetricsSink} per shard, and the sweep of the applied-entries ledger of each shard; close() finishes the batches read (committed and acknowledged), then
- * releases everything. Usable in-process from tests and from {@link MetricsWorkerMain}.
+ * {@link MetricsSink} per shard, and the sweep of the applied-entries ledger of each shard; close() finishes the
+ * batches read (committed and acknowledged), then releases everything. Usable in-process from tests and from {@link MetricsWorkerMain}.
  */
 public final class MetricsWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsWorker.class);
