@@ -2,66 +2,67 @@ package io.killkrill.bench;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * rsyslog (Debian rsyslog + rsyslog-elasticsearch) as the peer: imtcp on its own port, omelasticsearch bulk
- * into the given index, its own pid file and work directory (so a system rsyslogd is never touched). The
- * configuration is /work/shared/bench/rsyslog-to-es.conf with the port, server and index filled in.
+ * A {@link PeerDaemon} running: its configuration written into its own work directory, the daemon started in the
+ * foreground from it, ready once it listens on its port. Its output goes to {@code <phase>.log} there.
  */
-final class RsyslogPeer implements AutoCloseable {
+final class PeerProcess implements AutoCloseable {
     private final Process process;
     final Path config;
 
-    private RsyslogPeer(Process process, Path config) {
+    private PeerProcess(Process process, Path config) {
         this.process = process;
         this.config = config;
     }
 
-    static RsyslogPeer start(Path workDir, int port, String esHost, int esPort, String index)
-            throws IOException, InterruptedException {
-        Files.createDirectories(workDir);
-        Path config = workDir.resolve("rsyslog-to-es.conf");
-        Files.writeString(config, """
-                global(workDirectory="%1$s")
-                module(load="imtcp" MaxSessions="100")
-                module(load="omelasticsearch")
-                template(name="esjson" type="list" option.jsonf="on") {
-                  property(outname="@timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")
-                  property(outname="host" name="hostname" format="jsonf")
-                  property(outname="service" name="app-name" format="jsonf")
-                  property(outname="level" name="syslogseverity-text" format="jsonf")
-                  property(outname="message" name="msg" format="jsonf")
-                }
-                ruleset(name="toes" queue.type="LinkedList" queue.size="200000" queue.dequeueBatchSize="2000") {
-                  action(type="omelasticsearch" server="%2$s" serverport="%3$d" template="esjson"
-                         searchIndex="%4$s" bulkmode="on" maxbytes="10m" esVersion.major="8"
-                         action.resumeRetryCount="-1")
-                }
-                input(type="imtcp" port="%5$d" ruleset="toes")
-                """.formatted(workDir, esHost, esPort, index, port));
-        Process process = new ProcessBuilder("rsyslogd", "-n", "-f", config.toString(), "-i",
-                workDir.resolve("rsyslogd.pid").toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("rsyslogd.log").toFile())).start();
+    static PeerProcess start(PeerDaemon daemon, PeerDaemon.Target target) throws IOException, InterruptedException {
+        Files.createDirectories(target.workDir());
+        Path config = target.workDir().resolve(daemon.phase() + ".conf");
+        Files.writeString(config, daemon.config(target));
+        Path log = target.workDir().resolve(daemon.phase() + ".log");
+        ProcessBuilder builder = new ProcessBuilder(daemon.command(config, target)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(daemon.environment());
+        Process process = builder.start();
         for (int i = 0; i < 100; i++) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("rsyslogd exited with " + process.exitValue() + ", see "
-                        + workDir.resolve("rsyslogd.log"));
+                throw new IllegalStateException(daemon.phase() + " exited with " + process.exitValue() + ", see "
+                        + log);
             }
-            try (Socket probe = new Socket("127.0.0.1", port)) {
-                return new RsyslogPeer(process, config);
+            try (Socket probe = new Socket("127.0.0.1", target.port())) {
+                return new PeerProcess(process, config);
             } catch (IOException notYet) {
-                TimeUnit.MILLISECONDS.sleep(100); // waiting for rsyslogd to listen
+                TimeUnit.MILLISECONDS.sleep(100); // waiting for the daemon to listen
             }
         }
         process.destroy();
-        throw new IllegalStateException("rsyslogd did not listen on " + port);
+        throw new IllegalStateException(daemon.phase() + " did not listen on " + target.port() + ", see " + log);
     }
 
     long pid() {
         return process.pid();
+    }
+
+    /** The first line {@code command} prints, or "unknown". */
+    static String firstLine(List<String> command, Map<String, String> environment) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            Process p = builder.start();
+            String first = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst()
+                    .orElse("");
+            p.waitFor();
+            return first.trim();
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     @Override
