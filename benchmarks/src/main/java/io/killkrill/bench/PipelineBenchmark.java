@@ -290,7 +290,7 @@ public final class PipelineBenchmark {
             long start = System.nanoTime();
             SyslogLoad.flood("127.0.0.1", target.port(), n, options.syslogConnections(), DAY_SYSLOG);
             double sent = (System.nanoTime() - start) / 1e9;
-            double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(5));
+            double seconds = awaitSearchable(index, n, start, Duration.ofMinutes(10)); // a disk queue is slow
             long rssKb = rssOf(peer.pid());
             ObjectNode r = report.section(section(daemon));
             cpu.stop(r, n);
