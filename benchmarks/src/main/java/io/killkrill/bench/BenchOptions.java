@@ -15,10 +15,11 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
                     int events, int redisEvents, int metricSamples, int syslogConnections, int httpClients,
                     int httpBatch, int bulkBatch, int bulkConnections, int latencyRate, Duration latencyDuration,
                     int sustainedRate, int sustainedMetricsRate, Duration duration, Set<String> phases,
-                    List<String> jvmOptions, Map<String, String> serviceEnv, Path jfrDir, Path out, boolean keep) {
+                    List<String> jvmOptions, Map<String, String> serviceEnv, Path jfrDir, Path out, boolean keep,
+                    Path syslogNgPrefix) {
 
-    static final List<String> ALL_PHASES = List.of("ceiling", "rsyslog", "pipeline", "metrics", "remote-write",
-            "latency", "sustained", "redis", "endpoints", "sentinel", "cluster");
+    static final List<String> ALL_PHASES = List.of("ceiling", "rsyslog", "rsyslog-disk", "syslog-ng", "pipeline",
+            "metrics", "remote-write", "latency", "sustained", "redis", "endpoints", "sentinel", "cluster");
 
     static final String HELP = """
             scripts/bench [options]      (every option also as --name=value)
@@ -26,10 +27,11 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
               --events N              messages per throughput phase (default 200000)
               --redis-events N        messages for the receivers-only phases into Redis, redis and endpoints (default 400000)
               --metric-samples N      samples for the metrics and remote-write phases (default 200000)
-              --phases a,b            subset of ceiling,rsyslog,pipeline,metrics,remote-write,latency,sustained,
-                                      redis,endpoints,sentinel,cluster (sentinel starts dev-services' Sentinel
-                                      topology, cluster its Redis Cluster of 3 masters and 3 replicas with 4 stream
-                                      shards: receivers -> Redis and syslog -> ES with replica acks 0 and 1)
+              --phases a,b            subset of ceiling,rsyslog,rsyslog-disk,syslog-ng,pipeline,metrics,remote-write,
+                                      latency,sustained,redis,endpoints,sentinel,cluster (rsyslog: memory queue,
+                                      rsyslog-disk: Disk action queue, syslog-ng: reliable disk buffer;
+                                      sentinel starts dev-services' Sentinel topology, cluster its Redis Cluster
+                                      of 3 masters and 3 replicas with 4 stream shards: receivers -> Redis and syslog -> ES with replica acks 0 and 1)
                                       (default all; endpoints: receivers only, each HTTP endpoint -> Redis next to native NDJSON)
               --latency-rate R        offered msg/s while measuring latency (default 5000)
               --latency-duration D    (default 60s)
@@ -43,6 +45,8 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
               --jfr DIR               record JFR (settings=profile) of receivers and log-worker into DIR
               --out FILE              JSON report (default benchmarks/target/bench-report.json)
               --keep                  keep indices, streams and schema afterwards
+              --syslog-ng-prefix DIR  where scripts/install-bench-peers unpacked syslog-ng
+                                      (default /var/tmp/killkrill-bench/syslog-ng)
             """;
 
     static BenchOptions parse(String[] args) {
@@ -104,7 +108,7 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
                 duration(values.getOrDefault("duration", "10m")), phases, jvm, env,
                 values.containsKey("jfr") ? Path.of(values.get("jfr")).toAbsolutePath() : null,
                 Path.of(values.getOrDefault("out", repo.resolve("benchmarks/target/bench-report.json").toString())),
-                keep);
+                keep, Path.of(values.getOrDefault("syslog-ng-prefix", "/var/tmp/killkrill-bench/syslog-ng")));
     }
 
     private static int integer(Map<String, String> values, String name, int fallback) {
