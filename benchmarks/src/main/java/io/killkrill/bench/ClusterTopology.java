@@ -8,9 +8,7 @@ import redis.clients.jedis.UnifiedJedis;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -32,11 +30,7 @@ final class ClusterTopology implements RedisTopology {
     private ClusterTopology(DevServicesRedis devServices) {
         this.devServices = devServices;
         this.nodes = devServices.require("KILLKRILL_TEST_REDIS_CLUSTER_NODES");
-        Set<HostAndPort> addresses = new LinkedHashSet<>();
-        for (String address : nodes.split(",")) {
-            addresses.add(HostAndPort.from(address.trim()));
-        }
-        this.client = new JedisCluster(addresses);
+        this.client = new JedisCluster(devServices.addresses("KILLKRILL_TEST_REDIS_CLUSTER_NODES"));
     }
 
     static ClusterTopology provision(Path repo) throws IOException, InterruptedException {

@@ -1,12 +1,16 @@
 package io.killkrill.bench;
 
+import redis.clients.jedis.HostAndPort;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One of dev-services' replicated Redis topologies ({@code --redis=sentinel} or {@code --redis=cluster}) as a bench
@@ -46,6 +50,15 @@ final class DevServicesRedis {
             throw new IllegalStateException("dev-services' env file names no " + key + " after up --redis=" + mode);
         }
         return value;
+    }
+
+    /** The {@code host:port,...} list the env file names under {@code key}, as addresses. */
+    Set<HostAndPort> addresses(String key) {
+        Set<HostAndPort> addresses = new LinkedHashSet<>();
+        for (String address : require(key).split(",")) {
+            addresses.add(HostAndPort.from(address.trim()));
+        }
+        return addresses;
     }
 
     String get(String key, String fallback) {

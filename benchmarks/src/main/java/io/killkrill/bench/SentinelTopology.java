@@ -9,10 +9,8 @@ import redis.clients.jedis.UnifiedJedis;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * dev-services' Sentinel topology for the {@code sentinel} phase: {@code scripts/dev-services up --redis=sentinel
@@ -29,12 +27,8 @@ final class SentinelTopology implements RedisTopology {
         this.devServices = devServices;
         this.sentinels = devServices.require("KILLKRILL_TEST_REDIS_SENTINELS");
         this.masterName = devServices.get("KILLKRILL_TEST_REDIS_MASTER_NAME", "killkrill");
-        Set<HostAndPort> addresses = new LinkedHashSet<>();
-        for (String address : sentinels.split(",")) {
-            addresses.add(HostAndPort.from(address.trim()));
-        }
-        this.client = new JedisSentineled(masterName, DefaultJedisClientConfig.builder().build(), addresses,
-                DefaultJedisClientConfig.builder().build());
+        this.client = new JedisSentineled(masterName, DefaultJedisClientConfig.builder().build(),
+                devServices.addresses("KILLKRILL_TEST_REDIS_SENTINELS"), DefaultJedisClientConfig.builder().build());
     }
 
     static SentinelTopology provision(Path repo) throws IOException, InterruptedException {
