@@ -46,6 +46,8 @@ public final class LogWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWorker.class);
 
     private final LogWorkerConfig config;
+    /** The shards of the logs stream this worker reads (one unless KILLKRILL_STREAM_SHARDS says more). */
+    private final List<StreamRuntimes.Shard> shards;
     private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private PeriodicAudit audit;
     private UnifiedJedis redis;
@@ -57,6 +59,7 @@ public final class LogWorker implements Service, AutoCloseable {
 
     public LogWorker(LogWorkerConfig config) {
         this.config = config;
+        this.shards = StreamRuntimes.Shard.ofLogs(config.streams());
     }
 
     @Override
@@ -71,7 +74,7 @@ public final class LogWorker implements Service, AutoCloseable {
                 config.runtime().replicaAcks(), RedisFailovers.counted(registry, name()));
         elasticsearch = ElasticsearchClients.create(config.elasticsearchUrl(), config.esRequestTimeout(), loops + 2);
         try {
-            for (StreamRuntimes.Shard shard : StreamRuntimes.Shard.ofLogs(config.streams())) {
+            for (StreamRuntimes.Shard shard : shards) {
                 Map<String, String> streams = new LinkedHashMap<>();
                 streams.put("KILLKRILL_LOGS_STREAM", shard.stream());
                 streams.put("KILLKRILL_LOGS_DLQ", shard.deadLetterStream());
@@ -120,7 +123,7 @@ public final class LogWorker implements Service, AutoCloseable {
                     config.runtime());
             runtime = new StreamRuntimes<>(redis, new StreamRuntime.Settings(consumer, config.concurrency(),
                     config.runtime().trimInterval(), config.runtime().consumerExpiry()),
-                    StreamRuntimes.Shard.ofLogs(config.streams()),
+                    shards,
                     (shard, reading) -> new LogEventSink(reading.stream(),
                             new Enricher(config.indexPrefix(), config.environment(), version, Clock.systemUTC()),
                             new BulkIndexer(BulkTransport.of(elasticsearch), bulk, registry)),
@@ -137,7 +140,7 @@ public final class LogWorker implements Service, AutoCloseable {
     public Health health() {
         StreamRuntimes<Batch> current = runtime;
         HealthCheck redisCheck = HealthCheck.of("redis", RedisClients.answersPing(redis,
-                StreamRuntimes.Shard.ofLogs(config.streams()).stream().map(StreamRuntimes.Shard::stream).toList()),
+                shards.stream().map(StreamRuntimes.Shard::stream).toList()),
                 "Redis (the master of every shard) does not answer PING");
         HealthCheck esCheck;
         try {

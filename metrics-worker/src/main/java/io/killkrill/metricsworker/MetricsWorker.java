@@ -57,6 +57,8 @@ public final class MetricsWorker implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsWorker.class);
 
     private final MetricsWorkerConfig config;
+    /** The shards of the metrics stream this worker reads (one unless KILLKRILL_STREAM_SHARDS says more). */
+    private final List<StreamRuntimes.Shard> shards;
     private final PrometheusMeterRegistry registry = ServiceMetrics.newRegistry();
     private volatile AggregateStore store;
     private volatile UnifiedJedis redis;
@@ -67,6 +69,7 @@ public final class MetricsWorker implements Service, AutoCloseable {
 
     public MetricsWorker(MetricsWorkerConfig config) {
         this.config = config;
+        this.shards = StreamRuntimes.Shard.ofMetrics(config.streams());
     }
 
     @Override
@@ -78,7 +81,6 @@ public final class MetricsWorker implements Service, AutoCloseable {
     @Override
     public MetricsWorker start() {
         try {
-            List<StreamRuntimes.Shard> shards = StreamRuntimes.Shard.ofMetrics(config.streams());
             // each shard's consumer holds a connection for its transaction: one more per shard beyond the first
             store = new AggregateStore(config.databaseUrl(), config.databaseUser(), config.databasePassword(),
                     config.databaseSchema(), config.databasePoolSize() + shards.size() - 1,
@@ -248,8 +250,8 @@ public final class MetricsWorker implements Service, AutoCloseable {
 
     private boolean redisAnswers() {
         UnifiedJedis current = redis;
-        return current != null && RedisClients.answersPing(current, StreamRuntimes.Shard.ofMetrics(config.streams())
-                .stream().map(StreamRuntimes.Shard::stream).toList());
+        return current != null && RedisClients.answersPing(current,
+                shards.stream().map(StreamRuntimes.Shard::stream).toList());
     }
 
     /** {@link #stop} with the configured shutdown grace (KILLKRILL_SHUTDOWN_GRACE). */
