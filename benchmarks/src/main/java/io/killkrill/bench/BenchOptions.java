@@ -16,10 +16,12 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
                     int httpBatch, int bulkBatch, int bulkConnections, int latencyRate, Duration latencyDuration,
                     int sustainedRate, int sustainedMetricsRate, Duration duration, Set<String> phases,
                     List<String> jvmOptions, Map<String, String> serviceEnv, Path jfrDir, Path out, boolean keep,
-                    Path syslogNgPrefix) {
+                    Path syslogNgPrefix, int costEvents, int costRounds) {
 
     static final List<String> ALL_PHASES = List.of("ceiling", "rsyslog", "rsyslog-disk", "syslog-ng", "pipeline",
             "metrics", "remote-write", "latency", "sustained", "redis", "endpoints", "sentinel", "cluster");
+    /** Phases that run only when asked for: es-cost alone takes about 8 minutes. */
+    static final List<String> OPT_IN_PHASES = List.of("es-cost");
 
     static final String HELP = """
             scripts/bench [options]      (every option also as --name=value)
@@ -33,6 +35,9 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
                                       sentinel starts dev-services' Sentinel topology, cluster its Redis Cluster
                                       of 3 masters and 3 replicas with 4 stream shards: receivers -> Redis and syslog -> ES with replica acks 0 and 1)
                                       (default all; endpoints: receivers only, each HTTP endpoint -> Redis next to native NDJSON)
+                                      es-cost (only when named): Elasticsearch's CPU and bytes per document by mapping
+                                      field and bulk shape, no KillKrill service running
+              --cost-events N / --cost-rounds N   documents per es-cost variant, rounds (default 100000 / 2)
               --latency-rate R        offered msg/s while measuring latency (default 5000)
               --latency-duration D    (default 60s)
               --sustained-rate R      log msg/s during the sustained run, half syslog, half HTTP (default 5000)
@@ -87,8 +92,9 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
         Path repo = Path.of(values.getOrDefault("repo", ".")).toAbsolutePath().normalize();
         Set<String> phases = new LinkedHashSet<>();
         for (String p : values.getOrDefault("phases", String.join(",", ALL_PHASES)).split(",")) {
-            if (!ALL_PHASES.contains(p.trim())) {
-                throw new IllegalArgumentException("unknown phase '" + p + "'; phases are " + ALL_PHASES);
+            if (!ALL_PHASES.contains(p.trim()) && !OPT_IN_PHASES.contains(p.trim())) {
+                throw new IllegalArgumentException("unknown phase '" + p + "'; phases are " + ALL_PHASES + " and "
+                        + OPT_IN_PHASES);
             }
             phases.add(p.trim());
         }
@@ -108,7 +114,8 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
                 duration(values.getOrDefault("duration", "10m")), phases, jvm, env,
                 values.containsKey("jfr") ? Path.of(values.get("jfr")).toAbsolutePath() : null,
                 Path.of(values.getOrDefault("out", repo.resolve("benchmarks/target/bench-report.json").toString())),
-                keep, Path.of(values.getOrDefault("syslog-ng-prefix", "/var/tmp/killkrill-bench/syslog-ng")));
+                keep, Path.of(values.getOrDefault("syslog-ng-prefix", "/var/tmp/killkrill-bench/syslog-ng")),
+                integer(values, "cost-events", 100_000), integer(values, "cost-rounds", 2));
     }
 
     private static int integer(Map<String, String> values, String name, int fallback) {

@@ -22,6 +22,10 @@ final class Elasticsearch {
         this.base = base;
     }
 
+    URI base() {
+        return base;
+    }
+
     JsonNode call(String method, String path, String body) throws IOException, InterruptedException {
         return call(method, path, body == null ? null : body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 "application/json");
@@ -71,7 +75,12 @@ final class Elasticsearch {
 
     /** True when the bulk request had no item error. */
     boolean bulk(byte[] ndjson) throws IOException, InterruptedException {
-        JsonNode answer = call("POST", "/_bulk?filter_path=errors,items.*.error", ndjson, "application/x-ndjson");
+        return bulk("/_bulk", ndjson);
+    }
+
+    /** As {@link #bulk(byte[])}, to {@code path} ({@code /<index>/_bulk} for actions without {@code _index}). */
+    boolean bulk(String path, byte[] ndjson) throws IOException, InterruptedException {
+        JsonNode answer = call("POST", path + "?filter_path=errors,items.*.error", ndjson, "application/x-ndjson");
         return !answer.path("errors").asBoolean(false);
     }
 

@@ -99,6 +99,10 @@ public final class PipelineBenchmark {
                 + ", logs in " + workDir);
         installTemplate();
         try {
+            if (options.phases().contains("es-cost")) {
+                new EsCost(es, CpuMeter.listenerPid(options.elasticsearch().getPort()), prefix, options.costEvents(),
+                        options.costRounds(), what -> progress = what).run(report.section("es_cost"), report);
+            }
             if (options.phases().contains("ceiling")) {
                 bulkCeiling();
             }

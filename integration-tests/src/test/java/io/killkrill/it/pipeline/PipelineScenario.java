@@ -3,8 +3,8 @@ package io.killkrill.it.pipeline;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
-import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
+import co.elastic.clients.elasticsearch.core.search.ResponseBody;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.failsafe.Failsafe;
@@ -396,20 +396,35 @@ public abstract class PipelineScenario {
 
     /**
      * Messages of service {@code run} indexed more than once (under different event IDs: a duplicate the
-     * event-ID {@code _id} cannot absorb). Exact: a terms aggregation on one shard per daily index.
+     * event-ID {@code _id} cannot absorb). Exact: every document's {@code message} is read back from
+     * {@code _source} (a scroll in index order) and counted here; the template indexes no keyword copy of
+     * {@code message} to aggregate on (docs/log-worker.md).
      */
     protected List<String> duplicateMessages(String run) throws IOException {
         return duplicateMessages(run, 20);
     }
 
-    /** As {@link #duplicateMessages(String)}, up to {@code limit} of them. */
+    /** As {@link #duplicateMessages(String)}, up to {@code limit} of them, in message order. */
     protected List<String> duplicateMessages(String run, int limit) throws IOException {
-        SearchResponse<Void> response = elasticsearch.client().search(s -> s.index(indexPattern()).size(0)
-                .query(service(run))
-                .aggregations("dups", a -> a.terms(t -> t.field("message.keyword").minDocCount(2).size(limit))),
-                Void.class);
-        return response.aggregations().get("dups").sterms().buckets().array().stream()
-                .map(b -> b.key().stringValue() + " x" + b.docCount()).toList();
+        ElasticsearchClient client = elasticsearch.client();
+        Map<String, Integer> copies = new TreeMap<>();
+        ResponseBody<ObjectNode> page = client.search(s -> s.index(indexPattern()).size(5000).query(service(run))
+                .source(src -> src.filter(f -> f.includes("message"))).sort(o -> o.doc(d -> d))
+                .scroll(t -> t.time("1m")), ObjectNode.class);
+        String scrollId = page.scrollId();
+        try {
+            while (!page.hits().hits().isEmpty()) {
+                page.hits().hits().forEach(hit -> copies.merge(hit.source().get("message").asText(), 1, Integer::sum));
+                String id = scrollId;
+                page = client.scroll(r -> r.scrollId(id).scroll(t -> t.time("1m")), ObjectNode.class);
+                scrollId = page.scrollId();
+            }
+        } finally {
+            String id = scrollId;
+            client.clearScroll(c -> c.scrollId(id));
+        }
+        return copies.entrySet().stream().filter(e -> e.getValue() > 1).limit(limit)
+                .map(e -> e.getKey() + " x" + e.getValue()).toList();
     }
 
     /** Every document of service {@code run} (at most 10,000). */
