@@ -25,6 +25,8 @@ final class CpuMeter {
     private final Map<String, Long> startTicks = new LinkedHashMap<>();
     private long machineBusyStart;
     private long startNanos;
+    private Elasticsearch elasticsearch;
+    private long writeTasksStart;
 
     CpuMeter track(String name, long pid) {
         pids.put(name, pid);
@@ -101,7 +103,33 @@ final class CpuMeter {
         }
     }
 
+    /**
+     * Also counts the write tasks Elasticsearch completes ({@code thread_pool.write.completed}: one per bulk request
+     * and shard), to tell how many documents each bulk carried.
+     */
+    CpuMeter countingWrites(Elasticsearch elasticsearch) {
+        this.elasticsearch = elasticsearch;
+        return this;
+    }
+
+    private long writeTasks() {
+        if (elasticsearch == null) {
+            return 0;
+        }
+        try {
+            long completed = 0;
+            for (var node : elasticsearch.call("GET", "/_nodes/stats/thread_pool?filter_path=nodes.*.thread_pool"
+                    + ".write.completed", (String) null).path("nodes")) {
+                completed += node.path("thread_pool").path("write").path("completed").asLong();
+            }
+            return completed;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     CpuMeter start() {
+        writeTasksStart = writeTasks();
         pids.forEach((name, pid) -> startTicks.put(name, ticks(pid)));
         machineBusyStart = machineBusy();
         startNanos = System.nanoTime();
@@ -123,6 +151,13 @@ final class CpuMeter {
             }
         }
         double machine = (machineBusy() - machineBusyStart) / TICKS;
+        if (elasticsearch != null && writeTasksStart >= 0) {
+            long tasks = writeTasks() - writeTasksStart;
+            into.put("es_write_tasks", tasks);
+            if (tasks > 0 && messages > 0) {
+                into.put("docs_per_es_write_task", round((double) messages / tasks));
+            }
+        }
         cpu.put("machine_busy", round(machine)).put("machine_capacity", round(wall * Runtime.getRuntime()
                 .availableProcessors())).put("other_processes", round(Math.max(0, machine - ours)));
         return cpu;

@@ -204,7 +204,7 @@ final class EsCost {
             poller = new Thread(() -> {
                 try {
                     while (flooding.get()) {
-                        pollConnection.searchableCount(index, Elasticsearch.MATCH_ALL);
+                        pollConnection.refreshedCount(index, Elasticsearch.MATCH_ALL);
                         TimeUnit.MILLISECONDS.sleep(250); // as the throughput phases poll
                     }
                 } catch (InterruptedException e) {
@@ -218,7 +218,7 @@ final class EsCost {
         if (poller != null) {
             poller.join();
         }
-        long count = es.searchableCount(index, Elasticsearch.MATCH_ALL);
+        long count = es.refreshedCount(index, Elasticsearch.MATCH_ALL);
         double seconds = (System.nanoTime() - start) / 1e9;
         ObjectNode cpuFigures = Json.MAPPER.createObjectNode();
         cpu.stop(cpuFigures, documents.size());

@@ -1005,7 +1005,7 @@ public final class PipelineBenchmark {
             if (count >= n) {
                 return new Searchable(count, OptionalDouble.of(elapsed));
             }
-            TimeUnit.MILLISECONDS.sleep(250); // polling _refresh + _count
+            TimeUnit.MILLISECONDS.sleep(250); // polling _count
         }
         return new Searchable(count, OptionalDouble.empty());
     }
@@ -1075,7 +1075,7 @@ public final class PipelineBenchmark {
     }
 
     private CpuMeter meter() {
-        CpuMeter meter = new CpuMeter()
+        CpuMeter meter = new CpuMeter().countingWrites(es)
                 .track("elasticsearch", CpuMeter.listenerPid(options.elasticsearch().getPort()))
                 .track("redis", CpuMeter.findPid(c -> c.startsWith("redis-server") && c.contains(":" + options.redis().getPort())));
         for (ServiceProcess service : pipeline) {
