@@ -108,7 +108,10 @@ final class FieldReader {
         return text;
     }
 
-    /** RFC 3339 text keeping its offset, or an integral count of epoch milliseconds (UTC). */
+    /**
+     * RFC 3339 text keeping its offset, or an integral count of epoch milliseconds (UTC); from a receiver's typed
+     * fields, a date-time it parsed itself, held to the same range.
+     */
     Optional<OffsetDateTime> timestampRfc3339OrMillis(String field) {
         Object value = value(field);
         if (value == null) {
@@ -116,6 +119,9 @@ final class FieldReader {
         }
         if (value instanceof String text) {
             return parseRfc3339(field, text);
+        }
+        if (value instanceof OffsetDateTime time) {
+            return withinRange(field, time, Rfc3339::format);
         }
         if (value instanceof Long millis && millis >= 0 && millis <= MAX_EPOCH_MILLIS) {
             return Optional.of(Instant.ofEpochMilli(millis).atOffset(ZoneOffset.UTC));

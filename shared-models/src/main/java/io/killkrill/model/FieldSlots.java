@@ -5,7 +5,8 @@ import java.util.stream.Stream;
 
 /**
  * The members of a JSON object that a codec reads, one slot per name it knows: what the streaming reader of
- * stream entries fills ({@link EntryEnvelope}). Members of other names are not kept.
+ * stream entries fills ({@link EntryEnvelope}) and a receiver's typed fields ({@link LogEventFields}) are held
+ * in. Members of other names are not kept.
  */
 final class FieldSlots implements JsonFields {
     /** The names a codec reads; a name's position is its slot. */

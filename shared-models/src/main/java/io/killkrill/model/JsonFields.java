@@ -3,21 +3,24 @@ package io.killkrill.model;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.math.BigInteger;
+import java.time.OffsetDateTime;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The members of one JSON object by name, as plain values: what {@link FieldReader} validates, whether the
- * object came as a tree (an HTTP body item) or as text read token by token ({@link EntryEnvelope}, a stream
- * entry's data). One form, so every rule of the contract has one implementation whatever the input.
+ * object came as a tree (an HTTP body item), as text read token by token ({@link EntryEnvelope}, a stream
+ * entry's data) or as a receiver's own typed fields ({@link LogEventFields}, a syslog message). One form, so
+ * every rule of the contract has one implementation whatever the input.
  *
  * <p>A value is null when the member is absent or JSON {@code null}. Otherwise it is a {@link String}, a
  * {@link Boolean}, a {@link Long} (an integer in long range), a {@link BigInteger} (an integer beyond it), a
  * {@link Double} (any other number), a {@code Map<String, Object>} for an object (its members in the same form,
  * in the order they first appear, the last of duplicate keys winning, a JSON {@code null} member as a null
  * value), or {@link #NESTED} for an array, or for an object or array inside a member object: nothing the
- * contract reads as such.
+ * contract reads as such. Typed input adds an {@link OffsetDateTime} (a time the receiver parsed itself) and a
+ * {@link Level}.
  */
 interface JsonFields {
     /** An array, or a structure below the first level: a value of the wrong type for every field. */

@@ -67,7 +67,7 @@ public final class LogEventCodec {
             "message", "host", "trace_id", "span_id", "attributes", "syslog"));
 
     /**
-     * Validates one log event as a client sent it (HTTP body item, or a syslog message turned into JSON). Every field error is reported, not only
+     * Validates one log event as a client sent it (an HTTP body item). Every field error is reported, not only
      * the first.
      */
     public static Validated<LogEvent> fromInput(JsonNode node, IngestContext context) {
@@ -75,6 +75,14 @@ public final class LogEventCodec {
             return Validated.invalid(List.of(new FieldError("", "must be a JSON object")));
         }
         return validate(JsonFields.ofTree(node), context);
+    }
+
+    /**
+     * Validates one log event a receiver parsed from its own wire format (a syslog message), by the same rules
+     * and with the same errors as the JSON item with these fields.
+     */
+    public static Validated<LogEvent> fromFields(LogEventFields fields, IngestContext context) {
+        return validate(fields.slots(), context);
     }
 
     private static Validated<LogEvent> validate(JsonFields input, IngestContext context) {
@@ -208,8 +216,11 @@ public final class LogEventCodec {
         return new Fields(message, service, timestamp, level, host, traceId, spanId, attributes);
     }
 
-    /** A level name (any case, {@code warning} for warn). */
+    /** A level name (any case, {@code warning} for warn), or from a receiver's typed fields a {@link Level}. */
     private static Optional<Level> readLevel(FieldReader reader) {
+        if (reader.value("level") instanceof Level typed) {
+            return Optional.of(typed);
+        }
         Optional<String> text = reader.optionalString("level");
         if (text.isEmpty()) {
             return Optional.empty();
