@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +75,9 @@ public final class MetricSampleCodec {
         json.put("value", sample.value());
         ObjectNode labels = json.putObject("labels");
         sample.labels().forEach(labels::put);
-        json.put("timestamp", DateTimeFormatter.ISO_INSTANT.format(sample.timestamp()));
+        json.put("timestamp", Rfc3339.format(sample.timestamp()));
         json.put("type", sample.type().wireName());
-        json.put("received_at", DateTimeFormatter.ISO_INSTANT.format(sample.receivedAt()));
+        json.put("received_at", Rfc3339.format(sample.receivedAt()));
         ObjectNode source = json.putObject("source");
         source.put("type", sample.source().kind().wireName());
         sample.source().peer().ifPresent(peer -> source.put("peer", peer));
