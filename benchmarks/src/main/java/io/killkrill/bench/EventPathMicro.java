@@ -7,11 +7,14 @@ import io.killkrill.model.LogEventCodec;
 import io.killkrill.receivers.syslog.SyslogParse;
 import io.killkrill.receivers.syslog.SyslogParser;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -19,11 +22,14 @@ import java.util.Map;
  * The CPU an event costs on its two codec hops, without sockets, Redis or Elasticsearch: (a) a syslog line to a
  * validated event to its stream entry (the receivers' {@code SyslogParser} and {@code LogEventCodec.toEntry}),
  * and (b) a stream entry to the event to its Elasticsearch document bytes (the log-worker's
- * {@code LogEventCodec.fromEntry} and {@code Enricher.document}). One thread, a corpus of distinct messages
- * cycled, warm-up rounds first; each round reports ns/event, the result is the median of the measured rounds.
+ * {@code LogEventCodec.fromEntry} and {@code Enricher.document}); with {@code parts}, each half of each hop alone
+ * too. One thread,
+ * a corpus of distinct messages cycled, warm-up rounds first; each round reports the thread's CPU time per event
+ * (the figure: on a shared machine, time spent waiting for a core is not the code's) and the wall time, and the
+ * result is the median of the measured rounds' CPU figures.
  *
- * <p>Usage: {@code java -cp benchmarks/target/benchmarks-*.jar io.killkrill.bench.EventPathMicro [events]}
- * (default 1,000,000 per measured round).
+ * <p>Usage: {@code java -cp benchmarks/target/benchmarks-*-all.jar io.killkrill.bench.EventPathMicro [events [parts]]}
+ * (default 1,000,000 events per round).
  */
 public final class EventPathMicro {
     private static final int CORPUS = 4096;
@@ -47,16 +53,33 @@ public final class EventPathMicro {
         Enricher enricher = new Enricher("logs", "bench", "0.1.0",
                 Clock.fixed(Instant.parse("2026-11-25T12:00:01Z"), ZoneOffset.UTC));
 
+        List<LogEvent> events0 = new ArrayList<>(CORPUS);
+        for (Map<String, String> entry : entries) {
+            events0.add(decode(entry));
+        }
+
         double syslogToEntry = measure("syslog line -> event -> entry", events, i -> {
             sink += LogEventCodec.toEntry(parse(lines.get(i))).get("data").length();
         });
         double entryToDocument = measure("entry -> event -> ES document", events, i -> {
-            EntryDecoding<LogEvent> decoding = LogEventCodec.fromEntry(entries.get(i));
-            LogEvent event = ((EntryDecoding.Decoded<LogEvent>) decoding).value();
-            sink += enricher.document(event).length;
+            sink += enricher.document(decode(entries.get(i))).length;
         });
-        System.out.printf("RESULT syslog_to_entry_ns=%.0f entry_to_document_ns=%.0f (sink %d)%n",
-                syslogToEntry, entryToDocument, sink);
+        if (args.length < 2 || !args[1].equals("parts")) {
+            System.out.printf("RESULT cpu ns/event: syslog_to_entry=%.0f entry_to_document=%.0f (sink %d)%n",
+                    syslogToEntry, entryToDocument, sink);
+            return;
+        }
+        double syslogToEvent = measure("  syslog line -> event", events, i -> sink += parse(lines.get(i)).message()
+                .length());
+        double eventToEntry = measure("  event -> entry", events, i -> sink += LogEventCodec.toEntry(events0.get(i))
+                .get("data").length());
+        double entryToEvent = measure("  entry -> event", events, i -> sink += decode(entries.get(i)).message()
+                .length());
+        double eventToDocument = measure("  event -> ES document", events, i -> sink += enricher.document(
+                events0.get(i)).length);
+        System.out.printf("RESULT cpu ns/event: syslog_to_entry=%.0f (parse %.0f, toEntry %.0f)"
+                        + " entry_to_document=%.0f (fromEntry %.0f, document %.0f) (sink %d)%n", syslogToEntry,
+                syslogToEvent, eventToEntry, entryToDocument, entryToEvent, eventToDocument, sink);
     }
 
     @FunctionalInterface
@@ -65,22 +88,34 @@ public final class EventPathMicro {
     }
 
     private static double measure(String name, int events, Hop hop) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         double[] rounds = new double[MEASURED_ROUNDS];
         for (int round = 0; round < WARM_UP_ROUNDS + MEASURED_ROUNDS; round++) {
-            long start = System.nanoTime();
+            long cpuStart = threads.getCurrentThreadCpuTime();
+            long wallStart = System.nanoTime();
             for (int i = 0; i < events; i++) {
                 hop.run(i & (CORPUS - 1));
             }
-            double nsPerEvent = (System.nanoTime() - start) / (double) events;
+            double cpuPerEvent = (threads.getCurrentThreadCpuTime() - cpuStart) / (double) events;
+            double wallPerEvent = (System.nanoTime() - wallStart) / (double) events;
             boolean warmUp = round < WARM_UP_ROUNDS;
-            System.out.printf("%-32s %s round %d: %.0f ns/event%n", name, warmUp ? "warm-up" : "measured",
-                    warmUp ? round + 1 : round - WARM_UP_ROUNDS + 1, nsPerEvent);
+            System.out.printf("%-32s %s round %d: %.0f ns/event CPU, %.0f wall%n", name,
+                    warmUp ? "warm-up" : "measured", warmUp ? round + 1 : round - WARM_UP_ROUNDS + 1, cpuPerEvent,
+                    wallPerEvent);
             if (!warmUp) {
-                rounds[round - WARM_UP_ROUNDS] = nsPerEvent;
+                rounds[round - WARM_UP_ROUNDS] = cpuPerEvent;
             }
         }
-        java.util.Arrays.sort(rounds);
+        Arrays.sort(rounds);
         return rounds[MEASURED_ROUNDS / 2];
+    }
+
+    private static LogEvent decode(Map<String, String> entry) {
+        EntryDecoding<LogEvent> decoding = LogEventCodec.fromEntry(entry);
+        if (decoding instanceof EntryDecoding.Decoded<LogEvent> decoded) {
+            return decoded.value();
+        }
+        throw new IllegalStateException("the corpus holds valid entries only: " + decoding);
     }
 
     private static LogEvent parse(byte[] line) {
