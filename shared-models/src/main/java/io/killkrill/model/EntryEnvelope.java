@@ -139,7 +139,7 @@ final class EntryEnvelope {
     }
 
     private static Source readSource(FieldReader reader) {
-        Map<String, Object> members = reader.object("source");
+        Map<String, Object> members = FieldReader.members(reader.value("source"));
         if (members == null) {
             reader.error("source", "is required and must be an object with 'type' (http or syslog)");
             return Source.http(null);

@@ -58,10 +58,10 @@ final class FieldReader {
         return object.get(field);
     }
 
-    /** The field's members if it is an object, else null. */
+    /** A value's members if it is an object, else null. */
     @SuppressWarnings("unchecked") // in the form of JsonFields, a map is always of member names to values
-    Map<String, Object> object(String field) {
-        return value(field) instanceof Map<?, ?> members ? (Map<String, Object>) members : null;
+    static Map<String, Object> members(Object value) {
+        return value instanceof Map<?, ?> members ? (Map<String, Object>) members : null;
     }
 
     Optional<String> optionalString(String field) {

@@ -41,7 +41,7 @@ final class FieldSlots implements JsonFields {
         this.values = new Object[names.names.length];
     }
 
-    /** Whether the codec reads a member of this name; if so, {@link #set} keeps its value. */
+    /** The slot of a member of this name, or -1 for a name the codec does not read (its value is not kept). */
     int slot(String name) {
         return names.indexOf(name);
     }

@@ -59,12 +59,12 @@ public final class LogEventCodec {
     /** How far ahead of the receiver's clock a client's own {@code event_id} may be. */
     public static final Duration MAX_CLIENT_EVENT_ID_LEAD = Duration.ofMinutes(5);
 
-    private LogEventCodec() {
-    }
-
     /** The members the codec reads: the envelope's, then the event's. */
     static final FieldSlots.Names FIELDS = EntryEnvelope.HEADER.with(List.of("timestamp", "level", "service",
             "message", "host", "trace_id", "span_id", "attributes", "syslog"));
+
+    private LogEventCodec() {
+    }
 
     /**
      * Validates one log event as a client sent it (an HTTP body item). Every field error is reported, not only
@@ -284,7 +284,7 @@ public final class LogEventCodec {
         if (value == null) {
             return Map.of();
         }
-        Map<String, Object> members = reader.object("attributes");
+        Map<String, Object> members = FieldReader.members(value);
         if (members == null) {
             reader.error("attributes", "must be an object of string to string, number or boolean");
             return Map.of();
@@ -320,10 +320,11 @@ public final class LogEventCodec {
     }
 
     private static Optional<SyslogMetadata> readSyslog(FieldReader reader) {
-        if (reader.value("syslog") == null) {
+        Object value = reader.value("syslog");
+        if (value == null) {
             return Optional.empty();
         }
-        Map<String, Object> members = reader.object("syslog");
+        Map<String, Object> members = FieldReader.members(value);
         if (members == null) {
             reader.error("syslog", "must be an object");
             return Optional.empty();

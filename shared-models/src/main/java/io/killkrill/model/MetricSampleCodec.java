@@ -182,10 +182,11 @@ public final class MetricSampleCodec {
 
     private static SortedMap<String, String> readLabels(FieldReader reader) {
         SortedMap<String, String> labels = new TreeMap<>();
-        if (reader.value("labels") == null) {
+        Object value = reader.value("labels");
+        if (value == null) {
             return labels;
         }
-        Map<String, Object> members = reader.object("labels");
+        Map<String, Object> members = FieldReader.members(value);
         if (members == null) {
             reader.error("labels", "must be an object of label name to string value");
             return labels;
