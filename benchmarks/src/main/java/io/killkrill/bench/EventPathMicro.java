@@ -1,5 +1,6 @@
 package io.killkrill.bench;
 
+import com.sun.management.ThreadMXBean;
 import io.killkrill.logworker.Enricher;
 import io.killkrill.model.EntryDecoding;
 import io.killkrill.model.LogEvent;
@@ -8,7 +9,6 @@ import io.killkrill.receivers.syslog.SyslogParse;
 import io.killkrill.receivers.syslog.SyslogParser;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -25,7 +25,8 @@ import java.util.Map;
  * {@code LogEventCodec.fromEntry} and {@code Enricher.document}); with {@code parts}, each half of each hop alone
  * too. One thread,
  * a corpus of distinct messages cycled, warm-up rounds first; each round reports the thread's CPU time per event
- * (the figure: on a shared machine, time spent waiting for a core is not the code's) and the wall time, and the
+ * (the figure: on a shared machine, time spent waiting for a core is not the code's), the wall time and the
+ * bytes allocated per event (exact, where the times are noisy), and the
  * result is the median of the measured rounds' CPU figures.
  *
  * <p>Usage: {@code java -cp benchmarks/target/benchmarks-*-all.jar io.killkrill.bench.EventPathMicro [events [parts]]}
@@ -88,9 +89,11 @@ public final class EventPathMicro {
     }
 
     private static double measure(String name, int events, Hop hop) {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
         double[] rounds = new double[MEASURED_ROUNDS];
         for (int round = 0; round < WARM_UP_ROUNDS + MEASURED_ROUNDS; round++) {
+            long allocatedStart = threads.getThreadAllocatedBytes(thread);
             long cpuStart = threads.getCurrentThreadCpuTime();
             long wallStart = System.nanoTime();
             for (int i = 0; i < events; i++) {
@@ -98,10 +101,11 @@ public final class EventPathMicro {
             }
             double cpuPerEvent = (threads.getCurrentThreadCpuTime() - cpuStart) / (double) events;
             double wallPerEvent = (System.nanoTime() - wallStart) / (double) events;
+            long bytesPerEvent = (threads.getThreadAllocatedBytes(thread) - allocatedStart) / events;
             boolean warmUp = round < WARM_UP_ROUNDS;
-            System.out.printf("%-32s %s round %d: %.0f ns/event CPU, %.0f wall%n", name,
+            System.out.printf("%-32s %s round %d: %.0f ns/event CPU, %.0f wall, %d bytes allocated%n", name,
                     warmUp ? "warm-up" : "measured", warmUp ? round + 1 : round - WARM_UP_ROUNDS + 1, cpuPerEvent,
-                    wallPerEvent);
+                    wallPerEvent, bytesPerEvent);
             if (!warmUp) {
                 rounds[round - WARM_UP_ROUNDS] = cpuPerEvent;
             }
