@@ -1,7 +1,5 @@
 package io.killkrill.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -9,9 +7,14 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
-/** Reads fields of one JSON object and collects every error instead of stopping at the first. */
+/**
+ * Reads fields of one JSON object ({@link JsonFields}, whatever form it came in) and collects every error instead
+ * of stopping at the first.
+ */
 final class FieldReader {
     /** 9999-12-31T23:59:59.999Z: the last instant RFC 3339 can write. */
     static final long MAX_EPOCH_MILLIS = 253_402_300_799_999L;
@@ -23,18 +26,23 @@ final class FieldReader {
             + " (a four-digit year, as written and in UTC)";
     private static final double SECONDS_MILLIS_BOUNDARY = 100_000_000_000d;
 
-    private final JsonNode object;
+    private final JsonFields object;
     private final String prefix;
     private final List<FieldError> errors;
 
-    FieldReader(JsonNode object, String prefix, List<FieldError> errors) {
+    FieldReader(JsonFields object, String prefix, List<FieldError> errors) {
         this.object = object;
         this.prefix = prefix;
         this.errors = errors;
     }
 
-    FieldReader(JsonNode object) {
+    FieldReader(JsonFields object) {
         this(object, "", new ArrayList<>());
+    }
+
+    /** A reader of a member object, its errors named {@code prefix + field} and added to this reader's. */
+    FieldReader member(Map<String, Object> members, String prefix) {
+        return new FieldReader(JsonFields.of(members), this.prefix + prefix, errors);
     }
 
     List<FieldError> errors() {
@@ -45,21 +53,27 @@ final class FieldReader {
         errors.add(new FieldError(prefix + field, reason));
     }
 
-    JsonNode node(String field) {
-        JsonNode node = object.get(field);
-        return node == null || node.isNull() ? null : node;
+    /** The field's value in the form of {@link JsonFields}; null when absent or {@code null}. */
+    Object value(String field) {
+        return object.get(field);
+    }
+
+    /** A value's members if it is an object, else null. */
+    @SuppressWarnings("unchecked") // in the form of JsonFields, a map is always of member names to values
+    static Map<String, Object> members(Object value) {
+        return value instanceof Map<?, ?> members ? (Map<String, Object>) members : null;
     }
 
     Optional<String> optionalString(String field) {
-        JsonNode node = node(field);
-        if (node == null) {
+        Object value = value(field);
+        if (value == null) {
             return Optional.empty();
         }
-        if (!node.isTextual()) {
+        if (!(value instanceof String text)) {
             error(field, "must be a string");
             return Optional.empty();
         }
-        return Optional.of(node.textValue());
+        return Optional.of(text);
     }
 
     /** An optional string of at most {@code maxLength} UTF-16 code units. */
@@ -78,34 +92,39 @@ final class FieldReader {
 
     /** A required string; an absent, non-string or blank value is an error. */
     String requiredString(String field) {
-        JsonNode node = node(field);
-        if (node == null) {
+        Object value = value(field);
+        if (value == null) {
             error(field, "is required");
             return null;
         }
-        if (!node.isTextual()) {
+        if (!(value instanceof String text)) {
             error(field, "must be a string");
             return null;
         }
-        if (node.textValue().isBlank()) {
+        if (text.isBlank()) {
             error(field, "must not be empty");
             return null;
         }
-        return node.textValue();
+        return text;
     }
 
-    /** RFC 3339 text keeping its offset, or an integral count of epoch milliseconds (UTC). */
+    /**
+     * RFC 3339 text keeping its offset, or an integral count of epoch milliseconds (UTC); from a receiver's typed
+     * fields, a date-time it parsed itself, held to the same range.
+     */
     Optional<OffsetDateTime> timestampRfc3339OrMillis(String field) {
-        JsonNode node = node(field);
-        if (node == null) {
+        Object value = value(field);
+        if (value == null) {
             return Optional.empty();
         }
-        if (node.isTextual()) {
-            return parseRfc3339(field, node.textValue());
+        if (value instanceof String text) {
+            return parseRfc3339(field, text);
         }
-        if (node.isIntegralNumber() && node.canConvertToLong()
-                && node.longValue() >= 0 && node.longValue() <= MAX_EPOCH_MILLIS) {
-            return Optional.of(Instant.ofEpochMilli(node.longValue()).atOffset(ZoneOffset.UTC));
+        if (value instanceof OffsetDateTime time) {
+            return withinRange(field, time, Rfc3339::format);
+        }
+        if (value instanceof Long millis && millis >= 0 && millis <= MAX_EPOCH_MILLIS) {
+            return Optional.of(Instant.ofEpochMilli(millis).atOffset(ZoneOffset.UTC));
         }
         error(field, "must be an RFC 3339 date-time or a non-negative integer of epoch milliseconds");
         return Optional.empty();
@@ -113,19 +132,19 @@ final class FieldReader {
 
     /** RFC 3339 text, or a number of epoch seconds (fractions allowed) or epoch milliseconds (from 1e11 on). */
     Optional<Instant> timestampSecondsMillisOrRfc3339(String field) {
-        JsonNode node = node(field);
-        if (node == null) {
+        Object value = value(field);
+        if (value == null) {
             return Optional.empty();
         }
-        if (node.isTextual()) {
-            Instant canonical = parseCanonicalUtc(node.textValue());
+        if (value instanceof String text) {
+            Instant canonical = parseCanonicalUtc(text);
             if (canonical != null) {
                 return Optional.of(canonical);
             }
-            return parseRfc3339(field, node.textValue()).map(OffsetDateTime::toInstant);
+            return parseRfc3339(field, text).map(OffsetDateTime::toInstant);
         }
-        if (node.isNumber()) {
-            double number = node.doubleValue();
+        if (value instanceof Number numeric) {
+            double number = numeric.doubleValue();
             if (Double.isFinite(number) && number >= 0) {
                 long millis = number < SECONDS_MILLIS_BOUNDARY ? Math.round(number * 1000d) : Math.round(number);
                 if (millis <= MAX_EPOCH_MILLIS) {
@@ -157,16 +176,21 @@ final class FieldReader {
             if (normalized.length() > 10 && normalized.charAt(10) == ' ') {
                 normalized = normalized.substring(0, 10) + 'T' + normalized.substring(11);
             }
-            OffsetDateTime time = Rfc3339.parse(normalized);
-            if (!inRange(time)) {
-                error(field, TIMESTAMP_RANGE + ", got '" + abbreviate(text) + "'");
-                return Optional.empty();
-            }
-            return Optional.of(time);
+            return withinRange(field, Rfc3339.parse(normalized), time -> text);
         } catch (DateTimeParseException e) {
             error(field, "must be an RFC 3339 date-time such as 2026-11-25T17:54:51.123Z, got '" + abbreviate(text) + "'");
             return Optional.empty();
         }
+    }
+
+    /** The date-time if {@link #inRange}, else an error quoting it {@code asWritten} (formatted only then). */
+    private Optional<OffsetDateTime> withinRange(String field, OffsetDateTime time,
+                                                 Function<OffsetDateTime, String> asWritten) {
+        if (!inRange(time)) {
+            error(field, TIMESTAMP_RANGE + ", got '" + abbreviate(asWritten.apply(time)) + "'");
+            return Optional.empty();
+        }
+        return Optional.of(time);
     }
 
     /**

@@ -6,12 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,18 +59,34 @@ public final class LogEventCodec {
     /** How far ahead of the receiver's clock a client's own {@code event_id} may be. */
     public static final Duration MAX_CLIENT_EVENT_ID_LEAD = Duration.ofMinutes(5);
 
+    /** The members the codec reads: the envelope's, then the event's. */
+    static final FieldSlots.Names FIELDS = EntryEnvelope.HEADER.with(List.of("timestamp", "level", "service",
+            "message", "host", "trace_id", "span_id", "attributes", "syslog"));
+
     private LogEventCodec() {
     }
 
     /**
-     * Validates one log event as a client sent it (HTTP body item, or a syslog message turned into JSON).
-     * Every field error is reported, not only the first.
+     * Validates one log event as a client sent it (an HTTP body item). Every field error is reported, not only
+     * the first.
      */
     public static Validated<LogEvent> fromInput(JsonNode node, IngestContext context) {
         if (node == null || !node.isObject()) {
             return Validated.invalid(List.of(new FieldError("", "must be a JSON object")));
         }
-        FieldReader reader = new FieldReader(node);
+        return validate(JsonFields.ofTree(node), context);
+    }
+
+    /**
+     * Validates one log event a receiver parsed from its own wire format (a syslog message), by the same rules
+     * and with the same errors as the JSON item with these fields.
+     */
+    public static Validated<LogEvent> fromFields(LogEventFields fields, IngestContext context) {
+        return validate(fields.slots(), context);
+    }
+
+    private static Validated<LogEvent> validate(JsonFields input, IngestContext context) {
+        FieldReader reader = new FieldReader(input);
         Fields fields = readEventFields(reader);
         Optional<String> eventId = readClientEventId(reader, context.receivedAt());
         context.syslog().ifPresent(syslog -> checkSyslogLengths(reader, syslog));
@@ -160,7 +176,7 @@ public final class LogEventCodec {
 
     /** Decodes and re-validates an entry read from the logs stream. */
     public static EntryDecoding<LogEvent> fromEntry(Map<String, String> entry) {
-        EntryEnvelope.Opened opened = EntryEnvelope.open(entry);
+        EntryEnvelope.Opened opened = EntryEnvelope.open(entry, FIELDS);
         if (opened instanceof EntryEnvelope.Unreadable unreadable) {
             return unreadable.asDecoding();
         }
@@ -168,7 +184,7 @@ public final class LogEventCodec {
         EntryEnvelope.Header header = EntryEnvelope.readHeader(reader);
         Optional<SyslogMetadata> syslog = readSyslog(reader);
         Fields fields = readEventFields(reader);
-        if (fields.timestamp.isEmpty() && reader.node("timestamp") == null) {
+        if (fields.timestamp.isEmpty() && reader.value("timestamp") == null) {
             reader.error("timestamp", "is required in a stream entry");
         }
         if (!reader.errors().isEmpty()) {
@@ -192,20 +208,29 @@ public final class LogEventCodec {
             reader.error("service", "must be 1-" + MAX_SERVICE_LENGTH + " characters of A-Z, a-z, 0-9, '.', '_' or '-'");
         }
         Optional<OffsetDateTime> timestamp = reader.timestampRfc3339OrMillis("timestamp");
-        Optional<Level> level = Optional.empty();
-        Optional<String> levelText = reader.optionalString("level");
-        if (levelText.isPresent()) {
-            level = Level.parse(levelText.get());
-            if (level.isEmpty()) {
-                reader.error("level", "must be one of " + Level.ACCEPTED + " (any case), got '"
-                        + FieldReader.abbreviate(levelText.get()) + "'");
-            }
-        }
+        Optional<Level> level = readLevel(reader);
         Optional<String> host = reader.optionalString("host", MAX_HOST_LENGTH);
         Optional<String> traceId = reader.optionalString("trace_id", MAX_TRACE_ID_LENGTH);
         Optional<String> spanId = reader.optionalString("span_id", MAX_SPAN_ID_LENGTH);
         Map<String, Object> attributes = readAttributes(reader);
         return new Fields(message, service, timestamp, level, host, traceId, spanId, attributes);
+    }
+
+    /** A level name (any case, {@code warning} for warn), or from a receiver's typed fields a {@link Level}. */
+    private static Optional<Level> readLevel(FieldReader reader) {
+        if (reader.value("level") instanceof Level typed) {
+            return Optional.of(typed);
+        }
+        Optional<String> text = reader.optionalString("level");
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Level> level = Level.parse(text.get());
+        if (level.isEmpty()) {
+            reader.error("level", "must be one of " + Level.ACCEPTED + " (any case), got '"
+                    + FieldReader.abbreviate(text.get()) + "'");
+        }
+        return level;
     }
 
     /**
@@ -255,41 +280,38 @@ public final class LogEventCodec {
     }
 
     private static Map<String, Object> readAttributes(FieldReader reader) {
-        JsonNode node = reader.node("attributes");
-        if (node == null) {
+        Object value = reader.value("attributes");
+        if (value == null) {
             return Map.of();
         }
-        if (!node.isObject()) {
+        Map<String, Object> members = FieldReader.members(value);
+        if (members == null) {
             reader.error("attributes", "must be an object of string to string, number or boolean");
             return Map.of();
         }
-        if (node.size() > MAX_ATTRIBUTES) {
-            reader.error("attributes", "must have at most " + MAX_ATTRIBUTES + " entries, got " + node.size());
+        if (members.size() > MAX_ATTRIBUTES) {
+            reader.error("attributes", "must have at most " + MAX_ATTRIBUTES + " entries, got " + members.size());
             return Map.of();
         }
         Map<String, Object> attributes = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
-            String key = field.getKey();
-            JsonNode value = field.getValue();
+        for (Map.Entry<String, Object> member : members.entrySet()) {
+            String key = member.getKey();
+            Object attribute = member.getValue();
             if (key.isEmpty()) {
                 reader.error("attributes", "keys must not be empty");
             } else if (key.length() > MAX_ATTRIBUTE_KEY_LENGTH) {
                 reader.error("attributes." + FieldReader.abbreviate(key),
                         "keys must be at most " + MAX_ATTRIBUTE_KEY_LENGTH + " characters, got " + key.length());
-            } else if (value.isTextual()) {
-                if (value.textValue().length() > MAX_ATTRIBUTE_VALUE_LENGTH) {
-                    reader.error("attributes." + key,
-                            FieldReader.tooLong(MAX_ATTRIBUTE_VALUE_LENGTH, value.textValue().length()));
+            } else if (attribute instanceof String text) {
+                if (text.length() > MAX_ATTRIBUTE_VALUE_LENGTH) {
+                    reader.error("attributes." + key, FieldReader.tooLong(MAX_ATTRIBUTE_VALUE_LENGTH, text.length()));
                 } else {
-                    attributes.put(key, value.textValue());
+                    attributes.put(key, text);
                 }
-            } else if (value.isBoolean()) {
-                attributes.put(key, value.booleanValue());
-            } else if (value.isIntegralNumber() && value.canConvertToLong()) {
-                attributes.put(key, value.longValue());
-            } else if (value.isNumber() && Double.isFinite(value.doubleValue())) {
-                attributes.put(key, value.doubleValue());
+            } else if (attribute instanceof Boolean || attribute instanceof Long) {
+                attributes.put(key, attribute);
+            } else if (attribute instanceof Number number && Double.isFinite(number.doubleValue())) {
+                attributes.put(key, number.doubleValue());
             } else {
                 reader.error("attributes." + key, "must be a string, number or boolean");
             }
@@ -298,15 +320,16 @@ public final class LogEventCodec {
     }
 
     private static Optional<SyslogMetadata> readSyslog(FieldReader reader) {
-        JsonNode node = reader.node("syslog");
-        if (node == null) {
+        Object value = reader.value("syslog");
+        if (value == null) {
             return Optional.empty();
         }
-        if (!node.isObject()) {
+        Map<String, Object> members = FieldReader.members(value);
+        if (members == null) {
             reader.error("syslog", "must be an object");
             return Optional.empty();
         }
-        FieldReader sys = new FieldReader(node, "syslog.", reader.errors());
+        FieldReader sys = reader.member(members, "syslog.");
         String format = sys.requiredString("format");
         if (format != null && !format.equals(SyslogMetadata.RFC5424) && !format.equals(SyslogMetadata.RFC3164)) {
             sys.error("format", "must be rfc5424 or rfc3164");
@@ -336,13 +359,15 @@ public final class LogEventCodec {
         }
     }
 
+    /** As a tree's {@code intValue()}: an integer beyond int range is taken modulo 2^32, as it always was. */
     private static int integer(FieldReader reader, String field, int min, int max) {
-        JsonNode node = reader.node(field);
-        if (node == null || !node.isIntegralNumber() || node.intValue() < min || node.intValue() > max) {
+        Object value = reader.value(field);
+        boolean integral = value instanceof Long || value instanceof BigInteger;
+        if (!integral || ((Number) value).intValue() < min || ((Number) value).intValue() > max) {
             reader.error(field, "must be an integer from " + min + " to " + max);
             return min;
         }
-        return node.intValue();
+        return ((Number) value).intValue();
     }
 
     private static void writeScalar(JsonGenerator json, String key, Object value) throws IOException {

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +46,10 @@ public final class MetricSampleCodec {
     public static final Instant MIN_TIMESTAMP = FieldReader.MIN_TIMESTAMP;
     public static final Instant MAX_TIMESTAMP = FieldReader.MAX_TIMESTAMP;
 
+    /** The members the codec reads: the envelope's, then the sample's. */
+    static final FieldSlots.Names FIELDS = EntryEnvelope.HEADER.with(List.of("name", "value", "labels", "timestamp",
+            "type"));
+
     private MetricSampleCodec() {
     }
 
@@ -56,7 +58,7 @@ public final class MetricSampleCodec {
         if (node == null || !node.isObject()) {
             return Validated.invalid(List.of(new FieldError("", "must be a JSON object")));
         }
-        FieldReader reader = new FieldReader(node);
+        FieldReader reader = new FieldReader(JsonFields.ofTree(node));
         Fields fields = readSampleFields(reader);
         if (!reader.errors().isEmpty()) {
             return Validated.invalid(reader.errors());
@@ -73,9 +75,9 @@ public final class MetricSampleCodec {
         json.put("value", sample.value());
         ObjectNode labels = json.putObject("labels");
         sample.labels().forEach(labels::put);
-        json.put("timestamp", DateTimeFormatter.ISO_INSTANT.format(sample.timestamp()));
+        json.put("timestamp", Rfc3339.format(sample.timestamp()));
         json.put("type", sample.type().wireName());
-        json.put("received_at", DateTimeFormatter.ISO_INSTANT.format(sample.receivedAt()));
+        json.put("received_at", Rfc3339.format(sample.receivedAt()));
         ObjectNode source = json.putObject("source");
         source.put("type", sample.source().kind().wireName());
         sample.source().peer().ifPresent(peer -> source.put("peer", peer));
@@ -123,14 +125,14 @@ public final class MetricSampleCodec {
 
     /** Decodes and re-validates an entry read from the metrics stream. */
     public static EntryDecoding<MetricSample> fromEntry(Map<String, String> entry) {
-        EntryEnvelope.Opened opened = EntryEnvelope.open(entry);
+        EntryEnvelope.Opened opened = EntryEnvelope.open(entry, FIELDS);
         if (opened instanceof EntryEnvelope.Unreadable unreadable) {
             return unreadable.asDecoding();
         }
         FieldReader reader = new FieldReader(((EntryEnvelope.Readable) opened).data());
         EntryEnvelope.Header header = EntryEnvelope.readHeader(reader);
         Fields fields = readSampleFields(reader);
-        if (fields.timestamp.isEmpty() && reader.node("timestamp") == null) {
+        if (fields.timestamp.isEmpty() && reader.value("timestamp") == null) {
             reader.error("timestamp", "is required in a stream entry");
         }
         if (!reader.errors().isEmpty()) {
@@ -154,16 +156,16 @@ public final class MetricSampleCodec {
             reader.error("name", FieldReader.tooLong(MAX_NAME_LENGTH, name.length()));
         }
         double value = 0;
-        JsonNode valueNode = reader.node("value");
-        if (valueNode == null) {
+        Object valueMember = reader.value("value");
+        if (valueMember == null) {
             reader.error("value", "is required");
-        } else if (!valueNode.isNumber() || !Double.isFinite(valueNode.doubleValue())) {
+        } else if (!(valueMember instanceof Number number) || !Double.isFinite(number.doubleValue())) {
             reader.error("value", "must be a finite number");
-        } else if (Math.abs(valueNode.doubleValue()) > MAX_ABS_VALUE) {
+        } else if (Math.abs(number.doubleValue()) > MAX_ABS_VALUE) {
             reader.error("value", "must be from -" + MAX_ABS_VALUE + " to " + MAX_ABS_VALUE
-                    + " (the range the quantile sketch tracks), got " + valueNode.doubleValue());
+                    + " (the range the quantile sketch tracks), got " + number.doubleValue());
         } else {
-            value = valueNode.doubleValue();
+            value = number.doubleValue();
         }
         SortedMap<String, String> labels = readLabels(reader);
         Optional<Instant> timestamp = reader.timestampSecondsMillisOrRfc3339("timestamp");
@@ -180,20 +182,20 @@ public final class MetricSampleCodec {
 
     private static SortedMap<String, String> readLabels(FieldReader reader) {
         SortedMap<String, String> labels = new TreeMap<>();
-        JsonNode node = reader.node("labels");
-        if (node == null) {
+        Object value = reader.value("labels");
+        if (value == null) {
             return labels;
         }
-        if (!node.isObject()) {
+        Map<String, Object> members = FieldReader.members(value);
+        if (members == null) {
             reader.error("labels", "must be an object of label name to string value");
             return labels;
         }
-        if (node.size() > MAX_LABELS) {
-            reader.error("labels", "must have at most " + MAX_LABELS + " labels, got " + node.size());
+        if (members.size() > MAX_LABELS) {
+            reader.error("labels", "must have at most " + MAX_LABELS + " labels, got " + members.size());
             return labels;
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> label = it.next();
+        for (Map.Entry<String, Object> label : members.entrySet()) {
             String key = label.getKey();
             if (!LABEL_NAME.matcher(key).matches() || key.startsWith("__")) {
                 reader.error("labels." + FieldReader.abbreviate(key),
@@ -201,16 +203,15 @@ public final class MetricSampleCodec {
             } else if (key.length() > MAX_LABEL_NAME_LENGTH) {
                 reader.error("labels." + FieldReader.abbreviate(key), "label names must be at most "
                         + MAX_LABEL_NAME_LENGTH + " characters, got " + key.length());
-            } else if (!label.getValue().isTextual()) {
+            } else if (!(label.getValue() instanceof String text)) {
                 reader.error("labels." + key, "must be a string");
-            } else if (label.getValue().textValue().length() > MAX_LABEL_VALUE_LENGTH) {
-                reader.error("labels." + key,
-                        FieldReader.tooLong(MAX_LABEL_VALUE_LENGTH, label.getValue().textValue().length()));
+            } else if (text.length() > MAX_LABEL_VALUE_LENGTH) {
+                reader.error("labels." + key, FieldReader.tooLong(MAX_LABEL_VALUE_LENGTH, text.length()));
             } else {
-                labels.put(key, label.getValue().textValue());
+                labels.put(key, text);
             }
         }
-        if (!labels.isEmpty() && labels.size() == node.size()) {
+        if (!labels.isEmpty() && labels.size() == members.size()) {
             int bytes = utf8Length(canonicalLabels(labels));
             if (bytes > MAX_LABEL_SET_BYTES) {
                 reader.error("labels", "must take at most " + MAX_LABEL_SET_BYTES

@@ -6,10 +6,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.killkrill.model.FieldError;
 import io.killkrill.model.Json;
+import io.killkrill.model.Rfc3339;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -191,7 +191,7 @@ final class RemoteWriteDecoder {
         }
         node.set("labels", labels); // shared by the series' samples: only read from here on
         node.put("value", Double.longBitsToDouble(sample.valueBits()));
-        node.put("timestamp", DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochMilli(sample.timestamp())));
+        node.put("timestamp", Rfc3339.format(Instant.ofEpochMilli(sample.timestamp())));
         node.put("type", name != null && isCounterName(name) ? "counter" : "gauge");
         return node;
     }

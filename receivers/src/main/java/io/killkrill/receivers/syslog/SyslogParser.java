@@ -1,13 +1,12 @@
 package io.killkrill.receivers.syslog;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.killkrill.model.DeadLetterReason;
 import io.killkrill.model.EventIds;
 import io.killkrill.model.IngestContext;
-import io.killkrill.model.Json;
 import io.killkrill.model.Level;
 import io.killkrill.model.LogEvent;
 import io.killkrill.model.LogEventCodec;
+import io.killkrill.model.LogEventFields;
 import io.killkrill.model.Rfc3339;
 import io.killkrill.model.Source;
 import io.killkrill.model.SyslogMetadata;
@@ -82,19 +81,18 @@ public final class SyslogParser {
         }
         SyslogMetadata metadata = new SyslogMetadata(header.format, facility, severity, header.appName,
                 header.procId, header.msgId);
-        ObjectNode json = Json.MAPPER.createObjectNode();
-        json.put("message", header.message);
-        json.put("service", service(header.appName));
-        json.put("level", Level.fromSyslogSeverity(severity).wireName());
-        header.timestamp.ifPresent(t -> json.put("timestamp", Rfc3339.format(t)));
-        header.host.ifPresent(h -> json.put("host", h));
+        LogEventFields fields = new LogEventFields()
+                .message(header.message)
+                .service(service(header.appName))
+                .level(Level.fromSyslogSeverity(severity));
+        header.timestamp.ifPresent(fields::timestamp);
+        header.host.ifPresent(fields::host);
         if (!header.attributes.isEmpty()) {
-            ObjectNode attributes = json.putObject("attributes");
-            header.attributes.forEach(attributes::put);
+            fields.attributes(header.attributes);
         }
         IngestContext context = new IngestContext(EventIds.next(), receivedAt, Source.syslog(peer),
                 Optional.of(metadata));
-        Validated<LogEvent> event = LogEventCodec.fromInput(json, context);
+        Validated<LogEvent> event = LogEventCodec.fromFields(fields, context);
         if (event instanceof Validated.Valid<LogEvent> valid) {
             return new SyslogParse.Parsed(valid.value());
         }
