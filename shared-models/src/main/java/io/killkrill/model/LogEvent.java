@@ -2,6 +2,8 @@ package io.killkrill.model;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,6 +42,9 @@ public record LogEvent(String eventId,
         Objects.requireNonNull(spanId, "spanId");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(syslog, "syslog");
-        attributes = Map.copyOf(attributes);
+        // in the client's order: Map.copyOf's order changes from one JVM to the next, and with it the stream JSON
+        attributes.forEach((key, value) -> Objects.requireNonNull(value, () -> "attribute " + key));
+        attributes = attributes.isEmpty() ? Map.of()
+                : Collections.unmodifiableMap(new LinkedHashMap<>(attributes));
     }
 }
