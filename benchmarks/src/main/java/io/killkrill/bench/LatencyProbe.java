@@ -68,7 +68,7 @@ final class LatencyProbe implements AutoCloseable {
             String body = "{\"size\":5000,\"_source\":[\"received_at\",\"syslog.msg_id\"],\"track_total_hits\":false,"
                     + "\"query\":{\"bool\":{\"filter\":[{\"term\":{\"service\":\"probe\"}},{\"range\":{\"received_at\":"
                     + "{\"gte\":" + from + ",\"format\":\"epoch_millis\"}}}]}},\"sort\":[{\"received_at\":\"asc\"},"
-                    + "{\"event_id\":\"asc\"}]" + (searchAfter == null ? "" : ",\"search_after\":" + searchAfter) + "}";
+                    + "{\"syslog.msg_id\":\"asc\"}]" + (searchAfter == null ? "" : ",\"search_after\":" + searchAfter) + "}";
             JsonNode hits = es.search(index, body).path("hits").path("hits");
             long seenAt = System.currentTimeMillis();
             for (JsonNode hit : hits) {
