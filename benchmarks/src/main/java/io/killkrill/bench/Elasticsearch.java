@@ -9,6 +9,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The few Elasticsearch calls the benchmark needs, over plain HTTP/1.1 (one pooled connection per caller thread). */
 final class Elasticsearch {
@@ -95,6 +98,36 @@ final class Elasticsearch {
     boolean bulk(String path, byte[] ndjson) throws IOException, InterruptedException {
         JsonNode answer = call("POST", path + "?filter_path=errors,items.*.error", ndjson, "application/x-ndjson");
         return !answer.path("errors").asBoolean(false);
+    }
+
+    /**
+     * Sends {@code bodies} to {@code path} over {@code connections} connections of their own, each taking the next
+     * body until none is left; returns how many requests had an item error.
+     */
+    int bulkInParallel(String path, List<byte[]> bodies, int connections) throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger errors = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            Elasticsearch connection = new Elasticsearch(base);
+            Thread t = new Thread(() -> {
+                try {
+                    for (int b = next.getAndIncrement(); b < bodies.size(); b = next.getAndIncrement()) {
+                        if (!connection.bulk(path, bodies.get(b))) {
+                            errors.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("stage=bulk-index request to " + path + " failed", e);
+                }
+            }, "bulk");
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return errors.get();
     }
 
     void deleteIndices(String pattern) throws IOException, InterruptedException {

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -90,6 +89,10 @@ final class EsCost {
             "host", "event_id", "received_at", "processed_at", "ingest_lag_ms", "environment", "version",
             "source.type", "source.peer", "syslog.format", "syslog.facility", "syslog.severity", "syslog.app_name",
             "syslog.proc_id", "syslog.msg_id");
+
+    /** A document of the flood and its event ID (its {@code _id} when the variant sends explicit IDs). */
+    record Document(String eventId, byte[] json) {
+    }
 
     /** One way of indexing the documents. */
     record Variant(String name, String mappings, int bulkDocs, int connections, boolean explicitIds,
@@ -159,7 +162,7 @@ final class EsCost {
     /** Runs every variant {@code rounds} times and writes the figures into {@code section}. */
     void run(ObjectNode section, Report report) throws Exception {
         List<Variant> variants = variants();
-        List<byte[]> documents = documents(this.documents);
+        List<Document> documents = documents(this.documents);
         Map<String, List<ObjectNode>> results = new LinkedHashMap<>();
         progress.accept("es-cost: warm-up");
         measure(variants.get(0), documents, "warm-up");
@@ -189,7 +192,7 @@ final class EsCost {
         }
     }
 
-    private ObjectNode measure(Variant variant, List<byte[]> documents, String round) throws Exception {
+    private ObjectNode measure(Variant variant, List<Document> documents, String round) throws Exception {
         String index = prefix + "-escost-" + Integer.toHexString(variant.name().hashCode()) + "-" + round;
         es.call("DELETE", "/" + index, (String) null);
         es.call("PUT", "/" + index, "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":"
@@ -213,7 +216,7 @@ final class EsCost {
             }, "es-cost-poller");
             poller.start();
         }
-        int errors = bulk(index, bodies, variant.connections());
+        int errors = es.bulkInParallel("/" + index + "/_bulk", bodies, variant.connections());
         flooding.set(false);
         if (poller != null) {
             poller.join();
@@ -250,9 +253,9 @@ final class EsCost {
     }
 
     /** The syslog flood's messages as the log-worker's documents, one JSON document per element. */
-    static List<byte[]> documents(int n) {
+    static List<Document> documents(int n) {
         Enricher enricher = new Enricher("logs", "development", "0.1.0-SNAPSHOT", Clock.systemUTC());
-        List<byte[]> documents = new ArrayList<>(n);
+        List<Document> documents = new ArrayList<>(n);
         int[] pri = {14, 12, 11, 15};
         for (int i = 0; i < n; i++) {
             int severity = pri[i % 4] % 8;
@@ -270,22 +273,20 @@ final class EsCost {
             IngestContext context = new IngestContext(EventIds.next(), Instant.now(),
                     Source.syslog("127.0.0.1:" + (40000 + i % 4)), Optional.of(syslog));
             LogEvent event = ((Validated.Valid<LogEvent>) LogEventCodec.fromInput(input, context)).value();
-            documents.add(enricher.document(event));
+            documents.add(new Document(event.eventId(), enricher.document(event)));
         }
         return documents;
     }
 
     /** Bulk bodies for {@code POST /<index>/_bulk}: {@code create} with the event ID as in the log-worker, or auto IDs. */
-    private static List<byte[]> bodies(List<byte[]> documents, int perBulk, boolean explicitIds) throws Exception {
+    private static List<byte[]> bodies(List<Document> documents, int perBulk, boolean explicitIds) throws Exception {
         List<byte[]> bodies = new ArrayList<>();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (int i = 0; i < documents.size(); i++) {
-            byte[] document = documents.get(i);
-            String action = explicitIds
-                    ? "{\"create\":{\"_id\":\"" + Json.MAPPER.readTree(document).get("event_id").asText() + "\"}}\n"
-                    : "{\"create\":{}}\n";
+            Document document = documents.get(i);
+            String action = explicitIds ? "{\"create\":{\"_id\":\"" + document.eventId() + "\"}}\n" : "{\"create\":{}}\n";
             body.write(action.getBytes(StandardCharsets.UTF_8));
-            body.write(document);
+            body.write(document.json());
             body.write('\n');
             if ((i + 1) % perBulk == 0 || i == documents.size() - 1) {
                 bodies.add(body.toByteArray());
@@ -293,31 +294,5 @@ final class EsCost {
             }
         }
         return bodies;
-    }
-
-    private int bulk(String index, List<byte[]> bodies, int connections) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        AtomicInteger errors = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
-        for (int c = 0; c < connections; c++) {
-            Elasticsearch connection = new Elasticsearch(es.base());
-            Thread t = new Thread(() -> {
-                try {
-                    for (int b = next.getAndIncrement(); b < bodies.size(); b = next.getAndIncrement()) {
-                        if (!connection.bulk("/" + index + "/_bulk", bodies.get(b))) {
-                            errors.incrementAndGet();
-                        }
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException("stage=bulk-index es-cost request failed", e);
-                }
-            }, "es-cost-bulk");
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        return errors.get();
     }
 }

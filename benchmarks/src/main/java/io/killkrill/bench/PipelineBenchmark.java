@@ -238,29 +238,7 @@ public final class PipelineBenchmark {
     }
 
     private int bulk(List<byte[]> bodies) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        AtomicInteger errors = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
-        for (int c = 0; c < options.bulkConnections(); c++) {
-            Elasticsearch connection = new Elasticsearch(options.elasticsearch());
-            Thread t = new Thread(() -> {
-                try {
-                    for (int b = next.getAndIncrement(); b < bodies.size(); b = next.getAndIncrement()) {
-                        if (!connection.bulk(bodies.get(b))) {
-                            errors.incrementAndGet();
-                        }
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException("stage=bulk-index ceiling request failed", e);
-                }
-            }, "bulk-ceiling");
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        return errors.get();
+        return es.bulkInParallel("/_bulk", bodies, options.bulkConnections());
     }
 
     /** The peers in the order they run, each only when its phase is asked for. */
