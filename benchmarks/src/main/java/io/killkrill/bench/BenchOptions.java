@@ -45,7 +45,7 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
               --syslog-connections N  TCP connections of the syslog flood (default 4)
               --http-clients N        concurrent HTTP clients (default 4); --http-batch N items per request (1000)
               --bulk-batch N / --bulk-connections N   raw _bulk ceiling (default 2000 / 4, as the anchor)
-              --jvm-opts "..."        JVM options of the services (default: as deploy/systemd: -Xmx256m ...)
+              --jvm-opts "..."        JVM options of the services (default: deploy/jvm/<service>.options, as shipped)
               --env KEY=VALUE         extra KILLKRILL_* setting for the services (repeatable)
               --jfr DIR               record JFR (settings=profile) of receivers and log-worker into DIR
               --out FILE              JSON report (default benchmarks/target/bench-report.json)
@@ -53,6 +53,24 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
               --syslog-ng-prefix DIR  where scripts/install-bench-peers unpacked syslog-ng
                                       (default /var/tmp/killkrill-bench/syslog-ng)
             """;
+
+    /**
+     * The JVM options of a service ({@code receivers}, {@code log-worker}, {@code metrics-worker}): those of
+     * {@code --jvm-opts} if given, else as shipped in deploy/jvm/&lt;module&gt;.options, which ./killkrill and
+     * deploy/systemd use.
+     */
+    List<String> jvmOptions(String module) {
+        if (!jvmOptions.isEmpty()) {
+            return jvmOptions;
+        }
+        Path file = repo.resolve("deploy/jvm/" + module + ".options");
+        try {
+            return List.of(java.nio.file.Files.readString(file).trim().split("\\s+"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the shipped JVM options " + file
+                    + "; give --repo or --jvm-opts", e);
+        }
+    }
 
     static BenchOptions parse(String[] args) {
         Map<String, String> values = new LinkedHashMap<>();
@@ -98,8 +116,9 @@ record BenchOptions(Path repo, URI redis, URI elasticsearch, String jdbcUrl, Str
             }
             phases.add(p.trim());
         }
-        List<String> jvm = new ArrayList<>(List.of(values.getOrDefault("jvm-opts",
-                "-Xmx256m -XX:+ExitOnOutOfMemoryError").trim().split("\\s+")));
+        // empty: each service's shipped options (jvmOptions(module))
+        List<String> jvm = values.containsKey("jvm-opts")
+                ? List.of(values.get("jvm-opts").trim().split("\\s+")) : List.of();
         return new BenchOptions(repo,
                 URI.create(values.getOrDefault("redis", "redis://127.0.0.1:16379")),
                 URI.create(values.getOrDefault("elasticsearch", "http://127.0.0.1:19200")),

@@ -161,7 +161,10 @@ public final class PipelineBenchmark {
         JsonNode info = es.call("GET", "/_nodes/_local?filter_path=nodes.*.version", (String) null);
         info.path("nodes").forEach(n -> machine.put("es_version", n.path("version").asText()));
         machine.put("load_at_start", loadAverage());
-        machine.put("service_jvm_options", String.join(" ", options.jvmOptions()));
+        ObjectNode jvmOptions = machine.putObject("service_jvm_options");
+        for (String module : List.of("receivers", "log-worker", "metrics-worker")) {
+            jvmOptions.put(module, String.join(" ", options.jvmOptions(module)));
+        }
         ObjectNode env = machine.putObject("service_env_overrides");
         options.serviceEnv().forEach(env::put);
         machine.put("run", run);
@@ -316,8 +319,8 @@ public final class PipelineBenchmark {
         return env;
     }
 
-    private List<String> jvmOptions(String service) {
-        List<String> jvm = new ArrayList<>(options.jvmOptions());
+    private List<String> jvmOptions(String module, String service) {
+        List<String> jvm = new ArrayList<>(options.jvmOptions(module));
         if (options.jfrDir() != null && !service.equals("metrics-worker")) {
             jvm.add("-XX:StartFlightRecording=filename=" + options.jfrDir().resolve(service + ".jfr")
                     + ",settings=profile,dumponexit=true");
@@ -338,7 +341,7 @@ public final class PipelineBenchmark {
         env.put("KILLKRILL_SYSLOG_UDP", "false");
         env.putAll(extra);
         env.putAll(options.serviceEnv());
-        return ServiceProcess.start(name, options.jar("receivers"), jvmOptions(name), env,
+        return ServiceProcess.start(name, options.jar("receivers"), jvmOptions("receivers", name), env,
                 URI.create("http://127.0.0.1:" + httpPort + "/health/ready"), workDir);
     }
 
@@ -356,7 +359,7 @@ public final class PipelineBenchmark {
             lw.put("KILLKRILL_ELASTICSEARCH_INDEX_PREFIX", prefix);
             lw.put("KILLKRILL_LOG_WORKER_ADMIN_PORT", Integer.toString(logAdmin));
             lw.putAll(options.serviceEnv());
-            pipeline.add(ServiceProcess.start("log-worker", options.jar("log-worker"), jvmOptions("log-worker"), lw,
+            pipeline.add(ServiceProcess.start("log-worker", options.jar("log-worker"), jvmOptions("log-worker", "log-worker"), lw,
                     URI.create("http://127.0.0.1:" + logAdmin + "/health/ready"), workDir));
             Map<String, String> mw = commonEnv(streams);
             mw.put("KILLKRILL_DATABASE_URL", options.jdbcUrl());
@@ -366,7 +369,7 @@ public final class PipelineBenchmark {
             mw.put("KILLKRILL_METRICS_WORKER_ADMIN_PORT", Integer.toString(metricsAdmin));
             mw.putAll(options.serviceEnv());
             pipeline.add(ServiceProcess.start("metrics-worker", options.jar("metrics-worker"),
-                    jvmOptions("metrics-worker"), mw, URI.create("http://127.0.0.1:" + metricsAdmin + "/health/ready"),
+                    jvmOptions("metrics-worker", "metrics-worker"), mw, URI.create("http://127.0.0.1:" + metricsAdmin + "/health/ready"),
                     workDir));
             log("pipeline up: receivers pid " + pipeline.get(0).pid() + ", log-worker pid " + pipeline.get(1).pid()
                     + ", metrics-worker pid " + pipeline.get(2).pid());
@@ -822,7 +825,7 @@ public final class PipelineBenchmark {
             ServiceProcess logWorker;
             try {
                 logWorker = ServiceProcess.start("log-worker-" + key, options.jar("log-worker"),
-                        jvmOptions("log-worker"), lw, URI.create("http://127.0.0.1:" + admin + "/health/ready"),
+                        jvmOptions("log-worker", "log-worker"), lw, URI.create("http://127.0.0.1:" + admin + "/health/ready"),
                         workDir);
             } catch (ServiceProcess.ExitedDuringStartUp refused) {
                 // e.g. exit 2: a log-worker that refuses KILLKRILL_STREAM_SHARDS above 1

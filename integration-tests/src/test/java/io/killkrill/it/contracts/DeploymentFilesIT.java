@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.killkrill.config.ConfigDef;
 import io.killkrill.config.Setting;
 import io.killkrill.it.support.ExternalTool;
+import io.killkrill.it.support.ServiceJar;
 import io.killkrill.it.support.TestServices;
 import io.killkrill.logworker.LogWorkerSettings;
 import io.killkrill.metricsworker.MetricsWorkerSettings;
@@ -204,7 +205,9 @@ class DeploymentFilesIT {
         for (String service : SERVICES.keySet()) {
             assertThat(ROOT.resolve("deploy/systemd/killkrill-" + service + ".service")).content()
                     .contains("ExecStart=/usr/bin/java", "-jar /opt/killkrill/" + service + ".jar",
-                            "EnvironmentFile=/etc/killkrill/killkrill.env");
+                            "EnvironmentFile=/etc/killkrill/killkrill.env",
+                            // the shipped JVM options, as ./killkrill, the bench and every test's service run
+                            "ExecStart=/usr/bin/java " + String.join(" ", ServiceJar.shippedOptions(service)) + " -jar ");
         }
     }
 

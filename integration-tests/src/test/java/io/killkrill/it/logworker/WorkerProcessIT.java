@@ -6,6 +6,7 @@ import io.killkrill.it.support.ElasticsearchExtension;
 import io.killkrill.it.support.ElasticsearchService;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
+import io.killkrill.it.support.ServiceJar;
 import io.killkrill.it.support.TestServices;
 import io.killkrill.logworker.LogWorker;
 import io.killkrill.model.LogEvent;
@@ -116,8 +117,11 @@ class WorkerProcessIT {
 
     private Process startWorker(String consumer, URI elasticsearch, Map<String, String> extra) throws IOException {
         Path log = Files.createTempFile("log-worker-" + consumer, ".log");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", JAR.toString())
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        command.addAll(ServiceJar.shippedOptions("log-worker"));
+        command.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(key -> key.startsWith("KILLKRILL_"));

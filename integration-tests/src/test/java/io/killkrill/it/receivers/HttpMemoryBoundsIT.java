@@ -4,6 +4,7 @@ import io.killkrill.config.StreamNames;
 import io.killkrill.it.support.PipelineProcesses;
 import io.killkrill.it.support.RedisExtension;
 import io.killkrill.it.support.RedisService;
+import io.killkrill.it.support.ServiceJar;
 import io.killkrill.it.support.ServiceProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,8 +40,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Bounded memory for request bodies (issue 13, item 7: twenty connections sending only the headers of a request
- * announcing {@code Content-Length: 10485760} ran the receivers out of heap at the shipped {@code -Xmx256m}). The
- * receivers run from their jar at the shipped heap, with {@code -XX:+ExitOnOutOfMemoryError} as deploy/ ships them,
+ * announcing {@code Content-Length: 10485760} ran the receivers out of heap at the then shipped {@code -Xmx256m}). The
+ * receivers run from their jar at the shipped heap (deploy/jvm/receivers.options), with {@code -XX:+ExitOnOutOfMemoryError} as deploy/ ships them,
  * so an OutOfMemoryError kills the process instead of leaving it limping; the shipped body limit (10 MiB) and
  * memory budget, and a short body timeout (3 s, so the test takes seconds, not minutes).
  *
@@ -166,8 +167,9 @@ class HttpMemoryBoundsIT {
         } finally {
             polling.set(false);
             poller.join();
-            System.out.printf("HttpMemoryBoundsIT: -Xmx256m, %d hanging + %d posting connections, %.1f s; answers by "
-                            + "status %s; heap used at most %.1f MiB; budget used at most %.1f MiB%n", HANGING, POSTING,
+            System.out.printf("HttpMemoryBoundsIT: %s, %d hanging + %d posting connections, %.1f s; answers by "
+                            + "status %s; heap used at most %.1f MiB; budget used at most %.1f MiB%n",
+                    String.join(" ", ServiceJar.shippedOptions("receivers")), HANGING, POSTING,
                     (System.nanoTime() - started) / 1e9, new TreeMap<>(answers), maxHeap.get() / 1048576.0,
                     maxBudget.get() / 1048576.0);
         }

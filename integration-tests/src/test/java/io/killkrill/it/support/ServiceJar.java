@@ -20,6 +20,19 @@ public record ServiceJar(String module, Path jar) {
      */
     public static final List<String> FAST_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k");
 
+    /**
+     * The JVM options {@code module} ships with (deploy/jvm/&lt;module&gt;.options: ./killkrill, deploy/systemd and
+     * the bench use them); every service a test starts runs with them, a test's own options after them.
+     */
+    public static List<String> shippedOptions(String module) {
+        Path file = TestServices.repoRoot().resolve("deploy/jvm/" + module + ".options");
+        try {
+            return List.of(Files.readString(file).trim().split("\\s+"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
     public static ServiceJar of(String module) {
         Path target = TestServices.repoRoot().resolve(module).resolve("target");
         try (Stream<Path> files = Files.list(target)) {
@@ -62,7 +75,7 @@ public record ServiceJar(String module, Path jar) {
             throws IOException {
         List<String> command = new ArrayList<>();
         command.add(java());
-        command.add("-Xmx256m");
+        command.addAll(shippedOptions(module));
         command.addAll(jvmOptions);
         command.add("-jar");
         command.add(jar.toString());
