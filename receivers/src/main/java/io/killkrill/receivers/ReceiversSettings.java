@@ -59,7 +59,8 @@ public final class ReceiversSettings {
             SettingType.bytes(1024L * 1024, 64L * 1024 * 1024 * 1024), "128MiB",
             "Heap that HTTP request bodies and the items decoded from them may hold at once, all requests "
                     + "together (a body byte counts 5 bytes, once inflated, and an item 1 KiB more); a request "
-                    + "that finds no room gets 503 with Retry-After. The default suits the shipped heap (-Xmx176m, deploy/jvm/receivers.options).");
+                    + "that finds no room gets 503 with Retry-After. The default suits the shipped heap "
+                    + "(-Xmx176m, deploy/jvm/receivers.options).");
     public static final Setting<Duration> HTTP_BODY_TIMEOUT = Setting.of("KILLKRILL_HTTP_BODY_TIMEOUT",
             SettingType.duration(Duration.ofMillis(100), Duration.ofHours(1)), "60s",
             "Time from a request's headers to the end of its body; a body not complete by then gets 408 and "

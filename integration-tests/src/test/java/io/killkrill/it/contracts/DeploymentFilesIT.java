@@ -207,7 +207,8 @@ class DeploymentFilesIT {
                     .contains("ExecStart=/usr/bin/java", "-jar /opt/killkrill/" + service + ".jar",
                             "EnvironmentFile=/etc/killkrill/killkrill.env",
                             // the shipped JVM options, as ./killkrill, the bench and every test's service run
-                            "ExecStart=/usr/bin/java " + String.join(" ", ServiceJar.shippedOptions(service)) + " -jar ");
+                            "ExecStart=/usr/bin/java " + String.join(" ", ServiceJar.shippedOptions(service))
+                                    + " -jar ");
         }
     }
 

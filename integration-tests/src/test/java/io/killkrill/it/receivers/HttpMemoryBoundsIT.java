@@ -40,10 +40,11 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Bounded memory for request bodies (issue 13, item 7: twenty connections sending only the headers of a request
- * announcing {@code Content-Length: 10485760} ran the receivers out of heap at the then shipped {@code -Xmx256m}). The
- * receivers run from their jar at the shipped heap (deploy/jvm/receivers.options), with {@code -XX:+ExitOnOutOfMemoryError} as deploy/ ships them,
- * so an OutOfMemoryError kills the process instead of leaving it limping; the shipped body limit (10 MiB) and
- * memory budget, and a short body timeout (3 s, so the test takes seconds, not minutes).
+ * announcing {@code Content-Length: 10485760} ran the receivers out of heap at the then shipped {@code -Xmx256m}).
+ * The receivers run from their jar with the shipped JVM options (deploy/jvm/receivers.options, with
+ * {@code -XX:+ExitOnOutOfMemoryError}), so an OutOfMemoryError kills the process instead of leaving it limping;
+ * the shipped body limit (10 MiB) and memory budget, and a short body timeout (3 s, so the test takes seconds, not
+ * minutes).
  *
  * <p>Load: 2,000 connections send headers announcing a maximum-size body and nothing more, half with a key, half
  * without; while they hang, a small request is sent; then 50 connections each post a maximum-size body (10,000
