@@ -1,8 +1,14 @@
 package io.killkrill.it.support;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,7 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * found its admin port in use and never started). The ports come from 20000-31999 instead, split into one band for each
  * of failsafe's JVMs ({@value #FORKS} of them; this one is {@value #FORK}, {@code ${surefire.forkNumber}}) so that
  * they never hand out the same one, in turn from a random start, each checked free for TCP and UDP (a syslog port
- * takes both).
+ * takes both). A fork number that is set but not one of 1..forks stops the JVM at once: read as "no number", it put
+ * every JVM in the first band, and a port a killed worker of {@code WorkerCrashIT} had just let go went to another
+ * JVM's receivers before the worker restarted. Each JVM also holds a lock on its band for as long as it runs (a file in
+ * the temporary directory), so a second JVM in the same band, whatever the cause (two builds at once), stops at its
+ * first port with that said instead of sharing ports.
  */
 public final class FreePorts {
     /** The system property naming this JVM's failsafe fork (1, 2, ...). */
@@ -24,12 +34,60 @@ public final class FreePorts {
     static final String FORKS = "killkrill.it.forks";
     private static final int FIRST = 20_000;
     private static final int SPAN = 12_000;
-    private static final int BANDS = Math.max(1, Integer.getInteger(FORKS, 2));
-    private static final int BAND = SPAN / BANDS;
-    private static final int BASE = FIRST + BAND * (Math.floorMod(Integer.getInteger(FORK, 1) - 1, BANDS));
+    private static final Band OWN = Band.of(System.getProperty(FORK), System.getProperty(FORKS));
+    private static final int BAND = OWN.size();
+    private static final int BASE = OWN.first();
+    @SuppressWarnings("unused") // held, never read: the OS releases it when this JVM ends
+    private static final FileLock CLAIM = claim(OWN);
     private static final AtomicInteger NEXT = new AtomicInteger(ThreadLocalRandom.current().nextInt(BAND));
 
+    /** The ports {@code first} to {@code first + size - 1}, one JVM's share of 20000-31999. */
+    record Band(int first, int size) {
+        /**
+         * The band of JVM {@code fork} (1..{@code forks}) of {@code forks}. Unset (a single JVM, as an IDE runs an
+         * IT): fork 1, and as many bands as the pom's default of forks would make, so that a JVM the build starts
+         * alongside never shares one.
+         */
+        static Band of(String fork, String forks) {
+            int bands = forks == null ? 3 : number(FORKS, forks, 1, SPAN);
+            int own = fork == null ? 1 : number(FORK, fork, 1, bands);
+            int size = SPAN / bands;
+            return new Band(FIRST + size * (own - 1), size);
+        }
+
+        private static int number(String property, String value, int min, int max) {
+            try {
+                int number = Integer.parseInt(value.trim());
+                if (number >= min && number <= max) {
+                    return number;
+                }
+            } catch (NumberFormatException notANumber) {
+                // fall through to the error below
+            }
+            throw new IllegalStateException("system property " + property + " is '" + value + "', not a number in "
+                    + min + ".." + max + ": the failsafe JVMs could hand out the same ports");
+        }
+    }
+
     private FreePorts() {
+    }
+
+    private static FileLock claim(Band band) {
+        Path file = Path.of(System.getProperty("java.io.tmpdir"), "killkrill-it-ports-" + band.first() + "-"
+                + (band.first() + band.size() - 1) + ".lock");
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                channel.close();
+                throw new IllegalStateException("another JVM hands out ports " + band.first() + "-"
+                        + (band.first() + band.size() - 1) + " (it holds " + file + "): check " + FORK + " and " + FORKS
+                        + ", or run one build at a time");
+            }
+            return lock;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock " + file, e);
+        }
     }
 
     public static int next() {
