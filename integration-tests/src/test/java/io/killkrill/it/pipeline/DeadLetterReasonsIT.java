@@ -78,8 +78,8 @@ class DeadLetterReasonsIT extends PipelineScenario {
         receivers = pipeline.receivers(Map.of("KILLKRILL_SYSLOG_MAX_MESSAGE_BYTES", "1KiB"));
         logWorkers.add(pipeline.logWorker("lw-1", Map.of("KILLKRILL_ELASTICSEARCH_RETRY_DEADLINE", "1s")));
         // a small heap that dies on an entry far larger than itself: the poison that kills its worker every time
-        metricsWorkers.add(pipeline.metricsWorker("mw-1", Map.of("KILLKRILL_METRICS_WORKER_MAX_SERIES_PER_METRIC", "2",
-                "JAVA_TOOL_OPTIONS", "-Xmx80m -XX:+ExitOnOutOfMemoryError")));
+        metricsWorkers.add(pipeline.metricsWorker("mw-1", Map.of("KILLKRILL_METRICS_WORKER_MAX_SERIES_PER_METRIC", "2"))
+                .withJvmOptions("-Xmx80m"));
         PipelineProcesses.startAll(receivers, logWorkers.get(0), metricsWorkers.get(0));
     }
 

@@ -31,8 +31,7 @@ class PoisonEntryIT extends PipelineScenario {
     protected void startServices() {
         receivers = pipeline.receivers(Map.of());
         for (int i = 0; i < 2; i++) {
-            logWorkers.add(pipeline.logWorker("", Map.of("JAVA_TOOL_OPTIONS", "-Xmx80m -XX:+ExitOnOutOfMemoryError",
-                    "KILLKRILL_CLAIM_IDLE_MS", "1000")));
+            logWorkers.add(pipeline.logWorker("", Map.of("KILLKRILL_CLAIM_IDLE_MS", "1000")).withJvmOptions("-Xmx80m"));
         }
         PipelineProcesses.startAll(receivers, logWorkers.get(0), logWorkers.get(1));
     }

@@ -29,6 +29,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final Map<String, String> environment;
     private final URI readiness;
     private final Path log;
+    private List<String> jvmOptions = ServiceJar.FAST_START;
     private Process process;
 
     public ServiceProcess(String name, ServiceJar jar, Map<String, String> environment, URI readiness) {
@@ -55,13 +56,25 @@ public final class ServiceProcess implements AutoCloseable {
         return log;
     }
 
+    /**
+     * JVM options for this service's next starts, after the shipped ones of {@code deploy/jvm/} (the later of two
+     * {@code -Xmx} wins): a test that needs a smaller heap says so here. Not through {@code JAVA_TOOL_OPTIONS},
+     * which the JVM reads before its command line, so the shipped {@code -Xmx} overrode it.
+     */
+    public synchronized ServiceProcess withJvmOptions(String... options) {
+        List<String> all = new java.util.ArrayList<>(ServiceJar.FAST_START);
+        all.addAll(List.of(options));
+        this.jvmOptions = List.copyOf(all);
+        return this;
+    }
+
     /** Starts the process (again); does not wait for readiness. */
     public synchronized ServiceProcess start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is already running (pid " + process.pid() + ")");
         }
         try {
-            process = jar.start(environment, log, ServiceJar.FAST_START);
+            process = jar.start(environment, log, jvmOptions);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
