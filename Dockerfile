@@ -19,8 +19,14 @@ RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=receivers|log-w
  && cp "$SERVICE"/target/"$SERVICE"-*-all.jar /service.jar
 
 FROM eclipse-temurin:17-jre
+ARG SERVICE
 RUN groupadd --system killkrill && useradd --system --gid killkrill --no-create-home killkrill
 COPY --from=build /service.jar /opt/killkrill/service.jar
+# the JVM options the service is measured and tested with, as ./killkrill and deploy/systemd run it (a fixed heap:
+# the HTTP memory budget and the bounds of docs/performance.md assume it), read by the java launcher as an argument
+# file. More heap: override the entrypoint with a later -Xmx, e.g. in docker-compose.yml
+#   entrypoint: ["java", "@/opt/killkrill/jvm.options", "-Xmx512m", "-jar", "/opt/killkrill/service.jar"]
+COPY deploy/jvm/${SERVICE}.options /opt/killkrill/jvm.options
 USER killkrill
 # ports: receivers 8080 (HTTP) and 5514 (syslog TCP/UDP), log-worker 8081, metrics-worker 8082 (admin)
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/opt/killkrill/service.jar"]
+ENTRYPOINT ["java", "@/opt/killkrill/jvm.options", "-jar", "/opt/killkrill/service.jar"]

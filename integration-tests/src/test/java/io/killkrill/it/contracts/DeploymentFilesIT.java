@@ -14,6 +14,7 @@ import io.killkrill.receivers.ReceiversSettings;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -191,6 +192,42 @@ class DeploymentFilesIT {
         copied.addAll(pomOnly);
         assertThat(copied).as("modules the Dockerfile copies").containsAll(modules);
         assertThat(whole).as("the services' modules are copied whole").containsAll(SERVICES.keySet());
+    }
+
+    /**
+     * The image runs a service as ./killkrill and deploy/systemd do: its entrypoint hands the java launcher the
+     * shipped options (deploy/jvm/&lt;service&gt;.options, copied into the image) as an argument file; it once sized
+     * the heap at 75% of whatever memory the container saw (18 GiB on a 24 GiB host without a limit). Proof: the
+     * runtime stage copies that file to the path the entrypoint names, and the launcher given that entrypoint with
+     * each service's file applies exactly the shipped options ({@code -XX:+PrintCommandLineFlags} in place of the jar).
+     */
+    @Test
+    void theImageRunsEachServiceWithItsShippedJvmOptions() throws Exception {
+        List<String> lines = Files.readAllLines(ROOT.resolve("Dockerfile"));
+        String entrypoint = lines.stream().filter(l -> l.startsWith("ENTRYPOINT ")).reduce((a, b) -> b).orElseThrow();
+        List<String> command = new ArrayList<>();
+        new ObjectMapper().readTree(entrypoint.substring("ENTRYPOINT ".length())).forEach(n -> command.add(n.asText()));
+        assertThat(command).containsExactly("java", "@/opt/killkrill/jvm.options", "-jar", "/opt/killkrill/service.jar");
+        List<String> runtimeStage = lines.subList(lines.indexOf(lines.stream()
+                .filter(l -> l.startsWith("FROM ")).reduce((a, b) -> b).orElseThrow()), lines.size());
+        assertThat(runtimeStage).contains("ARG SERVICE", "COPY deploy/jvm/${SERVICE}.options /opt/killkrill/jvm.options");
+
+        for (String service : SERVICES.keySet()) {
+            List<String> launch = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "@" + ROOT.resolve("deploy/jvm/" + service + ".options"),
+                    "-XX:+PrintCommandLineFlags", "-version"));
+            Process launcher = new ProcessBuilder(launch).redirectErrorStream(true).start();
+            String flags = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(launcher.waitFor()).as(flags).isZero();
+            for (String option : ServiceJar.shippedOptions(service)) {
+                String applied = option.startsWith("-Xmx")
+                        ? "-XX:MaxHeapSize=" + (Long.parseLong(option.substring(4, option.length() - 1)) << 20)
+                        : option;
+                assertThat(option).as("options are -Xmx<n>m or -XX flags").matches("-Xmx[0-9]+m|-XX:[+-]?\\w+(=\\S+)?");
+                assertThat(flags).as("%s: the launcher applies %s from the argument file", service, option)
+                        .contains(applied);
+            }
+        }
     }
 
     @Test
