@@ -164,7 +164,8 @@ class DeploymentFilesIT {
     /**
      * The one Dockerfile copies every module of the root pom: Maven reads each module of the reactor, so a module
      * left out (service-shell was, when it was added) fails every image build. The services' own modules are
-     * copied whole; the others at least their pom.
+     * copied whole; the others at least their pom. And whatever it copies is in the build context: .dockerignore
+     * left deploy/ out, and with it the shipped JVM options the image now copies.
      */
     @Test
     void theDockerfileCopiesEveryModuleOfTheReactor() throws IOException {
@@ -192,6 +193,10 @@ class DeploymentFilesIT {
         copied.addAll(pomOnly);
         assertThat(copied).as("modules the Dockerfile copies").containsAll(modules);
         assertThat(whole).as("the services' modules are copied whole").containsAll(SERVICES.keySet());
+        for (String source : union(whole, pomOnly)) {
+            assertThat(inBuildContext(source)).as("%s, copied by the Dockerfile, is in the build context", source)
+                    .isTrue();
+        }
     }
 
     /**
@@ -211,6 +216,11 @@ class DeploymentFilesIT {
         List<String> runtimeStage = lines.subList(lines.indexOf(lines.stream()
                 .filter(l -> l.startsWith("FROM ")).reduce((a, b) -> b).orElseThrow()), lines.size());
         assertThat(runtimeStage).contains("ARG SERVICE", "COPY deploy/jvm/${SERVICE}.options /opt/killkrill/jvm.options");
+        for (String service : SERVICES.keySet()) {
+            assertThat(inBuildContext("deploy/jvm/" + service + ".options"))
+                    .as("deploy/jvm/%s.options is in the image's build context (.dockerignore)", service).isTrue();
+        }
+        assertThat(inBuildContext("docs/architecture.md")).as(".dockerignore still leaves the docs out").isFalse();
 
         for (String service : SERVICES.keySet()) {
             List<String> launch = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
@@ -228,6 +238,34 @@ class DeploymentFilesIT {
                         .contains(applied);
             }
         }
+    }
+
+    /**
+     * Whether {@code path} reaches the image build: the last of .dockerignore's patterns that matches it or one of
+     * its directories decides, a leading {@code !} taking it back in (Docker's rules, for the patterns used here:
+     * {@code *} within a name, {@code **} across directories).
+     */
+    private static boolean inBuildContext(String path) throws IOException {
+        boolean in = true;
+        for (String line : Files.readAllLines(ROOT.resolve(".dockerignore"))) {
+            String rule = line.trim();
+            if (rule.isEmpty() || rule.startsWith("#")) {
+                continue;
+            }
+            boolean exception = rule.startsWith("!");
+            String glob = exception ? rule.substring(1) : rule;
+            java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(
+                    java.util.regex.Pattern.quote(glob).replace("**", "\0").replace("*", "\\E[^/]*\\Q")
+                            .replace("\0", "\\E.*\\Q"));
+            for (String prefix = path; !prefix.isEmpty();
+                 prefix = prefix.contains("/") ? prefix.substring(0, prefix.lastIndexOf('/')) : "") {
+                if (pattern.matcher(prefix).matches()) {
+                    in = exception;
+                    break;
+                }
+            }
+        }
+        return in;
     }
 
     @Test
